@@ -1,0 +1,1 @@
+//! Benchmark support for Ferrolite: workload generators shared by the bench binaries.

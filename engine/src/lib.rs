@@ -1,0 +1,1 @@
+//! The Ferrolite LSM engine (filled by the engine issue).

@@ -1,0 +1,39 @@
+//! # ferrolite-structures
+//!
+//! Interchangeable concurrent ordered maps behind one trait, [`ConcurrentMap`]:
+//!
+//! | type | synchronisation | reclamation |
+//! |---|---|---|
+//! | [`MutexSkipList`] | one lock around a sequential skip list | immediate |
+//! | [`EpochSkipList`] | lock-free (CAS, mark bits) | `crossbeam-epoch`, one collector per map |
+//! | [`HazardSkipList`] | lock-free, protect-and-validate on every hop | `haphazard`, one domain per map |
+//! | [`NoReclaimSkipList`] | lock-free | none before drop (arena) — the cost baseline |
+//! | [`CrossbeamSkipMap`] | crossbeam-skiplist's `SkipMap` (yardstick) | crossbeam-epoch |
+//! | [`MutexBTreeMap`] | `Mutex<BTreeMap>` (yardstick) | immediate |
+//!
+//! ```
+//! use ferrolite_structures::{ConcurrentMap, EpochSkipList};
+//! let map = EpochSkipList::<u64, String>::default();
+//! assert!(map.insert(1, "one".into()));
+//! assert_eq!(map.get(&1).as_deref(), Some("one"));
+//! assert_eq!(map.remove(&1).as_deref(), Some("one"));
+//! assert!(map.is_empty());
+//! ```
+//!
+//! [`MapKind`] names every implementation at run time (for benchmarks, the verifier and the
+//! engine's memtable option); [`for_each_map!`] instantiates generic code once per type.
+
+mod kind;
+mod lockfree;
+mod map;
+mod mutex;
+mod reclaim;
+mod reference;
+mod sync;
+mod thread_id;
+
+pub use kind::MapKind;
+pub use lockfree::{EpochSkipList, HazardSkipList, NoReclaimSkipList};
+pub use map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
+pub use mutex::MutexSkipList;
+pub use reference::{CrossbeamSkipMap, MutexBTreeMap};

@@ -1,0 +1,110 @@
+//! The one trait every ordered concurrent map implements.
+//!
+//! [`ConcurrentMap`] is used from many threads through `&self`. Results are *owned* (clones of
+//! keys and values), never references: a borrowed result would tie the caller to an epoch
+//! guard or a hazard pointer, and then each reclamation scheme would need its own API. With
+//! owned results, the mutex skip list, the three lock-free skip lists and the reference maps
+//! all fit behind the same trait (and behind `dyn ConcurrentMap`, which the engine's memtable
+//! port uses).
+//!
+//! Range iteration is *weakly consistent*: an iterator never yields a key twice, always yields
+//! keys in increasing order, and yields every key that was present (and not removed) for the
+//! whole iteration; keys inserted or removed while it runs may or may not be seen.
+
+use std::fmt;
+use std::ops::Bound;
+
+/// Bounds every map places on its keys.
+pub trait MapKey: Ord + Clone + Send + Sync + 'static {}
+impl<T: Ord + Clone + Send + Sync + 'static> MapKey for T {}
+
+/// Bounds every map places on its values.
+pub trait MapValue: Clone + Send + Sync + 'static {}
+impl<T: Clone + Send + Sync + 'static> MapValue for T {}
+
+/// A boxed, weakly consistent, ordered iterator over `(key, value)` clones.
+pub type RangeIter<'a, K, V> = Box<dyn Iterator<Item = (K, V)> + 'a>;
+
+/// An ordered map usable from many threads at once.
+pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
+    /// A short stable name (`"epoch"`, `"hazard"`, …) used in reports and on the command line.
+    fn name(&self) -> &'static str;
+
+    /// Insert `key → value`, replacing the value if the key is present.
+    /// Returns `true` if the key was new, `false` if a value was replaced.
+    fn insert(&self, key: K, value: V) -> bool;
+
+    /// A clone of the value stored under `key`.
+    fn get(&self, key: &K) -> Option<V>;
+
+    /// Remove `key`, returning (a clone of) the value it had.
+    fn remove(&self, key: &K) -> Option<V>;
+
+    /// Whether `key` is present.
+    fn contains(&self, key: &K) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// A weakly consistent iterator over the keys within `(lower, upper)`, in order.
+    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V>;
+
+    /// An iterator over every entry, in key order (weakly consistent).
+    fn iter(&self) -> RangeIter<'_, K, V> {
+        self.range(Bound::Unbounded, Bound::Unbounded)
+    }
+
+    /// The number of entries. Exact when no operation runs concurrently; while updates run it
+    /// is an approximation (the lock-free maps sum per-thread counters without a snapshot).
+    fn len(&self) -> usize;
+
+    /// Whether [`len`](Self::len) is zero (with the same caveat).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reclamation counters of the map's memory-reclamation scheme.
+    fn reclamation(&self) -> ReclaimStats;
+}
+
+/// Memory-reclamation counters.
+///
+/// *Retired* objects are unlinked and handed to the reclamation scheme; *freed* ones have been
+/// destroyed. Nodes and values (a replaced value is retired on its own) are counted apart.
+/// Maps that free immediately (the mutex skip list) retire and free in the same step; maps
+/// that do not report (the reference adapters) return zeros.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReclaimStats {
+    /// Nodes unlinked and handed to the scheme.
+    pub nodes_retired: u64,
+    /// Nodes destroyed.
+    pub nodes_freed: u64,
+    /// Values replaced or removed and handed to the scheme.
+    pub values_retired: u64,
+    /// Values destroyed by the scheme.
+    pub values_freed: u64,
+    /// The largest number of retired-but-not-freed objects (nodes + values) seen at a retire.
+    /// Sampled from per-thread counters without a global snapshot, so approximate under load.
+    pub peak_unreclaimed: u64,
+}
+
+impl ReclaimStats {
+    /// Objects retired and not yet freed right now.
+    pub fn unreclaimed(&self) -> u64 {
+        (self.nodes_retired + self.values_retired)
+            .saturating_sub(self.nodes_freed + self.values_freed)
+    }
+}
+
+impl fmt::Display for ReclaimStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "nodes {}/{} values {}/{} (retired/freed), peak unreclaimed {}",
+            self.nodes_retired,
+            self.nodes_freed,
+            self.values_retired,
+            self.values_freed,
+            self.peak_unreclaimed
+        )
+    }
+}

@@ -1,0 +1,126 @@
+//! Per-map, per-thread state, indexed by the thread's dense index ([`crate::thread_id`]).
+//!
+//! A reclamation scheme keeps some state per thread and per map: an epoch `LocalHandle`
+//! registered with the map's own `Collector`, a set of hazard pointers acquired from the
+//! map's own `Domain`, an arena chunk and a retired list. [`Slots`] stores that state in a
+//! table of lazily allocated segments, one slot per thread index.
+//!
+//! **Invariant (ownership):** slot `i` is touched only by the thread that currently holds
+//! index `i`, or by the map's owner through `&mut` (drop). Indices are handed over between
+//! threads only after the previous holder exited, through the index pool's mutex, which
+//! orders every access of the old holder before every access of the new one.
+//!
+//! **Invariant (no re-entrance):** a slot is borrowed for the duration of one map operation
+//! and never while another borrow of the same slot is alive (operations do not nest; long
+//! lived iterators own their own protection instead of borrowing the slot across calls).
+
+use crate::sync::atomic::{AtomicPtr, Ordering};
+use crate::sync::UnsafeCell;
+use crossbeam_utils::CachePadded;
+
+const SEGMENT: usize = if crate::sync::SMALL_MODEL { 4 } else { 64 };
+const SEGMENTS: usize = if crate::sync::SMALL_MODEL { 4 } else { 1024 };
+
+type Segment<T> = [CachePadded<UnsafeCell<Option<T>>>; SEGMENT];
+
+/// A table of per-thread slots, each lazily initialised by its owner.
+pub(crate) struct Slots<T> {
+    segments: Box<[AtomicPtr<Segment<T>>]>,
+}
+
+// SAFETY: each slot is accessed only by its owning thread (see the ownership invariant), so
+// sharing the table is sharing disjoint `T`s across threads: `T: Send` suffices.
+unsafe impl<T: Send> Sync for Slots<T> {}
+// SAFETY: moving the table moves owned `T`s.
+unsafe impl<T: Send> Send for Slots<T> {}
+
+impl<T> Slots<T> {
+    pub(crate) fn new() -> Self {
+        Self { segments: (0..SEGMENTS).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect() }
+    }
+
+    /// Run `f` with this thread's slot, initialising it with `init` on first use.
+    ///
+    /// # Panics
+    /// If the thread has more than `SEGMENT * SEGMENTS` concurrently living peers, or is in
+    /// thread-local destruction (no index can be had): both are documented limits.
+    #[inline]
+    pub(crate) fn with<R>(&self, init: impl FnOnce() -> T, f: impl FnOnce(&mut T) -> R) -> R {
+        let idx = crate::thread_id::current()
+            .expect("ferrolite maps cannot be used from thread-local destructors");
+        let seg = self.segment(idx / SEGMENT);
+        let cell = &seg[idx % SEGMENT];
+        cell.with_mut(|p| {
+            // SAFETY: slot `idx` belongs to this thread (ownership invariant) and is not
+            // borrowed elsewhere on this thread (no re-entrance invariant), so this is the
+            // only reference to it.
+            let slot = unsafe { &mut *p };
+            let state = slot.get_or_insert_with(init);
+            f(state)
+        })
+    }
+
+    #[inline]
+    fn segment(&self, s: usize) -> &Segment<T> {
+        assert!(s < SEGMENTS, "more than {} threads used one map", SEGMENT * SEGMENTS);
+        // Acquire pairs with the Release of the CAS below: a segment is fully initialised
+        // before a thread can see its pointer.
+        let p = self.segments[s].load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: non-null segment pointers come from `Box::into_raw` below and are freed
+            // only in `Drop`, which has `&mut self`.
+            return unsafe { &*p };
+        }
+        self.install(s)
+    }
+
+    #[cold]
+    fn install(&self, s: usize) -> &Segment<T> {
+        let fresh: Box<Segment<T>> =
+            Box::new(std::array::from_fn(|_| CachePadded::new(UnsafeCell::new(None))));
+        let fresh = Box::into_raw(fresh);
+        match self.segments[s].compare_exchange(
+            std::ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: we just published `fresh`; it lives until `Drop`.
+            Ok(_) => unsafe { &*fresh },
+            Err(existing) => {
+                // SAFETY: `fresh` lost the race and was never shared; `existing` is a published
+                // segment that lives until `Drop`.
+                unsafe {
+                    drop(Box::from_raw(fresh));
+                    &*existing
+                }
+            }
+        }
+    }
+
+    /// Every initialised slot, for the exclusive owner (drop, statistics at teardown).
+    pub(crate) fn drain(&mut self) -> Vec<T> {
+        let mut out = Vec::new();
+        for seg in self.segments.iter_mut() {
+            let p = seg.swap(std::ptr::null_mut(), Ordering::Acquire);
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: `&mut self` means no thread is inside `with`; `p` came from
+            // `Box::into_raw` and is now unpublished.
+            let mut seg = unsafe { Box::from_raw(p) };
+            for cell in seg.iter_mut() {
+                if let Some(v) = cell.get_mut().take() {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<T> Drop for Slots<T> {
+    fn drop(&mut self) {
+        drop(self.drain());
+    }
+}

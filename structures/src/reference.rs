@@ -1,0 +1,147 @@
+//! Reference maps behind the same trait: the yardsticks our skip lists are measured against.
+//!
+//! * [`CrossbeamSkipMap`] — crossbeam-skiplist's lock-free `SkipMap` (epoch reclamation with
+//!   the global collector, per-node reference counts).
+//! * [`MutexBTreeMap`] — `Mutex<BTreeMap>`: the sequential floor.
+//!
+//! They report no reclamation counters (zeros): crossbeam does not expose them, and the
+//! B-tree frees immediately.
+
+use crate::map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Mutex;
+
+/// crossbeam-skiplist's `SkipMap` behind [`ConcurrentMap`].
+pub struct CrossbeamSkipMap<K, V> {
+    inner: crossbeam_skiplist::SkipMap<K, V>,
+}
+
+impl<K: MapKey, V: MapValue> Default for CrossbeamSkipMap<K, V> {
+    fn default() -> Self {
+        Self { inner: crossbeam_skiplist::SkipMap::new() }
+    }
+}
+
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
+    fn name(&self) -> &'static str {
+        "crossbeam"
+    }
+
+    fn insert(&self, key: K, value: V) -> bool {
+        // `SkipMap::insert` replaces silently; `compare_insert` tells us whether an entry was
+        // there by letting us see the old value. One search either way.
+        let replaced = std::cell::Cell::new(false);
+        self.inner.compare_insert(key, value, |_| {
+            replaced.set(true);
+            true
+        });
+        !replaced.get()
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.inner.get(key).map(|e| e.value().clone())
+    }
+
+    fn remove(&self, key: &K) -> Option<V> {
+        self.inner.remove(key).map(|e| e.value().clone())
+    }
+
+    fn contains(&self, key: &K) -> bool {
+        self.inner.contains_key(key)
+    }
+
+    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
+        let bounds = (lower.cloned(), upper.cloned());
+        Box::new(self.inner.range(bounds).map(|e| (e.key().clone(), e.value().clone())))
+    }
+
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn reclamation(&self) -> ReclaimStats {
+        ReclaimStats::default()
+    }
+}
+
+/// `Mutex<BTreeMap>` behind [`ConcurrentMap`].
+pub struct MutexBTreeMap<K, V> {
+    inner: Mutex<BTreeMap<K, V>>,
+}
+
+impl<K: MapKey, V: MapValue> Default for MutexBTreeMap<K, V> {
+    fn default() -> Self {
+        Self { inner: Mutex::new(BTreeMap::new()) }
+    }
+}
+
+impl<K, V> MutexBTreeMap<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<K, V>> {
+        // A panic while holding the lock cannot leave the B-tree half-updated in a way that
+        // breaks its invariants (std's BTreeMap is panic-safe), so poisoning is ignored.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexBTreeMap<K, V> {
+    fn name(&self) -> &'static str {
+        "btree"
+    }
+
+    fn insert(&self, key: K, value: V) -> bool {
+        self.lock().insert(key, value).is_none()
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.lock().get(key).cloned()
+    }
+
+    fn remove(&self, key: &K) -> Option<V> {
+        self.lock().remove(key)
+    }
+
+    fn contains(&self, key: &K) -> bool {
+        self.lock().contains_key(key)
+    }
+
+    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
+        // Weakly consistent by re-seeking: each step takes the lock, finds the first key after
+        // the last one yielded, and releases the lock, so an iteration never blocks writers.
+        let upper = upper.cloned();
+        let mut next_lower: Bound<K> = lower.cloned();
+        Box::new(std::iter::from_fn(move || {
+            let map = self.lock();
+            // `BTreeMap::range` panics on inverted or (x, x)-excluded ranges; such ranges are
+            // empty, so check first.
+            if range_is_empty(&next_lower, &upper) {
+                return None;
+            }
+            let (k, v) = map
+                .range((next_lower.as_ref(), upper.as_ref()))
+                .next()
+                .map(|(k, v)| (k.clone(), v.clone()))?;
+            next_lower = Bound::Excluded(k.clone());
+            Some((k, v))
+        }))
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn reclamation(&self) -> ReclaimStats {
+        ReclaimStats::default()
+    }
+}
+
+/// Whether no key can lie within `(lower, upper)`.
+pub(crate) fn range_is_empty<K: Ord>(lower: &Bound<K>, upper: &Bound<K>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(l), Bound::Included(u)) => l > u,
+        (Bound::Included(l), Bound::Excluded(u))
+        | (Bound::Excluded(l), Bound::Included(u))
+        | (Bound::Excluded(l), Bound::Excluded(u)) => l >= u,
+        _ => false,
+    }
+}

@@ -1,0 +1,1 @@
+//! Verification of the structures (filled by the verify issue).
