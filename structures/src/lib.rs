@@ -24,6 +24,7 @@
 //! engine's memtable option); [`for_each_map!`] instantiates generic code once per type.
 
 mod kind;
+mod level;
 mod lockfree;
 mod map;
 mod mutex;

@@ -1,4 +1,5 @@
 //! The one place that names synchronisation primitives.
+#![allow(unused_imports, dead_code)]
 //!
 //! Every structure in this crate reaches atomics, fences, `UnsafeCell`, `Arc`, thread spawning,
 //! yielding and thread-locals through this module, so the *same source* runs under three
