@@ -1,3 +1,122 @@
-//! Memory reclamation schemes for the lock-free skip list core.
-#![allow(dead_code)]
+//! Memory reclamation behind one small internal trait.
+//!
+//! The lock-free skip list ([`crate::lockfree`]) is written once, against [`Scheme`]. A scheme
+//! decides three things:
+//!
+//! 1. **How a pointer is read** ([`Scheme::protect`]): a plain `Acquire` load under epochs and
+//!    with no reclamation, a protect-and-validate loop with hazard pointers.
+//! 2. **How a node or value is retired** ([`Scheme::retire`]): deferred to the epoch, handed to
+//!    the hazard domain, or parked until the map is dropped.
+//! 3. **Whether a reader may step through a logically deleted node**
+//!    ([`Scheme::TRAVERSE_MARKED`]): safe under epochs (Harris), unsafe under hazard pointers
+//!    (Michael: a search must unlink marked nodes and restart when it cannot).
+//!
+//! Per-map state (a `Collector`, two hazard `Domain`s) lives in the scheme value owned by the
+//! map; per-thread per-map state ([`Scheme::Local`]) lives in a [`slots::Slots`] table. Keeping
+//! both per map (never global) makes reclamation deterministic at drop — every retired object
+//! is freed when its map is dropped — and lets shuttle, which runs every thread on one OS
+//! thread, keep threads apart.
+//!
+//! Because the algorithm only talks to this trait, a checker that cannot run a dependency can
+//! still drive the algorithm over another scheme (for instance [`none::NoReclaim`], which has
+//! no dependency at all).
+
+pub(crate) mod epoch;
+pub(crate) mod hazard;
+pub(crate) mod none;
 pub(crate) mod slots;
+mod stats;
+
+pub(crate) use stats::Counters;
+
+use crate::sync::atomic::AtomicPtr;
+use std::alloc::Layout;
+
+/// Whether a retired object is a skip list node or a value box (counted apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Node,
+    Value,
+}
+
+/// An object the skip list retires: a node or a value box.
+pub(crate) trait Retire: Send + 'static {
+    /// Which counter its retirement and destruction go to.
+    const KIND: Kind;
+
+    /// Destroy the object and release its memory.
+    ///
+    /// # Safety
+    /// - `ptr` points to a live object of this type that nothing else will access again;
+    /// - called at most once per object.
+    unsafe fn free(ptr: *mut Self);
+}
+
+/// A memory reclamation scheme for the lock-free skip list.
+///
+/// # Safety
+///
+/// Implementations must uphold, for the algorithm in `lockfree::raw`:
+/// - an object passed to [`retire`](Scheme::retire) is destroyed (its `free` called) exactly
+///   once, and not before every operation that could have read a pointer to it *before* it was
+///   retired has finished with it: operations that hold a [`Guard`](Scheme::Guard) (epochs) or
+///   protected it through [`protect`](Scheme::protect) (hazard pointers);
+/// - memory returned by [`alloc`](Scheme::alloc) stays valid until
+///   [`dealloc`](Scheme::dealloc) or until the scheme is dropped.
+pub(crate) unsafe trait Scheme: Send + Sync + Sized + 'static {
+    /// Short name used in reports.
+    const NAME: &'static str;
+    /// May a traversal step from a logically deleted (marked) node to its successor?
+    const TRAVERSE_MARKED: bool;
+    /// Per-thread, per-map state.
+    type Local: Send;
+    /// Held for the whole of one operation.
+    type Guard;
+
+    /// The per-map state.
+    fn new() -> Self;
+    /// A thread's state for this map, created on the thread's first operation.
+    fn new_local(&self) -> Self::Local;
+    /// Begin an operation.
+    fn pin(&self, local: &mut Self::Local) -> Self::Guard;
+
+    /// Load `src` and make its (untagged) target safe to dereference until hazard slot `slot`
+    /// is reused or the operation ends. Returns the loaded value with its tag bits.
+    fn protect<T>(local: &mut Self::Local, slot: usize, src: &AtomicPtr<T>) -> *mut T;
+
+    /// Protect `ptr` in `slot`, where it is already protected by another slot of the same
+    /// operation (moving a protection along; no validation needed).
+    fn copy_protection<T>(local: &mut Self::Local, slot: usize, ptr: *mut T);
+
+    /// Allocate memory for a node.
+    ///
+    /// # Safety
+    /// `layout` must have a non-zero size.
+    unsafe fn alloc(local: &mut Self::Local, layout: Layout) -> *mut u8;
+
+    /// Give back memory from [`alloc`](Scheme::alloc) of a node that was destroyed.
+    ///
+    /// # Safety
+    /// - `ptr` came from `alloc` with this `layout`, and its contents were dropped;
+    /// - nothing will access `ptr` again.
+    unsafe fn dealloc(ptr: *mut u8, layout: Layout);
+
+    /// Hand `ptr` to the scheme; [`Retire::free`] destroys it later, exactly once.
+    ///
+    /// # Safety
+    /// - `ptr` is unreachable from the map for any operation that starts from now on;
+    /// - `ptr` was not retired before (each object is retired exactly once);
+    /// - `T::free(ptr)` is sound once every operation that may still hold `ptr` ended;
+    /// - `counters` outlives every object retired in this map (the map owns both).
+    unsafe fn retire<T: Retire>(
+        &self,
+        local: &mut Self::Local,
+        guard: &Self::Guard,
+        counters: &Counters,
+        ptr: *mut T,
+    );
+
+    /// Free every object retired and not yet freed. Called from the map's `Drop` after all
+    /// [`Local`](Scheme::Local)s were drained (and dropped, except for the ones handed here).
+    fn teardown(&mut self, locals: Vec<Self::Local>, counters: &Counters);
+}

@@ -1,0 +1,604 @@
+//! The lock-free skip list algorithm, written once against [`Scheme`].
+//!
+//! # Algorithm
+//!
+//! Fraser/Harris style, with Michael's search so that it is also safe under hazard pointers:
+//!
+//! * **Insert** searches for the key, and if a live node has it, swaps the value pointer
+//!   (replace; the old box is retired). Otherwise it links a new node at level 0 with one CAS
+//!   on the predecessor (the linearization point), then links the upper levels bottom-up.
+//! * **Remove** swaps the node's value pointer to null (the linearization point: logical
+//!   deletion), marks the tower's next pointers top-down, then searches again: every search
+//!   unlinks the marked nodes it meets, so after that search the node is linked nowhere.
+//! * **Search** (`find`) walks from the top level down; at each level it unlinks marked nodes
+//!   with a CAS on the predecessor and restarts from the head when that CAS fails or when the
+//!   predecessor itself turns out to be marked. It never steps *from* a marked node, which is
+//!   what hazard pointers need (trap 2 of the design notes).
+//! * **Get** under epochs and with no reclamation takes a read-only search that may step
+//!   through marked nodes (no CAS on the read path); under hazard pointers it uses `find`.
+//!
+//! # Invariants (also in ARCHITECTURE.md)
+//!
+//! 1. **Retire once, after the last link** (trap 1). A removed node is retired by whichever of
+//!    its inserter (state bit `BUILT`: done with the tower) and its remover (state bit
+//!    `UNLINKED`: its search passed the node at every level) sets its bit second
+//!    (`fetch_or` tells). An inserter that links a level after the remover marked it notices
+//!    the mark with a read-modify-write on the node's tower slot, and runs a search to unlink
+//!    the late link before setting `BUILT`.
+//! 2. **No equal keys on one level** (trap 3). A tower level is never linked before a successor
+//!    with the same key; the search unlinks marked nodes before comparing keys.
+//! 3. **Marks are final.** A marked tower slot is never unmarked or rewritten.
+//! 4. **A value box is retired once**, by the replace that swapped it out or by the remove that
+//!    nulled it; a live node's box is freed with the node.
+
+use super::node::{is_marked, marked, untagged, Node, ValueBox, BUILT, UNLINKED};
+use crate::map::{MapKey, MapValue, ReclaimStats};
+use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
+use crate::reclaim::slots::Slots;
+use crate::reclaim::{Counters, Scheme};
+use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use crate::sync::{backoff, MAX_HEIGHT};
+use std::ops::Bound;
+use std::ptr;
+
+type NodePtr<K, V, S> = *mut Node<K, V, S>;
+
+/// Per level: the last node before the target (null = the head) and the first one not before.
+pub(crate) struct Position<K, V, S> {
+    preds: [NodePtr<K, V, S>; MAX_HEIGHT],
+    succs: [NodePtr<K, V, S>; MAX_HEIGHT],
+}
+
+impl<K, V, S> Position<K, V, S> {
+    fn new() -> Self {
+        Self { preds: [ptr::null_mut(); MAX_HEIGHT], succs: [ptr::null_mut(); MAX_HEIGHT] }
+    }
+}
+
+/// The lock-free skip list over reclamation scheme `S`.
+pub(crate) struct SkipList<K, V, S: Scheme> {
+    head: Box<[AtomicPtr<Node<K, V, S>>]>,
+    /// The highest tower linked so far; searches start there. Only grows.
+    max_height: AtomicUsize,
+    scheme: S,
+    slots: Slots<S::Local>,
+    counters: Counters,
+}
+
+// SAFETY: the list owns its nodes, keys and values and shares them between threads only
+// through atomics; keys and values are `Send + Sync` (`MapKey`/`MapValue`) and the scheme and
+// slots are `Send + Sync` themselves.
+unsafe impl<K: MapKey, V: MapValue, S: Scheme> Send for SkipList<K, V, S> {}
+// SAFETY: as above; every shared mutation goes through atomics and the scheme.
+unsafe impl<K: MapKey, V: MapValue, S: Scheme> Sync for SkipList<K, V, S> {}
+
+impl<K: MapKey, V: MapValue, S: Scheme> Default for SkipList<K, V, S> {
+    fn default() -> Self {
+        Self {
+            head: (0..MAX_HEIGHT).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            max_height: AtomicUsize::new(1),
+            scheme: S::new(),
+            slots: Slots::new(),
+            counters: Counters::default(),
+        }
+    }
+}
+
+/// Read the latest value of `a` in its modification order with a read-modify-write.
+///
+/// A plain load may return an older value; a successful CAS reads the latest. `AcqRel`: if
+/// this RMW precedes a remover's marking RMW, it synchronises with it, so our earlier link is
+/// visible to the remover's search (invariant 1).
+#[inline]
+fn latest<T>(a: &AtomicPtr<T>) -> *mut T {
+    let mut v = a.load(Ordering::Acquire);
+    loop {
+        match a.compare_exchange(v, v, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(v) => return v,
+            Err(now) => v = now,
+        }
+    }
+}
+
+impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
+    /// Run one operation with this thread's scheme state and a guard.
+    #[inline]
+    fn op<R>(&self, f: impl FnOnce(&mut S::Local, &S::Guard) -> R) -> R {
+        self.slots.with(
+            || self.scheme.new_local(),
+            |local| {
+                let guard = self.scheme.pin(local);
+                f(local, &guard)
+            },
+        )
+    }
+
+    /// The next pointer of `pred` at `level`, where a null `pred` is the head.
+    ///
+    /// # Safety
+    /// A non-null `pred` is live for the returned lifetime and has a tower above `level`.
+    #[inline(always)]
+    unsafe fn next_of<'a>(&'a self, pred: NodePtr<K, V, S>, level: usize) -> &'a AtomicPtr<Node<K, V, S>> {
+        if pred.is_null() {
+            &self.head[level]
+        } else {
+            // SAFETY: caller's contract.
+            unsafe { Node::tower(pred, level) }
+        }
+    }
+
+    fn top(&self) -> usize {
+        // Relaxed: a stale (lower) value only makes a search start lower, which is correct
+        // (levels above it are reached from the head); see invariant notes in `insert`.
+        self.max_height.load(Ordering::Relaxed)
+    }
+
+    /// Michael's search: fill `pos` for the first node not `before`, at every level below
+    /// `top`, unlinking every marked node met. Restarts from the head when an unlink CAS fails
+    /// or a predecessor turns out to be marked. On return, under hazard pointers, `preds[l]`
+    /// and `succs[l]` are protected in slots `PRED + l` and `SUCC + l`.
+    ///
+    /// # Safety
+    /// Called inside an operation (`local` and its guard are live), `top <= MAX_HEIGHT`.
+    unsafe fn find(
+        &self,
+        local: &mut S::Local,
+        before: impl Fn(&K) -> bool,
+        top: usize,
+        pos: &mut Position<K, V, S>,
+    ) {
+        'retry: loop {
+            let mut pred: NodePtr<K, V, S> = ptr::null_mut();
+            for level in (0..top).rev() {
+                // `pred` is protected in `PRED + level + 1` (or is the head); move it down.
+                S::copy_protection(local, PRED + level, pred);
+                // SAFETY: `pred` is the head or a protected node reached at a level above, so it
+                // has a tower above `level`.
+                let mut curr = S::protect(local, SUCC + level, unsafe { self.next_of(pred, level) });
+                if is_marked(curr) {
+                    // `pred` was deleted at this level while we stood on it: Michael restarts.
+                    backoff();
+                    continue 'retry;
+                }
+                while !curr.is_null() {
+                    // SAFETY: `curr` is protected (slot `SUCC + level`) and was validated as
+                    // reachable from an unmarked predecessor, so it is live; it is linked at
+                    // `level`, so its tower reaches `level`.
+                    let succ = S::protect(local, SPARE, unsafe { Node::tower(curr, level) });
+                    if is_marked(succ) {
+                        // `curr` is deleted at this level: unlink it. AcqRel: Release keeps our
+                        // view of `succ` for readers of `pred`; Acquire on failure re-reads.
+                        // SAFETY: `pred` is live (protected or head).
+                        let link = unsafe { self.next_of(pred, level) };
+                        match link.compare_exchange(
+                            curr,
+                            untagged(succ),
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        ) {
+                            Ok(_) => {
+                                curr = untagged(succ);
+                                S::copy_protection(local, SUCC + level, curr);
+                                continue;
+                            }
+                            Err(_) => {
+                                backoff();
+                                continue 'retry;
+                            }
+                        }
+                    }
+                    // SAFETY: `curr` is live (see above).
+                    if before(unsafe { Node::key(curr) }) {
+                        pred = curr;
+                        S::copy_protection(local, PRED + level, pred);
+                        curr = succ;
+                        S::copy_protection(local, SUCC + level, curr);
+                    } else {
+                        break;
+                    }
+                }
+                pos.preds[level] = pred;
+                pos.succs[level] = curr;
+            }
+            return;
+        }
+    }
+
+    /// Harris's read-only search (schemes with `TRAVERSE_MARKED`): the first node at level 0
+    /// not `before`, stepping through marked nodes without helping. If `exact` is given and a
+    /// live node with that key is met on an upper level, returns it early.
+    ///
+    /// # Safety
+    /// Called inside an operation of a scheme with `TRAVERSE_MARKED` (the guard keeps every
+    /// node reached alive).
+    unsafe fn read_search(&self, before: impl Fn(&K) -> bool, exact: Option<&K>) -> NodePtr<K, V, S> {
+        let mut pred: NodePtr<K, V, S> = ptr::null_mut();
+        let mut curr: NodePtr<K, V, S> = ptr::null_mut();
+        for level in (0..self.top()).rev() {
+            // Acquire: pairs with the Release CAS that linked the node (fields initialised).
+            // SAFETY: `pred` is the head or a node reached under the guard at a higher level.
+            curr = untagged(unsafe { self.next_of(pred, level) }.load(Ordering::Acquire));
+            // SAFETY (loop): nodes reached under the guard are not freed before it is dropped.
+            while !curr.is_null() && before(unsafe { Node::key(curr) }) {
+                pred = curr;
+                curr = untagged(unsafe { Node::tower(curr, level) }.load(Ordering::Acquire));
+            }
+            if let (Some(k), false) = (exact, curr.is_null()) {
+                // SAFETY: as above.
+                if unsafe { Node::key(curr) } == k
+                    && !unsafe { &(*curr).value }.load(Ordering::Acquire).is_null()
+                {
+                    return curr;
+                }
+            }
+        }
+        curr
+    }
+
+    /// The first node at level 0 not `before`, by the scheme's kind of search. Under hazard
+    /// pointers the result is protected in slot `SUCC + 0`.
+    ///
+    /// # Safety
+    /// Called inside an operation.
+    unsafe fn seek(
+        &self,
+        local: &mut S::Local,
+        before: impl Fn(&K) -> bool,
+        exact: Option<&K>,
+    ) -> NodePtr<K, V, S> {
+        if S::TRAVERSE_MARKED {
+            // SAFETY: forwarded; the scheme allows stepping through marked nodes.
+            unsafe { self.read_search(before, exact) }
+        } else {
+            let mut pos = Position::new();
+            // SAFETY: forwarded.
+            unsafe { self.find(local, before, self.top(), &mut pos) };
+            pos.succs[0]
+        }
+    }
+
+    /// Clone the value of a protected node, or `None` if it is logically deleted.
+    ///
+    /// # Safety
+    /// `node` is live and protected for the rest of the operation.
+    unsafe fn clone_value(&self, local: &mut S::Local, node: NodePtr<K, V, S>) -> Option<V> {
+        // SAFETY: live node (caller).
+        let src = unsafe { &(*node).value };
+        let v = S::protect(local, VALUE, src);
+        if v.is_null() {
+            None
+        } else {
+            // SAFETY: the box is protected (hazard slot `VALUE`, validated against the node's
+            // pointer) or kept by the guard, so it is not freed while we clone.
+            Some(unsafe { (*v).value.clone() })
+        }
+    }
+
+    /// Set the mark on every tower level of `node`, top-down. Idempotent; any thread may help.
+    ///
+    /// # Safety
+    /// `node` is live for the call.
+    unsafe fn mark_tower(&self, node: NodePtr<K, V, S>) {
+        // SAFETY: live node (caller).
+        let height = unsafe { Node::height(node) };
+        for level in (0..height).rev() {
+            // SAFETY: `level < height`.
+            let slot = unsafe { Node::tower(node, level) };
+            let mut cur = slot.load(Ordering::Acquire);
+            while !is_marked(cur) {
+                // AcqRel: see `latest` — the mark RMW synchronises with an inserter's check RMW
+                // that precedes it, so links made before the mark are visible to our search.
+                match slot.compare_exchange(cur, marked(cur), Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => break,
+                    Err(now) => cur = now,
+                }
+            }
+        }
+    }
+
+    /// Insert or replace. Returns `true` if the key was new.
+    pub(crate) fn insert(&self, key: K, value: V) -> bool {
+        // SAFETY: runs inside `op`.
+        self.op(|local, guard| unsafe { self.insert_in(local, guard, key, value) })
+    }
+
+    /// # Safety
+    /// Inside an operation.
+    unsafe fn insert_in(&self, local: &mut S::Local, guard: &S::Guard, key: K, value: V) -> bool {
+        let new_value = ValueBox::into_raw(value);
+        let mut key = Some(key);
+        let mut node: NodePtr<K, V, S> = ptr::null_mut();
+        let height = crate::level::random_height();
+        let mut pos = Position::new();
+        loop {
+            let k: &K = match &key {
+                Some(k) => k,
+                // SAFETY: our own node, unpublished or linked by us; not retired before we set
+                // `BUILT`.
+                None => unsafe { Node::key(node) },
+            };
+            let top = self.top().max(height);
+            // SAFETY: inside an operation.
+            unsafe { self.find(local, |nk| nk < k, top, &mut pos) };
+            let found = pos.succs[0];
+            // SAFETY: `found` is protected (`SUCC + 0`) and live.
+            if !found.is_null() && unsafe { Node::key(found) } == k {
+                // The key is present: replace the value, unless the node is being removed.
+                // SAFETY: live node.
+                let slot = unsafe { &(*found).value };
+                let mut cur = slot.load(Ordering::Acquire);
+                while !cur.is_null() {
+                    // Release publishes the new box's contents to readers that Acquire-load the
+                    // pointer; Acquire lets us own the old box we swapped out.
+                    match slot.compare_exchange(cur, new_value, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => {
+                            // SAFETY: `cur` is unreachable now (swapped out), and retired once
+                            // (only the winner of this CAS retires it).
+                            unsafe { self.scheme.retire(local, guard, &self.counters, cur) };
+                            if !node.is_null() {
+                                // SAFETY: our node was never published (the level-0 CAS below
+                                // is the only publication, and it failed or never ran).
+                                unsafe { Node::discard(node) };
+                            }
+                            return false;
+                        }
+                        Err(now) => cur = now,
+                    }
+                }
+                // Value is null: a remove is in progress. Help it mark, then search again (the
+                // search unlinks the node).
+                // SAFETY: `found` is live (protected).
+                unsafe { self.mark_tower(found) };
+                backoff();
+                continue;
+            }
+            if node.is_null() {
+                // SAFETY: `1 <= height <= MAX_HEIGHT`.
+                node = unsafe { Node::alloc(local, key.take().expect("key"), new_value, height) };
+            }
+            for level in 0..height {
+                // Relaxed: the node is unpublished; the Release CAS below publishes these.
+                // SAFETY: our own node, `level < height`.
+                unsafe { Node::tower(node, level) }.store(pos.succs[level], Ordering::Relaxed);
+            }
+            // Linearization point. Release: the node's fields happen-before any Acquire load
+            // that reads the pointer.
+            // SAFETY: `preds[0]` is live (protected or head).
+            let link = unsafe { self.next_of(pos.preds[0], 0) };
+            if link
+                .compare_exchange(pos.succs[0], node, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                break;
+            }
+            backoff();
+        }
+        self.counters.add_len(1);
+        if height > self.max_height.load(Ordering::Relaxed) {
+            // Before any upper level is linked, so a remover that synchronises with one of our
+            // links (see `latest`) also sees a max height covering the node.
+            self.max_height.fetch_max(height, Ordering::AcqRel);
+        }
+        // SAFETY: inside an operation; `node` is ours until we set `BUILT`.
+        unsafe { self.build_tower(local, guard, node, height, &mut pos) };
+        true
+    }
+
+    /// Link levels `1..height` of a node already linked at level 0, then set `BUILT`.
+    ///
+    /// # Safety
+    /// Inside an operation; `node` was linked at level 0 by this thread and `BUILT` is unset.
+    unsafe fn build_tower(
+        &self,
+        local: &mut S::Local,
+        guard: &S::Guard,
+        node: NodePtr<K, V, S>,
+        height: usize,
+        pos: &mut Position<K, V, S>,
+    ) {
+        // SAFETY (whole fn): `node` cannot be retired before we set `BUILT` (invariant 1).
+        let key = unsafe { Node::key(node) };
+        'levels: for level in 1..height {
+            loop {
+                let (pred, succ) = (pos.preds[level], pos.succs[level]);
+                // Invariant 2: never link before an equal key (only possible if we were
+                // removed and the key re-inserted: stop building).
+                // SAFETY: `succ` is protected (`SUCC + level`) and live.
+                if !succ.is_null() && (succ == node || unsafe { Node::key(succ) } == key) {
+                    break 'levels;
+                }
+                // SAFETY: our node, `level < height`.
+                let own = unsafe { Node::tower(node, level) };
+                let cur = own.load(Ordering::Acquire);
+                if is_marked(cur) {
+                    break 'levels;
+                }
+                if cur != succ
+                    && own.compare_exchange(cur, succ, Ordering::AcqRel, Ordering::Acquire).is_err()
+                {
+                    // Only a remover's mark can change our tower concurrently.
+                    break 'levels;
+                }
+                // SAFETY: `pred` is protected (`PRED + level`) or the head.
+                let link = unsafe { self.next_of(pred, level) };
+                if link.compare_exchange(succ, node, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                    if is_marked(latest(own)) {
+                        // Removed while we linked this level: unlink the late link ourselves
+                        // before setting `BUILT` (invariant 1).
+                        let top = self.top().max(height);
+                        // SAFETY: inside an operation.
+                        unsafe { self.find(local, |nk| nk < key, top, pos) };
+                        break 'levels;
+                    }
+                    break;
+                }
+                // The neighbourhood changed: search again and retry this level.
+                backoff();
+                let top = self.top().max(height);
+                // SAFETY: inside an operation.
+                unsafe { self.find(local, |nk| nk < key, top, pos) };
+                if pos.succs[0] != node {
+                    // We are no longer linked at level 0: removed.
+                    break 'levels;
+                }
+            }
+        }
+        // SAFETY: `node` is live until one of the two bits' owners retires it (us, now).
+        let prev = unsafe { &(*node).state }.fetch_or(BUILT, Ordering::AcqRel);
+        if prev & UNLINKED != 0 {
+            // SAFETY: the remover unlinked it everywhere, our late links (if any) were unlinked
+            // by our own search, and only the second bit-setter retires.
+            unsafe { self.scheme.retire(local, guard, &self.counters, node) };
+        }
+    }
+
+    /// A clone of the value under `key`.
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
+        self.op(|local, _| {
+            // SAFETY: inside an operation.
+            let node = unsafe { self.seek(local, |nk| nk < key, Some(key)) };
+            // SAFETY: `node` is protected / kept by the guard.
+            if node.is_null() || unsafe { Node::key(node) } != key {
+                return None;
+            }
+            // SAFETY: as above.
+            unsafe { self.clone_value(local, node) }
+        })
+    }
+
+    /// Remove `key`, returning a clone of its value.
+    pub(crate) fn remove(&self, key: &K) -> Option<V> {
+        // SAFETY: inside an operation.
+        self.op(|local, guard| unsafe { self.remove_in(local, guard, key) })
+    }
+
+    /// # Safety
+    /// Inside an operation.
+    unsafe fn remove_in(&self, local: &mut S::Local, guard: &S::Guard, key: &K) -> Option<V> {
+        let mut pos = Position::new();
+        // SAFETY: inside an operation.
+        unsafe { self.find(local, |nk| nk < key, self.top(), &mut pos) };
+        let node = pos.succs[0];
+        // SAFETY: `node` is protected (`SUCC + 0`).
+        if node.is_null() || unsafe { Node::key(node) } != key {
+            return None;
+        }
+        // SAFETY: live node.
+        let slot = unsafe { &(*node).value };
+        let mut cur = slot.load(Ordering::Acquire);
+        loop {
+            if cur.is_null() {
+                // Another remove won: we linearize just after it.
+                return None;
+            }
+            // Linearization point. Acquire: we now own the box and read its contents.
+            match slot.compare_exchange(cur, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        self.counters.add_len(-1);
+        // Readers may be cloning the box right now: clone, then retire (never free) it.
+        // SAFETY: the box is ours (swapped out) and only we retire it.
+        let value = unsafe { (*cur).value.clone() };
+        // SAFETY: unreachable (swapped out), retired once by the CAS winner.
+        unsafe { self.scheme.retire(local, guard, &self.counters, cur) };
+        // From here `node` may lose its hazard protection (the next search reuses the slots), but
+        // it cannot be freed before we set `UNLINKED` (invariant 1).
+        // SAFETY: live until our `UNLINKED`.
+        let height = unsafe { Node::height(node) };
+        // SAFETY: as above.
+        unsafe { self.mark_tower(node) };
+        let top = self.top().max(height);
+        // The search unlinks the node at every level where it is linked.
+        // SAFETY: inside an operation.
+        unsafe { self.find(local, |nk| nk < key, top, &mut pos) };
+        // SAFETY: live until this RMW.
+        let prev = unsafe { &(*node).state }.fetch_or(UNLINKED, Ordering::AcqRel);
+        if prev & BUILT != 0 {
+            // SAFETY: unlinked at every level (our search; the inserter is done), retired by
+            // the second bit-setter only.
+            unsafe { self.scheme.retire(local, guard, &self.counters, node) };
+        }
+        Some(value)
+    }
+
+    /// Up to `max` entries from the first key within `lower`, in order, stopping at `upper`.
+    /// One operation: the batch is collected under one guard / set of hazards, and the next
+    /// batch seeks again after the last key, so no protection is held between batches.
+    pub(crate) fn collect_batch(
+        &self,
+        lower: Bound<&K>,
+        upper: Bound<&K>,
+        max: usize,
+        out: &mut Vec<(K, V)>,
+    ) -> bool {
+        self.op(|local, _| {
+            let before = |nk: &K| match lower {
+                Bound::Included(k) => nk < k,
+                Bound::Excluded(k) => nk <= k,
+                Bound::Unbounded => false,
+            };
+            // SAFETY: inside an operation.
+            let mut node = unsafe { self.seek(local, before, None) };
+            while !node.is_null() {
+                // SAFETY: `node` is protected in `SUCC + 0` (hazard) or kept by the guard.
+                let key = unsafe { Node::key(node) };
+                let within = match upper {
+                    Bound::Included(u) => key <= u,
+                    Bound::Excluded(u) => key < u,
+                    Bound::Unbounded => true,
+                };
+                if !within {
+                    return true;
+                }
+                if out.len() == max {
+                    return false;
+                }
+                // SAFETY: as above.
+                if let Some(v) = unsafe { self.clone_value(local, node) } {
+                    out.push((key.clone(), v));
+                }
+                // SAFETY: live node with a tower of at least one level.
+                let next = S::protect(local, SPARE, unsafe { Node::tower(node, 0) });
+                if is_marked(next) && !S::TRAVERSE_MARKED {
+                    // Deleted under us: end the batch; the caller re-seeks after the last key
+                    // (the next search unlinks the marked node, so this makes progress).
+                    return false;
+                }
+                node = untagged(next);
+                S::copy_protection(local, SUCC, node);
+            }
+            true
+        })
+    }
+
+    /// Approximate length (see [`crate::ConcurrentMap::len`]).
+    pub(crate) fn len(&self) -> usize {
+        self.counters.len()
+    }
+
+    /// Reclamation counters.
+    pub(crate) fn reclamation(&self) -> ReclaimStats {
+        self.counters.snapshot()
+    }
+}
+
+impl<K, V, S: Scheme> Drop for SkipList<K, V, S> {
+    fn drop(&mut self) {
+        // With `&mut self` no operation runs: every node linked at level 0 is live (removed
+        // nodes were unlinked by their removers and retired to the scheme). Free those, then let
+        // the scheme free what was retired.
+        let mut p = untagged(self.head[0].load(Ordering::Acquire));
+        while !p.is_null() {
+            // SAFETY: exclusive access; `p` is a live node linked at level 0, freed once here.
+            unsafe {
+                let next = untagged(Node::tower(p, 0).load(Ordering::Acquire));
+                Node::free_live(p);
+                p = next;
+            }
+        }
+        let locals = self.slots.drain();
+        self.scheme.teardown(locals, &self.counters);
+    }
+}
