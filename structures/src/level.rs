@@ -9,6 +9,7 @@
 use crate::sync::MAX_HEIGHT;
 use std::cell::Cell;
 
+#[cfg(not(any(loom, feature = "shuttle")))]
 fn seed() -> u64 {
     // Distinct per thread without a global counter: the address of a thread-local differs per
     // thread. Deterministic under the model checkers (they replay the same allocation order).

@@ -109,8 +109,6 @@ mod imp {
     }
 }
 
-#[allow(unused_imports)]
-#[allow(unused_imports)]
 pub(crate) use imp::*;
 
 /// Yield inside a retry loop. Under loom and shuttle this is a scheduling point (loom never

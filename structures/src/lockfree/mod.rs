@@ -148,3 +148,6 @@ skip_list_face!(
     NoReclaimSkipList,
     NoReclaim
 );
+
+#[cfg(test)]
+mod tests;
