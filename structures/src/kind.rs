@@ -78,7 +78,12 @@ pub struct UnknownMapKind(pub String);
 impl fmt::Display for UnknownMapKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<_> = MapKind::ALL.iter().map(|k| k.name()).collect();
-        write!(f, "unknown map `{}` (expected one of: {})", self.0, names.join(", "))
+        write!(
+            f,
+            "unknown map `{}` (expected one of: {})",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 

@@ -82,8 +82,9 @@ pub struct ReclaimStats {
     pub values_retired: u64,
     /// Values destroyed by the scheme.
     pub values_freed: u64,
-    /// The largest number of retired-but-not-freed objects (nodes + values) seen at a retire.
-    /// Sampled from per-thread counters without a global snapshot, so approximate under load.
+    /// The largest number of retired-but-not-freed objects (nodes + values) observed. Sampled
+    /// every few retirements from per-thread counters without a global snapshot (and once at
+    /// every call to `reclamation()`), so it is a lower bound of the true peak under load.
     pub peak_unreclaimed: u64,
 }
 

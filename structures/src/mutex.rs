@@ -121,7 +121,9 @@ impl<K, V> Node<K, V> {
     #[inline]
     fn layout(height: usize) -> (Layout, usize) {
         let tower = Layout::array::<Link<K, V>>(height).expect("tower layout overflows");
-        let (layout, offset) = Layout::new::<Self>().extend(tower).expect("node layout overflows");
+        let (layout, offset) = Layout::new::<Self>()
+            .extend(tower)
+            .expect("node layout overflows");
         (layout.pad_to_align(), offset)
     }
 
@@ -166,7 +168,10 @@ impl<K, V> Node<K, V> {
         // so the result stays in bounds, derived from `node`'s provenance over the allocation.
         unsafe {
             debug_assert!(level < (*node).height);
-            node.cast::<u8>().add(Self::tower_offset()).cast::<Link<K, V>>().add(level)
+            node.cast::<u8>()
+                .add(Self::tower_offset())
+                .cast::<Link<K, V>>()
+                .add(level)
         }
     }
 
@@ -181,7 +186,11 @@ impl<K, V> Node<K, V> {
         // read exactly once and the memory is freed right below, so they are neither read nor
         // dropped again: ownership moves to the caller.
         let (key, value, height) = unsafe {
-            (ptr::read(&raw const (*node).key), ptr::read(&raw const (*node).value), (*node).height)
+            (
+                ptr::read(&raw const (*node).key),
+                ptr::read(&raw const (*node).value),
+                (*node).height,
+            )
         };
         // SAFETY: `node` was allocated by `alloc` with `layout(height)`, and `height` has not
         // changed since; it is not used again (caller).
@@ -431,7 +440,9 @@ unsafe impl<K: Send + Sync, V: Send + Sync> Sync for MutexSkipList<K, V> {}
 
 impl<K: MapKey, V: MapValue> Default for MutexSkipList<K, V> {
     fn default() -> Self {
-        Self { inner: Mutex::new(Inner::new()) }
+        Self {
+            inner: Mutex::new(Inner::new()),
+        }
     }
 }
 
@@ -614,7 +625,11 @@ mod tests {
             assert_eq!(map.get(&1).as_deref(), Some("1"));
             // Remove the multiples of three.
             for k in (0..N).step_by(3) {
-                let expected = if k % 2 == 0 { format!("new {k}") } else { k.to_string() };
+                let expected = if k % 2 == 0 {
+                    format!("new {k}")
+                } else {
+                    k.to_string()
+                };
                 assert_eq!(map.remove(&k), Some(expected));
                 assert_eq!(map.remove(&k), None);
                 assert!(!map.contains(&k));
@@ -861,8 +876,9 @@ mod tests {
             }
             map.check();
             let keys: Vec<u64> = map.iter().map(|(k, _)| k).collect();
-            let expected: Vec<u64> =
-                (0..per_thread * threads).filter(|k| (k / threads) % 2 == 1).collect();
+            let expected: Vec<u64> = (0..per_thread * threads)
+                .filter(|k| (k / threads) % 2 == 1)
+                .collect();
             assert_eq!(keys, expected);
             assert_eq!(map.len(), expected.len());
         };

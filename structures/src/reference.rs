@@ -19,7 +19,9 @@ pub struct CrossbeamSkipMap<K, V> {
 
 impl<K: MapKey, V: MapValue> Default for CrossbeamSkipMap<K, V> {
     fn default() -> Self {
-        Self { inner: crossbeam_skiplist::SkipMap::new() }
+        Self {
+            inner: crossbeam_skiplist::SkipMap::new(),
+        }
     }
 }
 
@@ -53,7 +55,11 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
 
     fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
         let bounds = (lower.cloned(), upper.cloned());
-        Box::new(self.inner.range(bounds).map(|e| (e.key().clone(), e.value().clone())))
+        Box::new(
+            self.inner
+                .range(bounds)
+                .map(|e| (e.key().clone(), e.value().clone())),
+        )
     }
 
     fn len(&self) -> usize {
@@ -72,7 +78,9 @@ pub struct MutexBTreeMap<K, V> {
 
 impl<K: MapKey, V: MapValue> Default for MutexBTreeMap<K, V> {
     fn default() -> Self {
-        Self { inner: Mutex::new(BTreeMap::new()) }
+        Self {
+            inner: Mutex::new(BTreeMap::new()),
+        }
     }
 }
 

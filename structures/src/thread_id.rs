@@ -31,7 +31,10 @@ impl Pool {
 }
 
 #[cfg(not(any(loom, feature = "shuttle")))]
-static POOL: Mutex<Pool> = Mutex::new(Pool { next: 0, free: Vec::new() });
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    next: 0,
+    free: Vec::new(),
+});
 
 #[cfg(loom)]
 loom::lazy_static! {

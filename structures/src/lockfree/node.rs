@@ -137,7 +137,9 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         // allocation provenance), not from a `&Node`.
         unsafe {
             debug_assert!(level < (*node).height);
-            &*ptr::addr_of!((*node).tower).cast::<AtomicPtr<Self>>().add(level)
+            &*ptr::addr_of!((*node).tower)
+                .cast::<AtomicPtr<Self>>()
+                .add(level)
         }
     }
 

@@ -51,7 +51,10 @@ pub(crate) struct Position<K, V, S> {
 
 impl<K, V, S> Position<K, V, S> {
     fn new() -> Self {
-        Self { preds: [ptr::null_mut(); MAX_HEIGHT], succs: [ptr::null_mut(); MAX_HEIGHT] }
+        Self {
+            preds: [ptr::null_mut(); MAX_HEIGHT],
+            succs: [ptr::null_mut(); MAX_HEIGHT],
+        }
     }
 }
 
@@ -75,7 +78,9 @@ unsafe impl<K: MapKey, V: MapValue, S: Scheme> Sync for SkipList<K, V, S> {}
 impl<K: MapKey, V: MapValue, S: Scheme> Default for SkipList<K, V, S> {
     fn default() -> Self {
         Self {
-            head: (0..MAX_HEIGHT).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            head: (0..MAX_HEIGHT)
+                .map(|_| AtomicPtr::new(ptr::null_mut()))
+                .collect(),
             max_height: AtomicUsize::new(1),
             scheme: S::new(),
             slots: Slots::new(),
@@ -118,7 +123,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// # Safety
     /// A non-null `pred` is live for the returned lifetime and has a tower above `level`.
     #[inline(always)]
-    unsafe fn next_of<'a>(&'a self, pred: NodePtr<K, V, S>, level: usize) -> &'a AtomicPtr<Node<K, V, S>> {
+    unsafe fn next_of(&self, pred: NodePtr<K, V, S>, level: usize) -> &AtomicPtr<Node<K, V, S>> {
         if pred.is_null() {
             &self.head[level]
         } else {
@@ -154,7 +159,8 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 S::copy_protection(local, PRED + level, pred);
                 // SAFETY: `pred` is the head or a protected node reached at a level above, so it
                 // has a tower above `level`.
-                let mut curr = S::protect(local, SUCC + level, unsafe { self.next_of(pred, level) });
+                let mut curr =
+                    S::protect(local, SUCC + level, unsafe { self.next_of(pred, level) });
                 if is_marked(curr) {
                     // `pred` was deleted at this level while we stood on it: Michael restarts.
                     backoff();
@@ -211,23 +217,28 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// # Safety
     /// Called inside an operation of a scheme with `TRAVERSE_MARKED` (the guard keeps every
     /// node reached alive).
-    unsafe fn read_search(&self, before: impl Fn(&K) -> bool, exact: Option<&K>) -> NodePtr<K, V, S> {
+    unsafe fn read_search(
+        &self,
+        before: impl Fn(&K) -> bool,
+        exact: Option<&K>,
+    ) -> NodePtr<K, V, S> {
         let mut pred: NodePtr<K, V, S> = ptr::null_mut();
         let mut curr: NodePtr<K, V, S> = ptr::null_mut();
         for level in (0..self.top()).rev() {
             // Acquire: pairs with the Release CAS that linked the node (fields initialised).
             // SAFETY: `pred` is the head or a node reached under the guard at a higher level.
             curr = untagged(unsafe { self.next_of(pred, level) }.load(Ordering::Acquire));
-            // SAFETY (loop): nodes reached under the guard are not freed before it is dropped.
+            // SAFETY: nodes reached under the guard are not freed before it is dropped.
             while !curr.is_null() && before(unsafe { Node::key(curr) }) {
                 pred = curr;
+                // SAFETY: as above; `curr` was reached at `level`, so its tower reaches it.
                 curr = untagged(unsafe { Node::tower(curr, level) }.load(Ordering::Acquire));
             }
             if let (Some(k), false) = (exact, curr.is_null()) {
                 // SAFETY: as above.
-                if unsafe { Node::key(curr) } == k
-                    && !unsafe { &(*curr).value }.load(Ordering::Acquire).is_null()
-                {
+                let same = unsafe { Node::key(curr) } == k;
+                // SAFETY: as above.
+                if same && !unsafe { &(*curr).value }.load(Ordering::Acquire).is_null() {
                     return curr;
                 }
             }
@@ -330,7 +341,8 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 while !cur.is_null() {
                     // Release publishes the new box's contents to readers that Acquire-load the
                     // pointer; Acquire lets us own the old box we swapped out.
-                    match slot.compare_exchange(cur, new_value, Ordering::AcqRel, Ordering::Acquire) {
+                    match slot.compare_exchange(cur, new_value, Ordering::AcqRel, Ordering::Acquire)
+                    {
                         Ok(_) => {
                             // SAFETY: `cur` is unreachable now (swapped out), and retired once
                             // (only the winner of this CAS retires it).
@@ -396,7 +408,8 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         height: usize,
         pos: &mut Position<K, V, S>,
     ) {
-        // SAFETY (whole fn): `node` cannot be retired before we set `BUILT` (invariant 1).
+        // SAFETY: `node` cannot be retired before we set `BUILT` (invariant 1), and this
+        // function sets `BUILT` last: the node is live throughout.
         let key = unsafe { Node::key(node) };
         'levels: for level in 1..height {
             loop {
@@ -414,14 +427,19 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                     break 'levels;
                 }
                 if cur != succ
-                    && own.compare_exchange(cur, succ, Ordering::AcqRel, Ordering::Acquire).is_err()
+                    && own
+                        .compare_exchange(cur, succ, Ordering::AcqRel, Ordering::Acquire)
+                        .is_err()
                 {
                     // Only a remover's mark can change our tower concurrently.
                     break 'levels;
                 }
                 // SAFETY: `pred` is protected (`PRED + level`) or the head.
                 let link = unsafe { self.next_of(pred, level) };
-                if link.compare_exchange(succ, node, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                if link
+                    .compare_exchange(succ, node, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
                     if is_marked(latest(own)) {
                         // Removed while we linked this level: unlink the late link ourselves
                         // before setting `BUILT` (invariant 1).
@@ -580,6 +598,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
 
     /// Reclamation counters.
     pub(crate) fn reclamation(&self) -> ReclaimStats {
+        self.counters.sample_peak();
         self.counters.snapshot()
     }
 }

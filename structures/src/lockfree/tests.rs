@@ -52,15 +52,21 @@ fn sequential<M: ConcurrentMap<u64, Counted> + Default>() {
         assert!(m.contains(&3) && !m.contains(&4));
         let keys: Vec<u64> = m.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, (1..n).step_by(2).collect::<Vec<_>>());
-        let r: Vec<u64> =
-            m.range(Bound::Excluded(&5), Bound::Included(&11)).map(|(k, _)| k).collect();
+        let r: Vec<u64> = m
+            .range(Bound::Excluded(&5), Bound::Included(&11))
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(r, vec![7, 9, 11]);
         let st = m.reclamation();
         assert_eq!(st.nodes_retired, n / 2);
         assert_eq!(st.values_retired, n + n / 2);
         assert!(st.nodes_freed <= st.nodes_retired && st.values_freed <= st.values_retired);
     }
-    assert_eq!(live.load(Ordering::Relaxed), 0, "every value dropped exactly once");
+    assert_eq!(
+        live.load(Ordering::Relaxed),
+        0,
+        "every value dropped exactly once"
+    );
 }
 
 fn racing<M: ConcurrentMap<u64, Counted> + Default>() {
@@ -97,13 +103,23 @@ fn racing<M: ConcurrentMap<u64, Counted> + Default>() {
                     })
                 })
                 .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            hs.into_iter()
+                .map(|h| h.join().unwrap())
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
         });
         let len = m.iter().count() as i64;
-        assert_eq!(len, ins - rem, "final size = effective inserts - effective removes");
+        assert_eq!(
+            len,
+            ins - rem,
+            "final size = effective inserts - effective removes"
+        );
         assert_eq!(m.len() as i64, len);
     }
-    assert_eq!(live.load(Ordering::Relaxed), 0, "every value dropped exactly once");
+    assert_eq!(
+        live.load(Ordering::Relaxed),
+        0,
+        "every value dropped exactly once"
+    );
 }
 
 macro_rules! scheme_tests {

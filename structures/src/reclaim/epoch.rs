@@ -41,7 +41,9 @@ unsafe impl Scheme for Epoch {
     type Guard = Guard;
 
     fn new() -> Self {
-        Self { collector: Collector::new() }
+        Self {
+            collector: Collector::new(),
+        }
     }
 
     fn new_local(&self) -> EpochLocal {

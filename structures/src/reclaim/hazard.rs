@@ -132,7 +132,10 @@ unsafe impl Scheme for Hazard {
     type Guard = ();
 
     fn new() -> Self {
-        Self { nodes: Box::new(Domain::new(&MapFamily)), values: Box::new(Domain::new(&MapFamily)) }
+        Self {
+            nodes: Box::new(Domain::new(&MapFamily)),
+            values: Box::new(Domain::new(&MapFamily)),
+        }
     }
 
     fn new_local(&self) -> HazardLocal {
@@ -140,7 +143,9 @@ unsafe impl Scheme for Hazard {
         // domains, and never escape the map.
         let (nodes, values) = unsafe { (Self::extend(&self.nodes), Self::extend(&self.values)) };
         HazardLocal {
-            nodes: (0..NODE_SLOTS).map(|_| HazardPointer::new_in_domain(nodes)).collect(),
+            nodes: (0..NODE_SLOTS)
+                .map(|_| HazardPointer::new_in_domain(nodes))
+                .collect(),
             value: HazardPointer::new_in_domain(values),
         }
     }

@@ -16,7 +16,11 @@ use crate::sync::atomic::{AtomicPtr, Ordering};
 use std::alloc::Layout;
 
 /// Bytes per arena chunk.
-const CHUNK: usize = if crate::sync::SMALL_MODEL { 1024 } else { 256 * 1024 };
+const CHUNK: usize = if crate::sync::SMALL_MODEL {
+    1024
+} else {
+    256 * 1024
+};
 
 /// The no-reclamation scheme (no per-map state besides the per-thread arenas).
 pub(crate) struct NoReclaim;
@@ -116,7 +120,12 @@ unsafe impl Scheme for NoReclaim {
     }
 
     fn new_local(&self) -> NoReclaimLocal {
-        NoReclaimLocal { chunks: Vec::new(), cursor: 0, end: 0, parked: Vec::new() }
+        NoReclaimLocal {
+            chunks: Vec::new(),
+            cursor: 0,
+            end: 0,
+            parked: Vec::new(),
+        }
     }
 
     #[inline]
@@ -141,9 +150,18 @@ unsafe impl Scheme for NoReclaim {
         // Arena memory is released with its chunk at teardown.
     }
 
-    unsafe fn retire<T: Retire>(&self, local: &mut NoReclaimLocal, _: &(), c: &Counters, ptr: *mut T) {
+    unsafe fn retire<T: Retire>(
+        &self,
+        local: &mut NoReclaimLocal,
+        _: &(),
+        c: &Counters,
+        ptr: *mut T,
+    ) {
         c.retired(T::KIND, 1);
-        local.parked.push(Parked { ptr: ptr.cast(), free: free_erased::<T> });
+        local.parked.push(Parked {
+            ptr: ptr.cast(),
+            free: free_erased::<T>,
+        });
     }
 
     fn teardown(&mut self, mut locals: Vec<NoReclaimLocal>, counters: &Counters) {

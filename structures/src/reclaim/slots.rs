@@ -36,7 +36,11 @@ unsafe impl<T: Send> Send for Slots<T> {}
 
 impl<T> Slots<T> {
     pub(crate) fn new() -> Self {
-        Self { segments: (0..SEGMENTS).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect() }
+        Self {
+            segments: (0..SEGMENTS)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
+        }
     }
 
     /// Run `f` with this thread's slot, initialising it with `init` on first use.
@@ -62,7 +66,11 @@ impl<T> Slots<T> {
 
     #[inline]
     fn segment(&self, s: usize) -> &Segment<T> {
-        assert!(s < SEGMENTS, "more than {} threads used one map", SEGMENT * SEGMENTS);
+        assert!(
+            s < SEGMENTS,
+            "more than {} threads used one map",
+            SEGMENT * SEGMENTS
+        );
         // Acquire pairs with the Release of the CAS below: a segment is fully initialised
         // before a thread can see its pointer.
         let p = self.segments[s].load(Ordering::Acquire);
@@ -76,8 +84,9 @@ impl<T> Slots<T> {
 
     #[cold]
     fn install(&self, s: usize) -> &Segment<T> {
-        let fresh: Box<Segment<T>> =
-            Box::new(std::array::from_fn(|_| CachePadded::new(UnsafeCell::new(None))));
+        let fresh: Box<Segment<T>> = Box::new(std::array::from_fn(|_| {
+            CachePadded::new(UnsafeCell::new(None))
+        }));
         let fresh = Box::into_raw(fresh);
         match self.segments[s].compare_exchange(
             std::ptr::null_mut(),

@@ -12,6 +12,8 @@ use crate::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
 
 const STRIPES: usize = if crate::sync::SMALL_MODEL { 2 } else { 16 };
+/// Peak sampling period, in retirements per stripe and kind (1: exact, in small models).
+const PEAK_SAMPLE: u64 = if crate::sync::SMALL_MODEL { 1 } else { 16 };
 
 #[derive(Default)]
 struct Stripe {
@@ -31,7 +33,9 @@ pub(crate) struct Counters {
 impl Default for Counters {
     fn default() -> Self {
         Self {
-            stripes: (0..STRIPES).map(|_| CachePadded::new(Stripe::default())).collect(),
+            stripes: (0..STRIPES)
+                .map(|_| CachePadded::new(Stripe::default()))
+                .collect(),
             peak: AtomicU64::new(0),
         }
     }
@@ -52,18 +56,31 @@ impl Counters {
 
     /// The entry count (sum of the stripes; never negative).
     pub(crate) fn len(&self) -> usize {
-        let sum: i64 = self.stripes.iter().map(|s| s.len.load(Ordering::Relaxed)).sum();
+        let sum: i64 = self
+            .stripes
+            .iter()
+            .map(|s| s.len.load(Ordering::Relaxed))
+            .sum();
         sum.max(0) as usize
     }
 
-    /// `n` objects of `kind` retired; samples the peak of retired-but-unfreed objects.
+    /// `n` objects of `kind` retired; samples the peak of retired-but-unfreed objects on every
+    /// `PEAK_SAMPLE`-th retirement of a stripe (summing every stripe on each retirement would
+    /// cost more than the retirement itself).
     #[inline]
     pub(crate) fn retired(&self, kind: Kind, n: u64) {
         let s = self.stripe();
-        match kind {
+        let before = match kind {
             Kind::Node => s.nodes_retired.fetch_add(n, Ordering::Relaxed),
             Kind::Value => s.values_retired.fetch_add(n, Ordering::Relaxed),
         };
+        if before % PEAK_SAMPLE == 0 {
+            self.sample_peak();
+        }
+    }
+
+    /// Fold the current retired-but-unfreed count into the peak.
+    pub(crate) fn sample_peak(&self) {
         let now = self.snapshot().unreclaimed();
         if now > self.peak.load(Ordering::Relaxed) {
             self.peak.fetch_max(now, Ordering::Relaxed);
