@@ -2,8 +2,8 @@
 //! tower of next pointers.
 //!
 //! ```text
-//! #[repr(C)] Node { key, value: AtomicPtr<ValueBox>, state, height, tower: [AtomicPtr<Node>; 0] }
-//!                                                                   └─ `height` slots follow
+//! #[repr(C)] Node { key, value: AtomicPtr<V>, state: u32, height: u32, inline: V,
+//!                   tower: [AtomicPtr<Node>; 0] }   └─ `height` slots follow
 //! ```
 //!
 //! The tower is a trailing array sized at allocation (`Layout::extend`), so a node is one
@@ -11,23 +11,28 @@
 //! pointers derived from the node pointer ([`Node::tower`]): a `&Node` covers only the header,
 //! and deriving a tower pointer from it would leave the reference's bounds (Miri checks this).
 //!
-//! The value lives in its own box ([`ValueBox`]) behind an atomic pointer: a replace swaps the
-//! pointer and retires the old box; a remove swaps it to null, which is the linearization point
-//! of the remove (Fraser's logical deletion by value).
+//! The first value of a key is stored **inline**, and `value` points at it: a get touches one
+//! allocation. A replace swaps `value` to a boxed value ([`Boxed`]); a remove swaps it to null,
+//! which is the linearization point of the remove (Fraser's logical deletion by value). A
+//! replaced or removed *boxed* value is retired on its own; a replaced or removed *inline*
+//! value is counted as retired at once and destroyed with its node (which is retired later, so
+//! every reader that could still be cloning it has finished by then). So at most one stale value
+//! per node waits for the node — the price of one allocation per insert instead of two.
 //!
 //! Tower pointers carry a **mark** in bit 0: `tower[i]` marked means "this node is logically
 //! deleted at level `i`; do not link anything after it there". Nodes are at least 8-aligned.
 
 use crate::reclaim::{Kind, Retire, Scheme};
-use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::alloc::Layout;
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::ptr;
 
 /// `state` bit: the inserter has finished with the tower (linked every level it will link).
-pub(crate) const BUILT: usize = 1;
+pub(crate) const BUILT: u32 = 1;
 /// `state` bit: the remover has unlinked the node from every level (its search passed it).
-pub(crate) const UNLINKED: usize = 2;
+pub(crate) const UNLINKED: u32 = 2;
 
 /// Strip the mark.
 #[inline(always)]
@@ -47,24 +52,34 @@ pub(crate) fn marked<T>(p: *mut T) -> *mut T {
     p.map_addr(|a| a | 1)
 }
 
-/// A value in its own allocation, so that it can be swapped and retired independently.
-pub(crate) struct ValueBox<V> {
-    pub(crate) value: V,
-}
+/// A replacement value in its own allocation. `repr(transparent)`: a `*mut Boxed<V>` is a
+/// `*mut V`, so the node's value pointer can point at either an inline or a boxed value.
+#[repr(transparent)]
+pub(crate) struct Boxed<V>(V);
 
-impl<V: Send + 'static> Retire for ValueBox<V> {
+impl<V: Send + 'static> Retire for Boxed<V> {
     const KIND: Kind = Kind::Value;
 
-    unsafe fn free(ptr: *mut Self) {
-        // SAFETY: value boxes are created by `Box::into_raw` (`ValueBox::into_raw`) and freed
-        // once (caller's contract).
+    unsafe fn free(ptr: *mut Self) -> u64 {
+        // SAFETY: boxed values are created by `Boxed::into_raw` and freed once (caller).
         drop(unsafe { Box::from_raw(ptr) });
+        0
     }
 }
 
-impl<V> ValueBox<V> {
-    pub(crate) fn into_raw(value: V) -> *mut Self {
-        Box::into_raw(Box::new(ValueBox { value }))
+impl<V> Boxed<V> {
+    /// Box `value`, returning the pointer to store in a node's `value`.
+    pub(crate) fn into_raw(value: V) -> *mut V {
+        Box::into_raw(Box::new(Boxed(value))).cast::<V>()
+    }
+
+    /// Take back a value boxed by [`Boxed::into_raw`] that was never published.
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw` and no other thread ever saw it.
+    pub(crate) unsafe fn into_inner(ptr: *mut V) -> V {
+        // SAFETY: caller's contract; `repr(transparent)` makes the cast exact.
+        unsafe { Box::from_raw(ptr.cast::<Boxed<V>>()) }.0
     }
 }
 
@@ -72,9 +87,13 @@ impl<V> ValueBox<V> {
 #[repr(C)]
 pub(crate) struct Node<K, V, S> {
     pub(crate) key: K,
-    pub(crate) value: AtomicPtr<ValueBox<V>>,
-    pub(crate) state: AtomicUsize,
-    height: usize,
+    /// Points at `inline`, at a [`Boxed`] replacement, or is null (logically deleted).
+    pub(crate) value: AtomicPtr<V>,
+    /// `BUILT | UNLINKED` bits (invariant 1 of `raw`).
+    pub(crate) state: AtomicU32,
+    height: u32,
+    /// The key's first value; dropped only when the node is freed.
+    inline: MaybeUninit<V>,
     _scheme: PhantomData<fn() -> S>,
     tower: [AtomicPtr<Node<K, V, S>>; 0],
 }
@@ -87,16 +106,11 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         layout.pad_to_align()
     }
 
-    /// Allocate a node holding `key` and `value`, with `height` null tower slots.
+    /// Allocate a node holding `key` and (inline) `value`, with `height` null tower slots.
     ///
     /// # Safety
     /// `1 <= height <= MAX_HEIGHT`.
-    pub(crate) unsafe fn alloc(
-        local: &mut S::Local,
-        key: K,
-        value: *mut ValueBox<V>,
-        height: usize,
-    ) -> *mut Self {
+    pub(crate) unsafe fn alloc(local: &mut S::Local, key: K, value: V, height: usize) -> *mut Self {
         let layout = Self::layout(height);
         // SAFETY: the layout has a non-zero size (the header alone is non-empty).
         let node = unsafe { S::alloc(local, layout) }.cast::<Self>();
@@ -104,9 +118,11 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         // header and `height` tower slots; each field is written once through raw pointers.
         unsafe {
             ptr::addr_of_mut!((*node).key).write(key);
-            ptr::addr_of_mut!((*node).value).write(AtomicPtr::new(value));
-            ptr::addr_of_mut!((*node).state).write(AtomicUsize::new(0));
-            ptr::addr_of_mut!((*node).height).write(height);
+            let inline = Self::inline(node);
+            inline.write(value);
+            ptr::addr_of_mut!((*node).value).write(AtomicPtr::new(inline));
+            ptr::addr_of_mut!((*node).state).write(AtomicU32::new(0));
+            ptr::addr_of_mut!((*node).height).write(height as u32);
             let tower = ptr::addr_of_mut!((*node).tower).cast::<AtomicPtr<Self>>();
             for i in 0..height {
                 tower.add(i).write(AtomicPtr::new(ptr::null_mut()));
@@ -122,7 +138,17 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     #[inline(always)]
     pub(crate) unsafe fn height(node: *const Self) -> usize {
         // SAFETY: live node (caller); `height` is immutable after allocation.
-        unsafe { (*node).height }
+        unsafe { (*node).height as usize }
+    }
+
+    /// The address of the node's inline value.
+    ///
+    /// # Safety
+    /// `node` points to a node allocation (live).
+    #[inline(always)]
+    pub(crate) unsafe fn inline(node: *const Self) -> *mut V {
+        // SAFETY: in-bounds field projection of a live allocation, from the raw pointer.
+        unsafe { ptr::addr_of!((*node).inline).cast::<V>().cast_mut() }
     }
 
     /// Tower slot `level` of `node`.
@@ -136,7 +162,7 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         // the same allocation; the pointer is derived from the raw node pointer (whole
         // allocation provenance), not from a `&Node`.
         unsafe {
-            debug_assert!(level < (*node).height);
+            debug_assert!(level < (*node).height as usize);
             &*ptr::addr_of!((*node).tower)
                 .cast::<AtomicPtr<Self>>()
                 .add(level)
@@ -153,49 +179,70 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         unsafe { &(*node).key }
     }
 
-    /// Destroy a node that was never published (lost a race) without touching its value box,
-    /// which the caller keeps.
+    /// Destroy a node that was never published (lost a race), giving back its key and inline
+    /// value.
     ///
     /// # Safety
-    /// `node` came from [`Node::alloc`] and was never reachable by another thread.
-    pub(crate) unsafe fn discard(node: *mut Self) {
-        // SAFETY: unpublished, so exclusively ours; the value pointer is cleared first so that
-        // `free` leaves the box to the caller.
+    /// `node` came from [`Node::alloc`], was never reachable by another thread, and its value
+    /// pointer still points at the inline value.
+    pub(crate) unsafe fn discard(node: *mut Self) -> (K, V) {
+        // SAFETY: unpublished, so exclusively ours; key and inline value are moved out exactly
+        // once and the memory released without dropping them again.
         unsafe {
-            (*node).value.store(ptr::null_mut(), Ordering::Relaxed);
-            Self::free_node(node);
+            let key = ptr::read(ptr::addr_of!((*node).key));
+            let value = ptr::read(Self::inline(node));
+            let height = (*node).height as usize;
+            Self::drop_atomics(node, height);
+            S::dealloc(node.cast(), Self::layout(height));
+            (key, value)
         }
     }
 
-    /// Free a node that is still linked when its map is dropped.
+    /// Free a node that is still linked when its map is dropped. Returns how many retired
+    /// values were destroyed with it (1 if its inline value had been replaced, else 0).
     ///
     /// # Safety
     /// Exclusive access to the map; `node` is live and freed once.
-    pub(crate) unsafe fn free_live(node: *mut Self) {
+    pub(crate) unsafe fn free_live(node: *mut Self) -> u64 {
         // SAFETY: forwarded contract.
         unsafe { Self::free_node(node) }
     }
 
-    /// Drop the key, the value box if any, the atomics, and release the memory.
-    ///
     /// # Safety
-    /// `node` is live, nothing accesses it again, and this is called once.
-    unsafe fn free_node(node: *mut Self) {
-        // SAFETY: exclusive access (caller). Fields were initialised in `alloc`.
+    /// Exclusive access; the atomics are dropped once.
+    unsafe fn drop_atomics(node: *mut Self, height: usize) {
+        // SAFETY: caller's contract; the fields were initialised in `alloc`.
         unsafe {
-            let height = (*node).height;
-            let value = (*node).value.load(Ordering::Relaxed);
-            if !value.is_null() {
-                drop(Box::from_raw(value));
-            }
-            ptr::drop_in_place(ptr::addr_of_mut!((*node).key));
             ptr::drop_in_place(ptr::addr_of_mut!((*node).value));
             ptr::drop_in_place(ptr::addr_of_mut!((*node).state));
             let tower = ptr::addr_of_mut!((*node).tower).cast::<AtomicPtr<Self>>();
             for i in 0..height {
                 ptr::drop_in_place(tower.add(i));
             }
+        }
+    }
+
+    /// Drop the key, the inline value, the current boxed value if any, the atomics, and release
+    /// the memory. Returns 1 if the inline value was a retired one (replaced or removed).
+    ///
+    /// # Safety
+    /// `node` is live, nothing accesses it again, and this is called once.
+    unsafe fn free_node(node: *mut Self) -> u64 {
+        // SAFETY: exclusive access (caller). Fields were initialised in `alloc`; the inline value
+        // is dropped here and nowhere else; a current boxed value is owned by the node (retired
+        // boxes were swapped out of it).
+        unsafe {
+            let height = (*node).height as usize;
+            let inline = Self::inline(node);
+            let current = (*node).value.load(Ordering::Relaxed);
+            if !current.is_null() && current != inline {
+                drop(Box::from_raw(current.cast::<Boxed<V>>()));
+            }
+            ptr::drop_in_place(inline);
+            ptr::drop_in_place(ptr::addr_of_mut!((*node).key));
+            Self::drop_atomics(node, height);
             S::dealloc(node.cast(), Self::layout(height));
+            u64::from(current != inline)
         }
     }
 }
@@ -208,7 +255,7 @@ where
 {
     const KIND: Kind = Kind::Node;
 
-    unsafe fn free(ptr: *mut Self) {
+    unsafe fn free(ptr: *mut Self) -> u64 {
         // SAFETY: forwarded contract (exclusive, once).
         unsafe { Self::free_node(ptr) }
     }

@@ -31,7 +31,7 @@
 //! 4. **A value box is retired once**, by the replace that swapped it out or by the remove that
 //!    nulled it; a live node's box is freed with the node.
 
-use super::node::{is_marked, marked, untagged, Node, ValueBox, BUILT, UNLINKED};
+use super::node::{is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
 use crate::map::{MapKey, MapValue, ReclaimStats};
 use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
 use crate::reclaim::slots::Slots;
@@ -268,6 +268,30 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
     }
 
+    /// Retire a value swapped out of `node`: a boxed one to the scheme; an inline one is only
+    /// counted, and destroyed with its node (see `node.rs`).
+    ///
+    /// # Safety
+    /// Inside an operation; `old` was swapped out of `node` by this thread's successful CAS.
+    unsafe fn retire_value(
+        &self,
+        local: &mut S::Local,
+        guard: &S::Guard,
+        node: NodePtr<K, V, S>,
+        old: *mut V,
+    ) {
+        // SAFETY: `node` is live (the caller holds it protected or owns its removal).
+        if old == unsafe { Node::inline(node) } {
+            self.counters.retired(crate::reclaim::Kind::Value, 1);
+        } else {
+            // SAFETY: a boxed value, unreachable since the CAS, retired once by the CAS winner.
+            unsafe {
+                self.scheme
+                    .retire(local, guard, &self.counters, old.cast::<Boxed<V>>())
+            };
+        }
+    }
+
     /// Clone the value of a protected node, or `None` if it is logically deleted.
     ///
     /// # Safety
@@ -279,9 +303,10 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         if v.is_null() {
             None
         } else {
-            // SAFETY: the box is protected (hazard slot `VALUE`, validated against the node's
-            // pointer) or kept by the guard, so it is not freed while we clone.
-            Some(unsafe { (*v).value.clone() })
+            // SAFETY: an inline value lives as long as its (protected) node; a boxed one is
+            // protected (hazard slot `VALUE`, validated against the node's pointer) or kept by
+            // the guard, so it is not destroyed while we clone.
+            Some(unsafe { (*v).clone() })
         }
     }
 
@@ -316,16 +341,18 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// # Safety
     /// Inside an operation.
     unsafe fn insert_in(&self, local: &mut S::Local, guard: &S::Guard, key: K, value: V) -> bool {
-        let new_value = ValueBox::into_raw(value);
+        // What we insert lives in one of three places as we retry: still loose (`key`, `value`),
+        // in our unpublished node, or (value only) boxed for a replace.
         let mut key = Some(key);
+        let mut value = Some(value);
+        let mut boxed: *mut V = ptr::null_mut();
         let mut node: NodePtr<K, V, S> = ptr::null_mut();
         let height = crate::level::random_height();
         let mut pos = Position::new();
         loop {
             let k: &K = match &key {
                 Some(k) => k,
-                // SAFETY: our own node, unpublished or linked by us; not retired before we set
-                // `BUILT`.
+                // SAFETY: our own node, unpublished.
                 None => unsafe { Node::key(node) },
             };
             let top = self.top().max(height);
@@ -335,23 +362,30 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             // SAFETY: `found` is protected (`SUCC + 0`) and live.
             if !found.is_null() && unsafe { Node::key(found) } == k {
                 // The key is present: replace the value, unless the node is being removed.
+                if boxed.is_null() {
+                    let v = match value.take() {
+                        Some(v) => v,
+                        None => {
+                            // SAFETY: our node was never published (the level-0 CAS below is
+                            // the only publication, and it failed).
+                            let (k, v) = unsafe { Node::discard(node) };
+                            node = ptr::null_mut();
+                            key = Some(k);
+                            v
+                        }
+                    };
+                    boxed = Boxed::into_raw(v);
+                }
                 // SAFETY: live node.
                 let slot = unsafe { &(*found).value };
                 let mut cur = slot.load(Ordering::Acquire);
                 while !cur.is_null() {
                     // Release publishes the new box's contents to readers that Acquire-load the
-                    // pointer; Acquire lets us own the old box we swapped out.
-                    match slot.compare_exchange(cur, new_value, Ordering::AcqRel, Ordering::Acquire)
-                    {
+                    // pointer; Acquire lets us own the old value we swapped out.
+                    match slot.compare_exchange(cur, boxed, Ordering::AcqRel, Ordering::Acquire) {
                         Ok(_) => {
-                            // SAFETY: `cur` is unreachable now (swapped out), and retired once
-                            // (only the winner of this CAS retires it).
-                            unsafe { self.scheme.retire(local, guard, &self.counters, cur) };
-                            if !node.is_null() {
-                                // SAFETY: our node was never published (the level-0 CAS below
-                                // is the only publication, and it failed or never ran).
-                                unsafe { Node::discard(node) };
-                            }
+                            // SAFETY: `cur` was swapped out of `found` by our CAS.
+                            unsafe { self.retire_value(local, guard, found, cur) };
                             return false;
                         }
                         Err(now) => cur = now,
@@ -365,8 +399,15 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 continue;
             }
             if node.is_null() {
+                let v = match value.take() {
+                    Some(v) => v,
+                    // SAFETY: `boxed` came from `Boxed::into_raw` and its CAS never succeeded.
+                    None => unsafe {
+                        Boxed::into_inner(std::mem::replace(&mut boxed, ptr::null_mut()))
+                    },
+                };
                 // SAFETY: `1 <= height <= MAX_HEIGHT`.
-                node = unsafe { Node::alloc(local, key.take().expect("key"), new_value, height) };
+                node = unsafe { Node::alloc(local, key.take().expect("key"), v, height) };
             }
             for level in 0..height {
                 // Relaxed: the node is unpublished; the Release CAS below publishes these.
@@ -516,11 +557,11 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             }
         }
         self.counters.add_len(-1);
-        // Readers may be cloning the box right now: clone, then retire (never free) it.
-        // SAFETY: the box is ours (swapped out) and only we retire it.
-        let value = unsafe { (*cur).value.clone() };
-        // SAFETY: unreachable (swapped out), retired once by the CAS winner.
-        unsafe { self.scheme.retire(local, guard, &self.counters, cur) };
+        // Readers may be cloning the value right now: clone, then retire (never free) it.
+        // SAFETY: the value is ours (swapped out); it stays valid until retired.
+        let value = unsafe { (*cur).clone() };
+        // SAFETY: swapped out of `node` by our CAS.
+        unsafe { self.retire_value(local, guard, node, cur) };
         // From here `node` may lose its hazard protection (the next search reuses the slots), but
         // it cannot be freed before we set `UNLINKED` (invariant 1).
         // SAFETY: live until our `UNLINKED`.
@@ -613,7 +654,8 @@ impl<K, V, S: Scheme> Drop for SkipList<K, V, S> {
             // SAFETY: exclusive access; `p` is a live node linked at level 0, freed once here.
             unsafe {
                 let next = untagged(Node::tower(p, 0).load(Ordering::Acquire));
-                Node::free_live(p);
+                let values = Node::free_live(p);
+                self.counters.freed(crate::reclaim::Kind::Value, values);
                 p = next;
             }
         }
