@@ -64,6 +64,14 @@ pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
 
     /// Reclamation counters of the map's memory-reclamation scheme.
     fn reclamation(&self) -> ReclaimStats;
+
+    /// Whether every result (insert's "new", remove's value) is linearizable even under
+    /// contention on one key. True for every map of ours; false for [`crate::CrossbeamSkipMap`],
+    /// whose `SkipMap` exposes no atomic insert-or-replace that reports which one happened.
+    /// Checkers and benchmarks that validate results against their own counts consult it.
+    fn linearizable(&self) -> bool {
+        true
+    }
 }
 
 /// Memory-reclamation counters.

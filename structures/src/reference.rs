@@ -31,8 +31,10 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
     }
 
     fn insert(&self, key: K, value: V) -> bool {
-        // `SkipMap::insert` replaces silently; `compare_insert` tells us whether an entry was
-        // there by letting us see the old value. One search either way.
+        // `SkipMap::insert` replaces silently; `compare_insert` lets us see an old value. When a
+        // concurrent remove takes that old entry before crossbeam marks it, crossbeam inserts a
+        // fresh node but we have already seen "replaced": the result is best effort under
+        // same-key contention (see `linearizable`). One search either way.
         let replaced = std::cell::Cell::new(false);
         self.inner.compare_insert(key, value, |_| {
             replaced.set(true);
@@ -46,11 +48,20 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
     }
 
     fn remove(&self, key: &K) -> Option<V> {
-        self.inner.remove(key).map(|e| e.value().clone())
+        // `SkipMap::remove` returns the entry even when another thread's remove marked it first
+        // (crossbeam-skiplist 0.1.3), which would count one removal twice. `Entry::remove` says
+        // whether *this* call removed it; if it lost, the other remove linearizes first and the
+        // key was absent at that moment.
+        let entry = self.inner.get(key)?;
+        entry.remove().then(|| entry.value().clone())
     }
 
     fn contains(&self, key: &K) -> bool {
         self.inner.contains_key(key)
+    }
+
+    fn linearizable(&self) -> bool {
+        false
     }
 
     fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {

@@ -14,10 +14,12 @@
 //! The first value of a key is stored **inline**, and `value` points at it: a get touches one
 //! allocation. A replace swaps `value` to a boxed value ([`Boxed`]); a remove swaps it to null,
 //! which is the linearization point of the remove (Fraser's logical deletion by value). A
-//! replaced or removed *boxed* value is retired on its own; a replaced or removed *inline*
-//! value is counted as retired at once and destroyed with its node (which is retired later, so
-//! every reader that could still be cloning it has finished by then). So at most one stale value
-//! per node waits for the node — the price of one allocation per insert instead of two.
+//! replaced or removed *boxed* value is retired on its own (and counted as a retired value); a
+//! replaced or removed *inline* value is part of its node's allocation and is destroyed with the
+//! node (which is retired later, so every reader that could still be cloning it has finished by
+//! then). It is not counted as a retired value: the value counters measure what the scheme
+//! holds. At most one stale value per node waits for its node — the price of one allocation per
+//! insert instead of two.
 //!
 //! Tower pointers carry a **mark** in bit 0: `tower[i]` marked means "this node is logically
 //! deleted at level `i`; do not link anything after it there". Nodes are at least 8-aligned.
@@ -60,10 +62,9 @@ pub(crate) struct Boxed<V>(V);
 impl<V: Send + 'static> Retire for Boxed<V> {
     const KIND: Kind = Kind::Value;
 
-    unsafe fn free(ptr: *mut Self) -> u64 {
+    unsafe fn free(ptr: *mut Self) {
         // SAFETY: boxed values are created by `Boxed::into_raw` and freed once (caller).
         drop(unsafe { Box::from_raw(ptr) });
-        0
     }
 }
 
@@ -198,12 +199,11 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         }
     }
 
-    /// Free a node that is still linked when its map is dropped. Returns how many retired
-    /// values were destroyed with it (1 if its inline value had been replaced, else 0).
+    /// Free a node that is still linked when its map is dropped.
     ///
     /// # Safety
     /// Exclusive access to the map; `node` is live and freed once.
-    pub(crate) unsafe fn free_live(node: *mut Self) -> u64 {
+    pub(crate) unsafe fn free_live(node: *mut Self) {
         // SAFETY: forwarded contract.
         unsafe { Self::free_node(node) }
     }
@@ -223,11 +223,11 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     }
 
     /// Drop the key, the inline value, the current boxed value if any, the atomics, and release
-    /// the memory. Returns 1 if the inline value was a retired one (replaced or removed).
+    /// the memory.
     ///
     /// # Safety
     /// `node` is live, nothing accesses it again, and this is called once.
-    unsafe fn free_node(node: *mut Self) -> u64 {
+    unsafe fn free_node(node: *mut Self) {
         // SAFETY: exclusive access (caller). Fields were initialised in `alloc`; the inline value
         // is dropped here and nowhere else; a current boxed value is owned by the node (retired
         // boxes were swapped out of it).
@@ -242,7 +242,6 @@ impl<K, V, S: Scheme> Node<K, V, S> {
             ptr::drop_in_place(ptr::addr_of_mut!((*node).key));
             Self::drop_atomics(node, height);
             S::dealloc(node.cast(), Self::layout(height));
-            u64::from(current != inline)
         }
     }
 }
@@ -255,7 +254,7 @@ where
 {
     const KIND: Kind = Kind::Node;
 
-    unsafe fn free(ptr: *mut Self) -> u64 {
+    unsafe fn free(ptr: *mut Self) {
         // SAFETY: forwarded contract (exclusive, once).
         unsafe { Self::free_node(ptr) }
     }

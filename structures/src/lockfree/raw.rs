@@ -268,8 +268,8 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
     }
 
-    /// Retire a value swapped out of `node`: a boxed one to the scheme; an inline one is only
-    /// counted, and destroyed with its node (see `node.rs`).
+    /// Retire a value swapped out of `node`: a boxed one to the scheme; an inline one stays in
+    /// its node and is destroyed with it (see `node.rs`).
     ///
     /// # Safety
     /// Inside an operation; `old` was swapped out of `node` by this thread's successful CAS.
@@ -281,9 +281,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         old: *mut V,
     ) {
         // SAFETY: `node` is live (the caller holds it protected or owns its removal).
-        if old == unsafe { Node::inline(node) } {
-            self.counters.retired(crate::reclaim::Kind::Value, 1);
-        } else {
+        if old != unsafe { Node::inline(node) } {
             // SAFETY: a boxed value, unreachable since the CAS, retired once by the CAS winner.
             unsafe {
                 self.scheme
@@ -654,8 +652,7 @@ impl<K, V, S: Scheme> Drop for SkipList<K, V, S> {
             // SAFETY: exclusive access; `p` is a live node linked at level 0, freed once here.
             unsafe {
                 let next = untagged(Node::tower(p, 0).load(Ordering::Acquire));
-                let values = Node::free_live(p);
-                self.counters.freed(crate::reclaim::Kind::Value, values);
+                Node::free_live(p);
                 p = next;
             }
         }

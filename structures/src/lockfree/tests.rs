@@ -59,7 +59,8 @@ fn sequential<M: ConcurrentMap<u64, Counted> + Default>() {
         assert_eq!(r, vec![7, 9, 11]);
         let st = m.reclamation();
         assert_eq!(st.nodes_retired, n / 2);
-        assert_eq!(st.values_retired, n + n / 2);
+        // Replacing an inline value keeps it in its node; removing a boxed value retires it.
+        assert_eq!(st.values_retired, n / 2);
         assert!(st.nodes_freed <= st.nodes_retired && st.values_freed <= st.values_retired);
     }
     assert_eq!(

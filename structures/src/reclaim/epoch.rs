@@ -9,7 +9,7 @@
 //! Under loom, crossbeam-epoch itself is modelled (`--cfg crossbeam_loom` plus its `loom`
 //! feature, switched on for `cfg(loom)` in `Cargo.toml`).
 
-use super::{Counters, Kind, Retire, Scheme};
+use super::{Counters, Retire, Scheme};
 use crate::sync::atomic::{AtomicPtr, Ordering};
 use crossbeam_epoch::{Collector, Guard, LocalHandle};
 use std::alloc::Layout;
@@ -96,11 +96,8 @@ unsafe impl Scheme for Epoch {
         // because the map drops its collector (running pending deferreds) before its counters.
         unsafe {
             guard.defer_unchecked(move || {
-                let values = T::free(ptr);
+                T::free(ptr);
                 (*counters).freed(T::KIND, 1);
-                if values > 0 {
-                    (*counters).freed(Kind::Value, values);
-                }
             });
         }
     }

@@ -44,14 +44,12 @@ pub(crate) trait Retire: Send + 'static {
     /// Which counter its retirement and destruction go to.
     const KIND: Kind;
 
-    /// Destroy the object and release its memory. Returns how many *values* already counted
-    /// as retired were destroyed with it (a node's replaced inline value), so that schemes can
-    /// count them as freed.
+    /// Destroy the object and release its memory.
     ///
     /// # Safety
     /// - `ptr` points to a live object of this type that nothing else will access again;
     /// - called at most once per object.
-    unsafe fn free(ptr: *mut Self) -> u64;
+    unsafe fn free(ptr: *mut Self);
 }
 
 /// A memory reclamation scheme for the lock-free skip list.

@@ -104,9 +104,7 @@ impl Drop for NoReclaimLocal {
 /// As [`Retire::free`], with `ptr` a `*mut T`.
 unsafe fn free_erased<T: Retire>(ptr: *mut u8) {
     // SAFETY: forwarded contract. Teardown accounts for every outstanding object at once.
-    unsafe {
-        T::free(ptr.cast::<T>());
-    }
+    unsafe { T::free(ptr.cast::<T>()) }
 }
 
 // SAFETY: nothing is freed before `teardown`, which runs with `&mut` access to the map, after
