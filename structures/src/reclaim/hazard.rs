@@ -96,34 +96,11 @@ impl<T: Retire> std::ops::Deref for Retiring<T> {
     }
 }
 
-// Values destroyed together with nodes (replaced inline values), tallied by the deleter on the
-// thread that runs it. haphazard reclaims synchronously inside `retire_ptr` on the retiring
-// thread, so `retire` reads the tally back right after the call.
-#[cfg(not(any(loom, feature = "shuttle")))]
-std::thread_local! {
-    static VALUES_FREED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-#[cfg(loom)]
-loom::thread_local! {
-    static VALUES_FREED: std::cell::Cell<u64> = std::cell::Cell::new(0);
-}
-#[cfg(all(feature = "shuttle", not(loom)))]
-shuttle::thread_local! {
-    static VALUES_FREED: std::cell::Cell<u64> = std::cell::Cell::new(0);
-}
-
-fn take_values_freed() -> u64 {
-    VALUES_FREED.try_with(|c| c.replace(0)).unwrap_or(0)
-}
-
 impl<T: Retire> Drop for Retiring<T> {
     fn drop(&mut self) {
         // SAFETY: haphazard drops a `Retiring` exactly once, when no hazard protects the object
         // (`Pointer` contract below), and the object was retired exactly once.
-        let values = unsafe { T::free(self.0.as_ptr()) };
-        if values > 0 {
-            let _ = VALUES_FREED.try_with(|c| c.set(c.get() + values));
-        }
+        unsafe { T::free(self.0.as_ptr()) }
     }
 }
 
@@ -224,17 +201,12 @@ unsafe impl Scheme for Hazard {
         if freed > 0 {
             c.freed(T::KIND, freed as u64);
         }
-        let values = take_values_freed();
-        if values > 0 {
-            c.freed(Kind::Value, values);
-        }
     }
 
     fn teardown(&mut self, locals: Vec<HazardLocal>, counters: &Counters) {
         // Hazard pointers first (they borrow the domains), then the domains, whose drop frees
         // every object still retired.
         drop(locals);
-        take_values_freed();
         for kind in [Kind::Node, Kind::Value] {
             let outstanding = counters.outstanding(kind);
             let fresh = Box::new(Domain::new(&MapFamily));
@@ -244,7 +216,5 @@ unsafe impl Scheme for Hazard {
             }
             counters.freed(kind, outstanding);
         }
-        // Inline values freed with the node domain were accounted for by `outstanding`.
-        take_values_freed();
     }
 }
