@@ -1,1 +1,13 @@
-//! Benchmark support for Ferrolite: workload generators shared by the bench binaries.
+//! Benchmark support for Ferrolite: workload generators and runners shared by the bench
+//! binaries (and, later, criterion benches).
+//!
+//! * [`workload`] — key distributions (uniform, scrambled zipfian) with per-thread generators.
+//! * [`synchro`] — the Synchrobench-style throughput runner, generic over
+//!   [`ConcurrentMap<u64, u64>`](ferrolite_structures::ConcurrentMap), with validation.
+//! * [`report`] — folding repetitions into cells and printing summary tables.
+//! * [`cli`] — the command line of the `synchro` binary.
+
+pub mod cli;
+pub mod report;
+pub mod synchro;
+pub mod workload;

@@ -7,6 +7,8 @@ fn main() -> anyhow::Result<()> {
             println!("usage: cargo xtask <verify|bench|report>");
             Ok(())
         }
-        other => anyhow::bail!("`cargo xtask {other}` is not implemented yet (see the open issues)"),
+        other => {
+            anyhow::bail!("`cargo xtask {other}` is not implemented yet (see the open issues)")
+        }
     }
 }

@@ -34,6 +34,7 @@
 use super::node::{is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
 use crate::map::{MapKey, MapValue, ReclaimStats};
 use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
+use crate::reclaim::owned::Owned;
 use crate::reclaim::slots::Slots;
 use crate::reclaim::{Counters, Scheme};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -65,7 +66,9 @@ pub(crate) struct SkipList<K, V, S: Scheme> {
     max_height: AtomicUsize,
     scheme: S,
     slots: Slots<S::Local>,
-    counters: Counters,
+    /// `Owned`: deferred frees update the counters through pointers taken during operations,
+    /// up to and including teardown in `Drop` (see `reclaim::owned`).
+    counters: Owned<Counters>,
 }
 
 // SAFETY: the list owns its nodes, keys and values and shares them between threads only
@@ -84,7 +87,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> Default for SkipList<K, V, S> {
             max_height: AtomicUsize::new(1),
             scheme: S::new(),
             slots: Slots::new(),
-            counters: Counters::default(),
+            counters: Owned::new(Counters::default()),
         }
     }
 }

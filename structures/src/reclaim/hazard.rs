@@ -21,6 +21,7 @@
 //! it runs on std atomics, which is sound (shuttle runs all threads on one OS thread) but does
 //! not make haphazard's internals schedule points.
 
+use super::owned::Owned;
 use super::{Counters, Kind, Retire, Scheme};
 use crate::sync::atomic::{fence, AtomicPtr, Ordering};
 use crate::sync::MAX_HEIGHT;
@@ -44,10 +45,10 @@ const NODE_SLOTS: usize = 2 * MAX_HEIGHT + 1;
 
 /// The hazard scheme: the map's two domains.
 pub(crate) struct Hazard {
-    // Boxed: hazard pointers hold `&'static Domain` (see `new_local`), so a domain must not move
-    // when the map does.
-    nodes: Box<Domain<MapFamily>>,
-    values: Box<Domain<MapFamily>>,
+    // Owned (heap, raw pointer): hazard pointers hold `&'static Domain` (see `new_local`), so a
+    // domain must not move when the map does, nor be asserted unique while they live.
+    nodes: Owned<Domain<MapFamily>>,
+    values: Owned<Domain<MapFamily>>,
 }
 
 /// A thread's hazard pointers for one map.
@@ -79,8 +80,8 @@ impl Hazard {
     /// The returned reference must not outlive `self` (the map drops every `HazardLocal` in
     /// `teardown` before its domains).
     unsafe fn extend(domain: &Domain<MapFamily>) -> &'static Domain<MapFamily> {
-        // SAFETY: the domain is boxed (stable address) and outlives every hazard pointer made
-        // from it (caller's contract).
+        // SAFETY: the domain is `Owned` (stable heap address) and outlives every hazard pointer
+        // made from it (caller's contract).
         unsafe { &*(domain as *const Domain<MapFamily>) }
     }
 }
@@ -133,8 +134,8 @@ unsafe impl Scheme for Hazard {
 
     fn new() -> Self {
         Self {
-            nodes: Box::new(Domain::new(&MapFamily)),
-            values: Box::new(Domain::new(&MapFamily)),
+            nodes: Owned::new(Domain::new(&MapFamily)),
+            values: Owned::new(Domain::new(&MapFamily)),
         }
     }
 
@@ -209,10 +210,9 @@ unsafe impl Scheme for Hazard {
         drop(locals);
         for kind in [Kind::Node, Kind::Value] {
             let outstanding = counters.outstanding(kind);
-            let fresh = Box::new(Domain::new(&MapFamily));
             match kind {
-                Kind::Node => drop(std::mem::replace(&mut self.nodes, fresh)),
-                Kind::Value => drop(std::mem::replace(&mut self.values, fresh)),
+                Kind::Node => self.nodes.replace(Domain::new(&MapFamily)),
+                Kind::Value => self.values.replace(Domain::new(&MapFamily)),
             }
             counters.freed(kind, outstanding);
         }

@@ -24,6 +24,7 @@
 pub(crate) mod epoch;
 pub(crate) mod hazard;
 pub(crate) mod none;
+pub(crate) mod owned;
 pub(crate) mod slots;
 mod stats;
 

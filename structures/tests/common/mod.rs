@@ -1,0 +1,102 @@
+//! Helpers shared by the integration tests: a small deterministic PRNG (so the stress tests
+//! need no extra dependency and replay the same operation streams), random range bounds, and
+//! the value encoding `"{key}/{thread}/{seq}"` that lets a reader check that a value it sees
+//! was written for the key it sits under.
+#![allow(dead_code)]
+
+use std::ops::Bound;
+
+/// SplitMix64: tiny, fast, and good enough to drive operation mixes.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform-ish in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// A random bound over keys `0..keys`: unbounded, included or excluded, so that inverted
+    /// and empty ranges come up as often as ordinary ones.
+    pub fn bound(&mut self, keys: u64) -> Bound<u64> {
+        match self.below(3) {
+            0 => Bound::Unbounded,
+            1 => Bound::Included(self.below(keys)),
+            _ => Bound::Excluded(self.below(keys)),
+        }
+    }
+
+    /// A random included/excluded bound on a key within `lo..=hi`.
+    pub fn bound_within(&mut self, lo: u64, hi: u64) -> Bound<u64> {
+        let k = lo + self.below(hi - lo + 1);
+        if self.below(2) == 0 {
+            Bound::Included(k)
+        } else {
+            Bound::Excluded(k)
+        }
+    }
+}
+
+/// Whether `key` lies within `(lower, upper)`. Written independently of `BTreeMap::range`
+/// (which panics on inverted ranges) so it can serve as the oracle for any bounds.
+pub fn in_bounds<K: Ord>(key: &K, lower: &Bound<K>, upper: &Bound<K>) -> bool {
+    let above = match lower {
+        Bound::Included(l) => key >= l,
+        Bound::Excluded(l) => key > l,
+        Bound::Unbounded => true,
+    };
+    let below = match upper {
+        Bound::Included(u) => key <= u,
+        Bound::Excluded(u) => key < u,
+        Bound::Unbounded => true,
+    };
+    above && below
+}
+
+/// The value thread `thread` writes under `key` at its operation `seq`: unique per write.
+pub fn value(key: u64, thread: usize, seq: usize) -> String {
+    format!("{key}/{thread}/{seq}")
+}
+
+/// Decode a value written by [`value`] into `(key, thread, seq)`.
+pub fn decode(value: &str) -> (u64, usize, usize) {
+    let mut parts = value.split('/');
+    let mut next = || {
+        parts
+            .next()
+            .unwrap_or_else(|| panic!("malformed value {value:?}"))
+    };
+    let key = next()
+        .parse()
+        .unwrap_or_else(|_| panic!("malformed value {value:?}"));
+    let thread = next()
+        .parse()
+        .unwrap_or_else(|_| panic!("malformed value {value:?}"));
+    let seq = next()
+        .parse()
+        .unwrap_or_else(|_| panic!("malformed value {value:?}"));
+    (key, thread, seq)
+}
+
+// Crossbeam under Miri. The tests of the crossbeam reference map are generated with
+// `#[cfg_attr(miri, ignore)]`: Miri reports Undefined Behavior inside the dependencies (not in
+// this crate) under both aliasing models:
+//
+// * Stacked Borrows (the default): crossbeam-epoch 0.9's conversion of a `Local` list entry to
+//   its element (`internal.rs`, `&*local_ptr`) retags through a tag no longer on the borrow
+//   stack, on the first pin of the global collector;
+// * Tree Borrows (`-Zmiri-tree-borrows`): crossbeam-skiplist 0.1.3's `Node::finalize`
+//   deallocates a node through a frozen (shared) reference when the `SkipMap` is dropped.
+//
+// Every other map runs under Miri.
