@@ -124,5 +124,5 @@ pub(crate) fn backoff() {
 /// Is this a model-checking or interpreter build, where structures must stay tiny?
 pub(crate) const SMALL_MODEL: bool = cfg!(any(loom, miri, feature = "shuttle"));
 
-/// Highest tower of any skip list node (head included). `4^16` keys before towers saturate.
-pub(crate) const MAX_HEIGHT: usize = if SMALL_MODEL { 4 } else { 16 };
+/// Highest tower of any skip list node (head included). `2^24` keys before towers saturate.
+pub(crate) const MAX_HEIGHT: usize = if SMALL_MODEL { 4 } else { 24 };

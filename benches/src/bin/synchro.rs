@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use ferrolite_benches::cli::{self, Command, Options, USAGE};
 use ferrolite_benches::report::{reclamation_table, throughput_table, CellOutcome, INVALID_NOTE};
-use ferrolite_benches::synchro::{derive_seed, run_kind, summarize, SynchroConfig};
+use ferrolite_benches::synchro::{derive_seed, run_kind, summarize, RunResult, SynchroConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::Path;
@@ -96,11 +96,11 @@ fn write_json(path: &Path, opts: &Options, cells: &[CellOutcome]) -> Result<()> 
 
 /// Run every cell, (threads, update%) outermost so the maps of one column run close in time.
 fn sweep(opts: &Options) -> Vec<CellOutcome> {
-    let total = opts.threads.len() * opts.updates.len() * opts.maps.len();
+    let total = opts.threads.len() * opts.updates.len() * opts.maps.len() * opts.reps;
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template(
-            "{bar:30.cyan/blue} {pos}/{len} cells {msg} [{elapsed_precise}, eta {eta}]",
+            "{bar:30.cyan/blue} {pos}/{len} runs {msg} [{elapsed_precise}, eta {eta}]",
         )
         .expect("valid progress template")
         .progress_chars("=> "),
@@ -108,10 +108,12 @@ fn sweep(opts: &Options) -> Vec<CellOutcome> {
     let mut cells = Vec::with_capacity(total);
     for &threads in &opts.threads {
         for &update_percent in &opts.updates {
-            for &kind in &opts.maps {
-                let mut runs = Vec::with_capacity(opts.reps);
-                let mut error = None;
-                for rep in 0..opts.reps {
+            // Repetitions outermost, maps innermost: a burst of noise on the host hits every map
+            // of a repetition alike instead of all repetitions of one map.
+            let mut runs: Vec<Vec<RunResult>> = vec![Vec::new(); opts.maps.len()];
+            let mut errors: Vec<Option<String>> = vec![None; opts.maps.len()];
+            for rep in 0..opts.reps {
+                for (i, &kind) in opts.maps.iter().enumerate() {
                     bar.set_message(format!(
                         "{kind} t={threads} u={update_percent}% rep {}/{}",
                         rep + 1,
@@ -127,7 +129,7 @@ fn sweep(opts: &Options) -> Vec<CellOutcome> {
                         seed: derive_seed(opts.seed, rep as u64),
                     };
                     match run_kind(kind, &config) {
-                        Ok(r) => runs.push(r),
+                        Ok(r) => runs[i].push(r),
                         Err(e) => {
                             bar.suspend(|| {
                                 eprintln!(
@@ -136,11 +138,14 @@ fn sweep(opts: &Options) -> Vec<CellOutcome> {
                                     rep + 1
                                 )
                             });
-                            error.get_or_insert_with(|| e.to_string());
-                            runs.push(*e.measured);
+                            errors[i].get_or_insert_with(|| e.to_string());
+                            runs[i].push(*e.measured);
                         }
                     }
+                    bar.inc(1);
                 }
+            }
+            for ((&kind, runs), error) in opts.maps.iter().zip(runs).zip(errors) {
                 let summary = summarize(runs);
                 if let Some(s) = &summary {
                     let invalid = if error.is_some() { "  [INVALID]" } else { "" };
@@ -159,7 +164,6 @@ fn sweep(opts: &Options) -> Vec<CellOutcome> {
                     summary,
                     error,
                 });
-                bar.inc(1);
             }
         }
     }

@@ -2,7 +2,7 @@
 //! tower of next pointers.
 //!
 //! ```text
-//! #[repr(C)] Node { key, value: AtomicPtr<V>, state: u32, height: u32, inline: V,
+//! #[repr(C)] Node { value: AtomicPtr<V>, state: u32, height: u32, inline: V, key: K,
 //!                   tower: [AtomicPtr<Node>; 0] }   └─ `height` slots follow
 //! ```
 //!
@@ -87,7 +87,6 @@ impl<V> Boxed<V> {
 /// A skip list node header; `height` tower slots follow it in the same allocation.
 #[repr(C)]
 pub(crate) struct Node<K, V, S> {
-    pub(crate) key: K,
     /// Points at `inline`, at a [`Boxed`] replacement, or is null (logically deleted).
     pub(crate) value: AtomicPtr<V>,
     /// `BUILT | UNLINKED` bits (invariant 1 of `raw`).
@@ -96,6 +95,9 @@ pub(crate) struct Node<K, V, S> {
     /// The key's first value; dropped only when the node is freed.
     inline: MaybeUninit<V>,
     _scheme: PhantomData<fn() -> S>,
+    /// Last before the tower: a search reads a node's key and then its tower slot, and keeping
+    /// them adjacent makes them share a cache line more often.
+    pub(crate) key: K,
     tower: [AtomicPtr<Node<K, V, S>>; 0],
 }
 

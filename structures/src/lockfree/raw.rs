@@ -569,10 +569,17 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         let height = unsafe { Node::height(node) };
         // SAFETY: as above.
         unsafe { self.mark_tower(node) };
-        let top = self.top().max(height);
-        // The search unlinks the node at every level where it is linked.
-        // SAFETY: inside an operation.
-        unsafe { self.find(local, |nk| nk < key, top, &mut pos) };
+        // Unlink it, top-down, with the predecessors our search found (as crossbeam does): one
+        // CAS per level instead of a second search. If a level was not linked when we searched
+        // (its inserter is still building) or a predecessor changed, fall back to a search,
+        // which unlinks the node at every level where it is linked.
+        // SAFETY: live until our `UNLINKED`; the predecessors are protected (slots `PRED + l`,
+        // untouched since the search) or kept by the guard.
+        if !unsafe { self.unlink_with(&pos, node, height) } {
+            let top = self.top().max(height);
+            // SAFETY: inside an operation.
+            unsafe { self.find(local, |nk| nk < key, top, &mut pos) };
+        }
         // SAFETY: live until this RMW.
         let prev = unsafe { &(*node).state }.fetch_or(UNLINKED, Ordering::AcqRel);
         if prev & BUILT != 0 {
@@ -581,6 +588,38 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             unsafe { self.scheme.retire(local, guard, &self.counters, node) };
         }
         Some(value)
+    }
+
+    /// Unlink the marked `node` at every level with one CAS each, using the predecessors in
+    /// `pos` (from a search for its key). Returns `false` as soon as a level cannot be unlinked
+    /// that way; the caller then searches.
+    ///
+    /// # Safety
+    /// Inside an operation; `node` is live and marked at every level; the predecessors in `pos`
+    /// are still protected.
+    unsafe fn unlink_with(
+        &self,
+        pos: &Position<K, V, S>,
+        node: NodePtr<K, V, S>,
+        height: usize,
+    ) -> bool {
+        for level in (0..height).rev() {
+            if pos.succs[level] != node {
+                return false;
+            }
+            // SAFETY: live node, `level < height`.
+            let succ = untagged(unsafe { Node::tower(node, level) }.load(Ordering::Acquire));
+            // SAFETY: the predecessor is protected or the head.
+            let link = unsafe { self.next_of(pos.preds[level], level) };
+            // AcqRel as in `find`'s unlink: Release keeps our view of `succ` for later readers.
+            if link
+                .compare_exchange(node, succ, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                return false;
+            }
+        }
+        true
     }
 
     /// Up to `max` entries from the first key within `lower`, in order, stopping at `upper`.

@@ -1,0 +1,45 @@
+//! A fixed-operation-count, single-threaded probe of one map, for profilers and simulators
+//! (`perf record`, `valgrind --tool=cachegrind`) where a timed benchmark would not be repeatable:
+//! pre-fill half of a 131 072-key range, then run `OPS` operations with `UPDATE`% updates
+//! (alternating insert/remove) and gets otherwise, from a fixed seed.
+//!
+//! `cargo run --release -p ferrolite-structures --example opcost -- epoch 50 3000000`
+
+use ferrolite_structures::MapKind;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: opcost MAP UPDATE_PERCENT [OPS]";
+    let kind: MapKind = args.get(1).expect(usage).parse().unwrap_or_else(|e| panic!("{e}"));
+    let update: u64 = args.get(2).expect(usage).parse().expect(usage);
+    let ops: u64 = args.get(3).map_or(300_000, |s| s.parse().expect(usage));
+    let map = kind.build::<u64, u64>();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let range = 131_072;
+    let mut filled = 0;
+    while filled < range / 2 {
+        filled += map.insert(next() % range, 1) as u64;
+    }
+    let (mut insert_next, mut hits) = (true, 0u64);
+    for _ in 0..ops {
+        let r = next();
+        let key = (r >> 7) % range;
+        if r % 100 < update {
+            if insert_next {
+                map.insert(key, key);
+            } else {
+                map.remove(&key);
+            }
+            insert_next = !insert_next;
+        } else {
+            hits += map.get(&key).is_some() as u64;
+        }
+    }
+    println!("{kind}: {ops} ops, {hits} get hits, final len {}", map.len());
+}
