@@ -10,7 +10,11 @@ use ferrolite_structures::MapKind;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: opcost MAP UPDATE_PERCENT [OPS]";
-    let kind: MapKind = args.get(1).expect(usage).parse().unwrap_or_else(|e| panic!("{e}"));
+    let kind: MapKind = args
+        .get(1)
+        .expect(usage)
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
     let update: u64 = args.get(2).expect(usage).parse().expect(usage);
     let ops: u64 = args.get(3).map_or(300_000, |s| s.parse().expect(usage));
     let map = kind.build::<u64, u64>();
@@ -41,5 +45,8 @@ fn main() {
             hits += map.get(&key).is_some() as u64;
         }
     }
-    println!("{kind}: {ops} ops, {hits} get hits, final len {}", map.len());
+    println!(
+        "{kind}: {ops} ops, {hits} get hits, final len {}",
+        map.len()
+    );
 }

@@ -48,6 +48,10 @@ mod imp {
         pub(crate) fn get_mut(&mut self) -> &mut T {
             self.0.get_mut()
         }
+        #[inline(always)]
+        pub(crate) fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
     }
 }
 
@@ -77,6 +81,9 @@ mod imp {
             // SAFETY: `&mut self` proves no other access to the cell exists.
             self.0.with_mut(|p| unsafe { &mut *p })
         }
+        pub(crate) fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
     }
 }
 
@@ -105,6 +112,9 @@ mod imp {
         }
         pub(crate) fn get_mut(&mut self) -> &mut T {
             self.0.get_mut()
+        }
+        pub(crate) fn into_inner(self) -> T {
+            self.0.into_inner()
         }
     }
 }

@@ -11,8 +11,9 @@
 //! pointers derived from the node pointer ([`Node::tower`]): a `&Node` covers only the header,
 //! and deriving a tower pointer from it would leave the reference's bounds (Miri checks this).
 //!
-//! The first value of a key is stored **inline**, and `value` points at it: a get touches one
-//! allocation. A replace swaps `value` to a boxed value ([`Boxed`]); a remove swaps it to null,
+//! The first value of a key is stored **inline**, and `value` holds the sentinel [`INLINE`]: a
+//! get touches one allocation. A replace swaps `value` to a boxed value ([`Boxed`]); a remove
+//! swaps it to null,
 //! which is the linearization point of the remove (Fraser's logical deletion by value). A
 //! replaced or removed *boxed* value is retired on its own (and counted as a retired value); a
 //! replaced or removed *inline* value is part of its node's allocation and is destroyed with the
@@ -21,11 +22,16 @@
 //! holds. At most one stale value per node waits for its node — the price of one allocation per
 //! insert instead of two.
 //!
+//! Keys and values live in `sync::UnsafeCell`s and are read through `with`: free in std, and
+//! under loom every read is checked to happen after the write that created the cell — so a
+//! node published with too weak an ordering is reported as a causality violation.
+//!
 //! Tower pointers carry a **mark** in bit 0: `tower[i]` marked means "this node is logically
 //! deleted at level `i`; do not link anything after it there". Nodes are at least 8-aligned.
 
 use crate::reclaim::{Kind, Retire, Scheme};
 use crate::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use crate::sync::UnsafeCell;
 use std::alloc::Layout;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
@@ -54,24 +60,42 @@ pub(crate) fn marked<T>(p: *mut T) -> *mut T {
     p.map_addr(|a| a | 1)
 }
 
-/// A replacement value in its own allocation. `repr(transparent)`: a `*mut Boxed<V>` is a
-/// `*mut V`, so the node's value pointer can point at either an inline or a boxed value.
-#[repr(transparent)]
-pub(crate) struct Boxed<V>(V);
+/// The value-pointer sentinel meaning "the value is the node's inline one". Its address is one
+/// no allocation has (not even a zero-sized one, whose address is its alignment).
+#[inline(always)]
+pub(crate) fn inline_tag<V>() -> *mut V {
+    ptr::without_provenance_mut(usize::MAX & !0xFF)
+}
+
+/// A replacement value in its own allocation. The value is dropped by [`Retire::free`] (or by
+/// the owning node's free), never by the box itself, so it can also be moved out.
+pub(crate) struct Boxed<V>(UnsafeCell<MaybeUninit<V>>);
 
 impl<V: Send + 'static> Retire for Boxed<V> {
     const KIND: Kind = Kind::Value;
 
     unsafe fn free(ptr: *mut Self) {
-        // SAFETY: boxed values are created by `Boxed::into_raw` and freed once (caller).
-        drop(unsafe { Box::from_raw(ptr) });
+        // SAFETY: boxed values are created by `Boxed::into_raw` (initialised) and freed once
+        // (caller): drop the value, then the box.
+        unsafe { Boxed::drop_raw(ptr.cast::<V>()) }
     }
 }
 
 impl<V> Boxed<V> {
     /// Box `value`, returning the pointer to store in a node's `value`.
     pub(crate) fn into_raw(value: V) -> *mut V {
-        Box::into_raw(Box::new(Boxed(value))).cast::<V>()
+        Box::into_raw(Box::new(Boxed(UnsafeCell::new(MaybeUninit::new(value))))).cast::<V>()
+    }
+
+    /// Drop the value and the box.
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw`, is not used again, and this is called once.
+    pub(crate) unsafe fn drop_raw(ptr: *mut V) {
+        // SAFETY: caller's contract; the value is initialised until this drop.
+        let boxed = unsafe { Box::from_raw(ptr.cast::<Boxed<V>>()) };
+        // SAFETY: exclusive access; dropped once.
+        boxed.0.with_mut(|p| unsafe { (*p).assume_init_drop() });
     }
 
     /// Take back a value boxed by [`Boxed::into_raw`] that was never published.
@@ -79,25 +103,43 @@ impl<V> Boxed<V> {
     /// # Safety
     /// `ptr` came from `into_raw` and no other thread ever saw it.
     pub(crate) unsafe fn into_inner(ptr: *mut V) -> V {
-        // SAFETY: caller's contract; `repr(transparent)` makes the cast exact.
-        unsafe { Box::from_raw(ptr.cast::<Boxed<V>>()) }.0
+        // SAFETY: caller's contract.
+        let boxed = unsafe { Box::from_raw(ptr.cast::<Boxed<V>>()) };
+        // SAFETY: exclusive; moved out once (`MaybeUninit` will not drop it again).
+        boxed.0.with_mut(|p| unsafe { (*p).assume_init_read() })
+    }
+
+    /// Clone the value.
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw` and is not freed during the call.
+    pub(crate) unsafe fn clone_raw(ptr: *mut V) -> V
+    where
+        V: Clone,
+    {
+        // SAFETY: caller's contract; initialised.
+        unsafe {
+            (*ptr.cast::<Boxed<V>>())
+                .0
+                .with(|p| (*p).assume_init_ref().clone())
+        }
     }
 }
 
 /// A skip list node header; `height` tower slots follow it in the same allocation.
 #[repr(C)]
 pub(crate) struct Node<K, V, S> {
-    /// Points at `inline`, at a [`Boxed`] replacement, or is null (logically deleted).
+    /// [`inline_tag`] (the value is `inline`), a [`Boxed`] replacement, or null (deleted).
     pub(crate) value: AtomicPtr<V>,
     /// `BUILT | UNLINKED` bits (invariant 1 of `raw`).
     pub(crate) state: AtomicU32,
     height: u32,
     /// The key's first value; dropped only when the node is freed.
-    inline: MaybeUninit<V>,
+    inline: UnsafeCell<MaybeUninit<V>>,
     _scheme: PhantomData<fn() -> S>,
     /// Last before the tower: a search reads a node's key and then its tower slot, and keeping
     /// them adjacent makes them share a cache line more often.
-    pub(crate) key: K,
+    key: UnsafeCell<K>,
     tower: [AtomicPtr<Node<K, V, S>>; 0],
 }
 
@@ -120,10 +162,9 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         // SAFETY: `node` is a fresh allocation of `layout`, large and aligned enough for the
         // header and `height` tower slots; each field is written once through raw pointers.
         unsafe {
-            ptr::addr_of_mut!((*node).key).write(key);
-            let inline = Self::inline(node);
-            inline.write(value);
-            ptr::addr_of_mut!((*node).value).write(AtomicPtr::new(inline));
+            ptr::addr_of_mut!((*node).key).write(UnsafeCell::new(key));
+            ptr::addr_of_mut!((*node).inline).write(UnsafeCell::new(MaybeUninit::new(value)));
+            ptr::addr_of_mut!((*node).value).write(AtomicPtr::new(inline_tag()));
             ptr::addr_of_mut!((*node).state).write(AtomicU32::new(0));
             ptr::addr_of_mut!((*node).height).write(height as u32);
             let tower = ptr::addr_of_mut!((*node).tower).cast::<AtomicPtr<Self>>();
@@ -144,14 +185,23 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         unsafe { (*node).height as usize }
     }
 
-    /// The address of the node's inline value.
+    /// Clone the value that `value` (a load of the node's value pointer) designates.
     ///
     /// # Safety
-    /// `node` points to a node allocation (live).
+    /// `node` is live; `value` is non-null and was read from the node's value pointer; the value
+    /// it designates is not freed during the call (protected, or kept by a guard).
     #[inline(always)]
-    pub(crate) unsafe fn inline(node: *const Self) -> *mut V {
-        // SAFETY: in-bounds field projection of a live allocation, from the raw pointer.
-        unsafe { ptr::addr_of!((*node).inline).cast::<V>().cast_mut() }
+    pub(crate) unsafe fn clone_value(node: *const Self, value: *mut V) -> V
+    where
+        V: Clone,
+    {
+        if value == inline_tag() {
+            // SAFETY: the inline value is initialised until the node is freed.
+            unsafe { (*node).inline.with(|p| (*p).assume_init_ref().clone()) }
+        } else {
+            // SAFETY: a boxed value, alive per the caller.
+            unsafe { Boxed::clone_raw(value) }
+        }
     }
 
     /// Tower slot `level` of `node`.
@@ -178,8 +228,9 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     /// `node` points to a live node and the reference is not used after it is freed.
     #[inline(always)]
     pub(crate) unsafe fn key<'a>(node: *const Self) -> &'a K {
-        // SAFETY: live node (caller); keys are immutable after allocation.
-        unsafe { &(*node).key }
+        // SAFETY: live node (caller); keys are immutable after allocation, so the reference
+        // stays valid while the node lives. Under loom the read is checked for causality.
+        unsafe { (*node).key.with(|p| &*p) }
     }
 
     /// Destroy a node that was never published (lost a race), giving back its key and inline
@@ -187,13 +238,14 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     ///
     /// # Safety
     /// `node` came from [`Node::alloc`], was never reachable by another thread, and its value
-    /// pointer still points at the inline value.
+    /// pointer still designates the inline value.
     pub(crate) unsafe fn discard(node: *mut Self) -> (K, V) {
         // SAFETY: unpublished, so exclusively ours; key and inline value are moved out exactly
         // once and the memory released without dropping them again.
         unsafe {
-            let key = ptr::read(ptr::addr_of!((*node).key));
-            let value = ptr::read(Self::inline(node));
+            let key = ptr::read(ptr::addr_of!((*node).key)).into_inner();
+            let value = (*node).inline.with_mut(|p| (*p).assume_init_read());
+            ptr::drop_in_place(ptr::addr_of_mut!((*node).inline));
             let height = (*node).height as usize;
             Self::drop_atomics(node, height);
             S::dealloc(node.cast(), Self::layout(height));
@@ -235,12 +287,12 @@ impl<K, V, S: Scheme> Node<K, V, S> {
         // boxes were swapped out of it).
         unsafe {
             let height = (*node).height as usize;
-            let inline = Self::inline(node);
             let current = (*node).value.load(Ordering::Relaxed);
-            if !current.is_null() && current != inline {
-                drop(Box::from_raw(current.cast::<Boxed<V>>()));
+            if !current.is_null() && current != inline_tag() {
+                Boxed::drop_raw(current);
             }
-            ptr::drop_in_place(inline);
+            (*node).inline.with_mut(|p| (*p).assume_init_drop());
+            ptr::drop_in_place(ptr::addr_of_mut!((*node).inline));
             ptr::drop_in_place(ptr::addr_of_mut!((*node).key));
             Self::drop_atomics(node, height);
             S::dealloc(node.cast(), Self::layout(height));

@@ -31,7 +31,7 @@
 //! 4. **A value box is retired once**, by the replace that swapped it out or by the remove that
 //!    nulled it; a live node's box is freed with the node.
 
-use super::node::{is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
+use super::node::{inline_tag, is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
 use crate::map::{MapKey, MapValue, ReclaimStats};
 use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
 use crate::reclaim::owned::Owned;
@@ -271,20 +271,13 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
     }
 
-    /// Retire a value swapped out of `node`: a boxed one to the scheme; an inline one stays in
+    /// Retire a value swapped out of a node: a boxed one to the scheme; an inline one stays in
     /// its node and is destroyed with it (see `node.rs`).
     ///
     /// # Safety
-    /// Inside an operation; `old` was swapped out of `node` by this thread's successful CAS.
-    unsafe fn retire_value(
-        &self,
-        local: &mut S::Local,
-        guard: &S::Guard,
-        node: NodePtr<K, V, S>,
-        old: *mut V,
-    ) {
-        // SAFETY: `node` is live (the caller holds it protected or owns its removal).
-        if old != unsafe { Node::inline(node) } {
+    /// Inside an operation; `old` was swapped out of a node by this thread's successful CAS.
+    unsafe fn retire_value(&self, local: &mut S::Local, guard: &S::Guard, old: *mut V) {
+        if old != inline_tag() {
             // SAFETY: a boxed value, unreachable since the CAS, retired once by the CAS winner.
             unsafe {
                 self.scheme
@@ -307,7 +300,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             // SAFETY: an inline value lives as long as its (protected) node; a boxed one is
             // protected (hazard slot `VALUE`, validated against the node's pointer) or kept by
             // the guard, so it is not destroyed while we clone.
-            Some(unsafe { (*v).clone() })
+            Some(unsafe { Node::clone_value(node, v) })
         }
     }
 
@@ -386,7 +379,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                     match slot.compare_exchange(cur, boxed, Ordering::AcqRel, Ordering::Acquire) {
                         Ok(_) => {
                             // SAFETY: `cur` was swapped out of `found` by our CAS.
-                            unsafe { self.retire_value(local, guard, found, cur) };
+                            unsafe { self.retire_value(local, guard, cur) };
                             return false;
                         }
                         Err(now) => cur = now,
@@ -560,9 +553,9 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         self.counters.add_len(-1);
         // Readers may be cloning the value right now: clone, then retire (never free) it.
         // SAFETY: the value is ours (swapped out); it stays valid until retired.
-        let value = unsafe { (*cur).clone() };
+        let value = unsafe { Node::clone_value(node, cur) };
         // SAFETY: swapped out of `node` by our CAS.
-        unsafe { self.retire_value(local, guard, node, cur) };
+        unsafe { self.retire_value(local, guard, cur) };
         // From here `node` may lose its hazard protection (the next search reuses the slots), but
         // it cannot be freed before we set `UNLINKED` (invariant 1).
         // SAFETY: live until our `UNLINKED`.
