@@ -27,6 +27,7 @@ mod kind;
 mod level;
 mod lockfree;
 mod map;
+pub mod mutant;
 mod mutex;
 mod reclaim;
 mod reference;

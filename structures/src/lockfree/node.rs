@@ -293,6 +293,9 @@ impl<K, V, S: Scheme> Node<K, V, S> {
             }
             (*node).inline.with_mut(|p| (*p).assume_init_drop());
             ptr::drop_in_place(ptr::addr_of_mut!((*node).inline));
+            // A write access for the checkers: under loom, a free that is not ordered after
+            // every read of the key (a reclamation bug) is reported as a causality violation.
+            (*node).key.with_mut(|_| ());
             ptr::drop_in_place(ptr::addr_of_mut!((*node).key));
             Self::drop_atomics(node, height);
             S::dealloc(node.cast(), Self::layout(height));

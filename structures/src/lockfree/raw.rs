@@ -33,6 +33,7 @@
 
 use super::node::{inline_tag, is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
 use crate::map::{MapKey, MapValue, ReclaimStats};
+use crate::mutant::mutant;
 use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
 use crate::reclaim::owned::Owned;
 use crate::reclaim::slots::Slots;
@@ -373,13 +374,37 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 // SAFETY: live node.
                 let slot = unsafe { &(*found).value };
                 let mut cur = slot.load(Ordering::Acquire);
+                mutant!(
+                    "replace_blind_store",
+                    {
+                        if !cur.is_null() {
+                            slot.store(boxed, Ordering::Release);
+                            // SAFETY: none — the seeded bug may retire a value a remover took.
+                            unsafe { self.retire_value(local, guard, cur) };
+                            return false;
+                        }
+                    },
+                    {}
+                );
                 while !cur.is_null() {
                     // Release publishes the new box's contents to readers that Acquire-load the
                     // pointer; Acquire lets us own the old value we swapped out.
                     match slot.compare_exchange(cur, boxed, Ordering::AcqRel, Ordering::Acquire) {
                         Ok(_) => {
-                            // SAFETY: `cur` was swapped out of `found` by our CAS.
-                            unsafe { self.retire_value(local, guard, cur) };
+                            mutant!(
+                                "replace_frees_immediately",
+                                {
+                                    if cur != inline_tag() {
+                                        // SAFETY: none — the seeded bug frees a value that
+                                        // readers may still be cloning.
+                                        unsafe { Boxed::drop_raw(cur) };
+                                    }
+                                },
+                                {
+                                    // SAFETY: `cur` was swapped out of `found` by our CAS.
+                                    unsafe { self.retire_value(local, guard, cur) };
+                                }
+                            );
                             return false;
                         }
                         Err(now) => cur = now,
@@ -412,10 +437,18 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             // that reads the pointer.
             // SAFETY: `preds[0]` is live (protected or head).
             let link = unsafe { self.next_of(pos.preds[0], 0) };
-            if link
-                .compare_exchange(pos.succs[0], node, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            let linked = mutant!(
+                "relaxed_publish",
+                {
+                    link.compare_exchange(pos.succs[0], node, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                },
+                {
+                    link.compare_exchange(pos.succs[0], node, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                }
+            );
+            if linked {
                 break;
             }
             backoff();
@@ -457,25 +490,35 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 }
                 // SAFETY: our node, `level < height`.
                 let own = unsafe { Node::tower(node, level) };
-                let cur = own.load(Ordering::Acquire);
-                if is_marked(cur) {
-                    break 'levels;
-                }
-                if cur != succ
-                    && own
-                        .compare_exchange(cur, succ, Ordering::AcqRel, Ordering::Acquire)
-                        .is_err()
-                {
-                    // Only a remover's mark can change our tower concurrently.
-                    break 'levels;
-                }
+                let ignore_mark = mutant!(
+                    "insert_ignores_mark",
+                    {
+                        own.store(succ, Ordering::Release);
+                        true
+                    },
+                    {
+                        let cur = own.load(Ordering::Acquire);
+                        if is_marked(cur) {
+                            break 'levels;
+                        }
+                        if cur != succ
+                            && own
+                                .compare_exchange(cur, succ, Ordering::AcqRel, Ordering::Acquire)
+                                .is_err()
+                        {
+                            // Only a remover's mark can change our tower concurrently.
+                            break 'levels;
+                        }
+                        false
+                    }
+                );
                 // SAFETY: `pred` is protected (`PRED + level`) or the head.
                 let link = unsafe { self.next_of(pred, level) };
                 if link
                     .compare_exchange(succ, node, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok()
                 {
-                    if is_marked(latest(own)) {
+                    if !ignore_mark && is_marked(latest(own)) {
                         // Removed while we linked this level: unlink the late link ourselves
                         // before setting `BUILT` (invariant 1).
                         let top = self.top().max(height);
@@ -538,18 +581,36 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
         // SAFETY: live node.
         let slot = unsafe { &(*node).value };
-        let mut cur = slot.load(Ordering::Acquire);
-        loop {
-            if cur.is_null() {
-                // Another remove won: we linearize just after it.
-                return None;
+        let cur = mutant!(
+            "remove_blind_store",
+            {
+                let cur = slot.load(Ordering::Acquire);
+                if cur.is_null() {
+                    return None;
+                }
+                slot.store(ptr::null_mut(), Ordering::Release);
+                cur
+            },
+            {
+                let mut cur = slot.load(Ordering::Acquire);
+                loop {
+                    if cur.is_null() {
+                        // Another remove won: we linearize just after it.
+                        return None;
+                    }
+                    // Linearization point. Acquire: we now own the value and read it.
+                    match slot.compare_exchange(
+                        cur,
+                        ptr::null_mut(),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => break cur,
+                        Err(now) => cur = now,
+                    }
+                }
             }
-            // Linearization point. Acquire: we now own the box and read its contents.
-            match slot.compare_exchange(cur, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break,
-                Err(now) => cur = now,
-            }
-        }
+        );
         self.counters.add_len(-1);
         // Readers may be cloning the value right now: clone, then retire (never free) it.
         // SAFETY: the value is ours (swapped out); it stays valid until retired.
@@ -562,6 +623,15 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         let height = unsafe { Node::height(node) };
         // SAFETY: as above.
         unsafe { self.mark_tower(node) };
+        mutant!(
+            "free_before_unlink",
+            {
+                // SAFETY: none — this is the seeded bug: the node is still linked and may be
+                // read by others (and by our own unlinking below).
+                unsafe { <Node<K, V, S> as crate::reclaim::Retire>::free(node) };
+            },
+            {}
+        );
         // Unlink it, top-down, with the predecessors our search found (as crossbeam does): one
         // CAS per level instead of a second search. If a level was not linked when we searched
         // (its inserter is still building) or a predecessor changed, fall back to a search,
