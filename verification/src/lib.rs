@@ -1,1 +1,76 @@
-//! Verification of the structures (filled by the verify issue).
+//! # ferrolite-verification
+//!
+//! The checkers that `cargo xtask verify` runs over every structure of `ferrolite-structures`:
+//!
+//! | checker | where | how it runs |
+//! |---|---|---|
+//! | proptest model | `tests/model.rs`, [`model`] | random op sequences vs a `BTreeMap`, shrinking |
+//! | loom | `tests/loom.rs` | exhaustive interleavings within a preemption bound (`--cfg loom`) |
+//! | shuttle | `tests/shuttle.rs` | random and PCT schedules (`--features shuttle`) |
+//! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
+//! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
+//!
+//! Every checker test file has one test function per structure, named after the structure
+//! (`epoch`, `hazard`, …), so `cargo test --test loom -- --exact epoch` is one matrix cell. A
+//! cell's budget comes from [`Mode`] (environment variable `FERROLITE_VERIFY_MODE`), and it
+//! reports what it explored with [`report`] lines that the verifier parses.
+
+pub mod lincheck;
+pub mod model;
+
+use std::fmt;
+
+/// How hard each checker works: `quick` (CI), `default` (a user's run), `full` (long).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// CI bounds: the whole verify run within minutes on 2 cores.
+    Quick,
+    /// A user's run: tens of minutes for everything.
+    Default,
+    /// Long runs.
+    Full,
+}
+
+impl Mode {
+    /// The mode named by `FERROLITE_VERIFY_MODE` (`quick`, `default`, `full`); `default` when
+    /// unset. Panics on an unknown name, naming the accepted ones.
+    pub fn from_env() -> Mode {
+        match std::env::var("FERROLITE_VERIFY_MODE").as_deref() {
+            Err(_) | Ok("") | Ok("default") => Mode::Default,
+            Ok("quick") => Mode::Quick,
+            Ok("full") => Mode::Full,
+            Ok(other) => panic!("FERROLITE_VERIFY_MODE={other}: expected quick, default or full"),
+        }
+    }
+
+    /// Pick the budget for this mode.
+    pub fn pick<T>(self, quick: T, default: T, full: T) -> T {
+        match self {
+            Mode::Quick => quick,
+            Mode::Default => default,
+            Mode::Full => full,
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Quick => "quick",
+            Mode::Default => "default",
+            Mode::Full => "full",
+        })
+    }
+}
+
+/// Print a line the verifier collects: `VERIFY-STAT <key> <value>`. Values of one key are
+/// summed over a cell (for example `iterations` or `histories`). Printed to stdout; run the
+/// tests with `--nocapture` to see them.
+pub fn report(key: &str, value: u64) {
+    println!("VERIFY-STAT {key} {value}");
+}
+
+/// The mutant this process runs (`FERROLITE_MUTANT`), if any, for messages.
+pub fn active_mutant() -> Option<String> {
+    std::env::var("FERROLITE_MUTANT").ok().filter(|s| !s.is_empty())
+}

@@ -1,0 +1,1 @@
+//! Linearizability checking of recorded concurrent histories (being written).

@@ -1,0 +1,1 @@
+//! The proptest reference-model checker (being written).
