@@ -1,0 +1,2 @@
+//! Shuttle schedule exploration (being written).
+#![cfg(feature = "shuttle")]
