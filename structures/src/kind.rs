@@ -99,6 +99,30 @@ impl FromStr for MapKind {
     }
 }
 
+/// Instantiate generic code once per map type: `$m!(Type, ident, "name")` is invoked for each,
+/// with `Type` a type name that takes `<K, V>` parameters and `ident` the map's name as an
+/// identifier (to name generated test functions after the map — the verifier selects a matrix
+/// cell with `--exact <name>`). **Registering a new map** is one line here and one in
+/// [`for_each_map!`] (plus its [`MapKind`] entry): tests, checkers and benchmarks pick it up.
+///
+/// ```
+/// macro_rules! check { ($t:ident, $id:ident, $name:literal) => {{
+///     assert_eq!(stringify!($id), $name);
+/// }}; }
+/// ferrolite_structures::for_each_map_named!(check);
+/// ```
+#[macro_export]
+macro_rules! for_each_map_named {
+    ($m:ident) => {
+        $m!(MutexSkipList, mutex, "mutex");
+        $m!(EpochSkipList, epoch, "epoch");
+        $m!(HazardSkipList, hazard, "hazard");
+        $m!(NoReclaimSkipList, noreclaim, "noreclaim");
+        $m!(CrossbeamSkipMap, crossbeam, "crossbeam");
+        $m!(MutexBTreeMap, btree, "btree");
+    };
+}
+
 /// Instantiate generic code once per map type: `$m!(Type, "name")` is invoked for each, with
 /// `Type` a path that takes `<K, V>` parameters. Used by tests and benchmarks that want
 /// static dispatch:
