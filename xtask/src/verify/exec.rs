@@ -1,0 +1,186 @@
+//! Running cargo for builds and cells: environment, timeouts, logs, and what is read back.
+//!
+//! Output goes to a log file per run (`target/verify/logs/`), never through pipes, so a chatty
+//! checker cannot dead-lock the verifier. Stats are the `VERIFY-STAT <key> <value>` lines that
+//! `ferrolite-verification` prints; for Miri, libtest's `test result:` lines.
+
+use super::plan::Build;
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Exit status 0.
+    Success,
+    /// Non-zero exit (or killed by a signal).
+    Failure,
+    /// Killed after the time limit.
+    Timeout,
+}
+
+/// One finished run.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub exit: Exit,
+    pub secs: f64,
+}
+
+/// The `cargo` to use: `$CARGO` (the toolchain running xtask) for stable builds, the `cargo`
+/// proxy on `PATH` for `+nightly`.
+fn cargo(build: &Build) -> Command {
+    if build.miri {
+        let mut c = Command::new("cargo");
+        c.arg("+nightly");
+        c
+    } else {
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    }
+}
+
+/// Run `build`'s cargo with `extra` arguments and `env`, logging to `log`.
+pub fn run(
+    root: &Path,
+    build: &Build,
+    extra: &[String],
+    env: &[(&str, String)],
+    log: &Path,
+    limit: Duration,
+) -> Result<Run> {
+    let mut cmd = cargo(build);
+    cmd.current_dir(root)
+        .args(&build.args)
+        .arg("--target-dir")
+        .arg(&build.target_dir)
+        .args(extra)
+        .env("RUSTFLAGS", &build.rustflags)
+        .env("CARGO_TERM_COLOR", "never")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("FERROLITE_MUTANT")
+        .stdin(Stdio::null());
+    if build.miri {
+        // Tree Borrows: crossbeam-epoch's intrusive list is reported under Stacked Borrows.
+        // Isolation hides the host environment: forward the two variables the tests read.
+        cmd.env(
+            "MIRIFLAGS",
+            "-Zmiri-tree-borrows -Zmiri-env-forward=FERROLITE_MUTANT \
+             -Zmiri-env-forward=FERROLITE_VERIFY_MODE",
+        );
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    cmd.stdout(file.try_clone()?).stderr(file);
+    let start = Instant::now();
+    let mut child = cmd.spawn().context("spawning cargo")?;
+    let exit = loop {
+        if let Some(status) = child.try_wait()? {
+            break if status.success() {
+                Exit::Success
+            } else {
+                Exit::Failure
+            };
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Exit::Timeout;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Ok(Run {
+        exit,
+        secs: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Sum the `VERIFY-STAT` lines of a log (and count passed tests from libtest's summaries).
+pub fn stats(log: &Path) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("VERIFY-STAT") => {
+                if let (Some(k), Some(v)) = (words.next(), words.next()) {
+                    if let Ok(v) = v.parse::<u64>() {
+                        *out.entry(k.to_string()).or_insert(0) += v;
+                    }
+                }
+            }
+            Some("test") if line.starts_with("test result:") => {
+                // "test result: ok. 13 passed; 0 failed; ..."
+                if let Some(n) = line
+                    .split(';')
+                    .next()
+                    .and_then(|s| s.split_whitespace().rev().nth(1))
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    *out.entry("tests".to_string()).or_insert(0) += n;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The interesting part of a failed run's log: the first panic or Miri error and what follows
+/// (the reproduction: shrunk sequence, schedule, history timeline), at most `max` lines.
+pub fn excerpt(log: &Path, max: usize) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let markers = [
+        "panicked at",
+        "error: Undefined Behavior",
+        "Causality violation",
+        "error: memory leaked",
+        "error[E",
+        "error: could not compile",
+        "free(): ",
+        "double free",
+        "SIGSEGV",
+        "SIGABRT",
+    ];
+    let start = lines
+        .iter()
+        .position(|l| markers.iter().any(|m| l.contains(m)));
+    let picked: Vec<&str> = match start {
+        Some(i) => lines[i..].iter().take(max).copied().collect(),
+        None => lines.iter().rev().take(max).rev().copied().collect(),
+    };
+    picked.join("\n")
+}
+
+/// A one-line reason from an excerpt, for the matrix.
+pub fn reason(excerpt: &str) -> String {
+    let known = [
+        (
+            "Causality violation",
+            "loom: causality violation (data race / unsynchronised access)",
+        ),
+        ("Undefined Behavior", "Miri: undefined behaviour"),
+        ("no linearization", "not linearizable"),
+        ("not linearizable", "not linearizable"),
+        ("double free", "double free (allocator abort)"),
+        ("free(): ", "heap corruption (allocator abort)"),
+        ("SIGSEGV", "segmentation fault"),
+        ("minimal failing input", "proptest: shrunk counter-example"),
+        ("shuttle", "shuttle: failing schedule"),
+        ("panicked at", "assertion failed"),
+    ];
+    for (needle, what) in known {
+        if excerpt.contains(needle) {
+            return what.to_string();
+        }
+    }
+    "test failed".to_string()
+}

@@ -1,0 +1,349 @@
+//! `cargo xtask verify`: every checker over every structure and seeded mutant.
+//!
+//! 1. Plan the rows (structures, then mutants) and columns (checkers) left by the filters.
+//! 2. For each cell, make sure its build exists (one `cargo test --no-run` per build, timed
+//!    apart from the cells), then run the cell with the mode's budget and a time limit.
+//! 3. Print the matrix, write `reports/verification.md` and `reports/verification.json`, and
+//!    exit non-zero if any real structure fails any checker or any mutant survives every
+//!    checker that ran on it.
+//!
+//! A cell of a real structure passes when its tests pass; a cell of a mutant row "catches" the
+//! mutant when its tests fail or time out.
+
+mod exec;
+mod plan;
+mod report;
+
+use anyhow::{bail, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use plan::{Build, Checker, Row, CHECKERS};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "\
+usage: cargo xtask verify [OPTIONS]
+
+Runs every checker (model, loom, shuttle, lincheck, miri) over every structure and every
+seeded mutant, prints a pass/fail matrix and writes reports/verification.{md,json}.
+
+OPTIONS:
+  --quick              CI bounds (the whole run in minutes)
+  --full               long runs
+  --structure LIST     only these rows (structure or mutant names, comma-separated)
+  --checker LIST       only these checkers (comma-separated)
+  --no-mutants         skip the mutant rows
+  -h, --help           this text
+
+The default mode is between the two (a user's run, tens of minutes).";
+
+/// Parsed command line.
+#[derive(Debug)]
+struct Options {
+    mode: &'static str,
+    structures: Vec<String>,
+    checkers: Vec<Checker>,
+    mutants: bool,
+}
+
+fn parse(args: &[String]) -> Result<Option<Options>> {
+    let mut o = Options {
+        mode: "default",
+        structures: vec![],
+        checkers: vec![],
+        mutants: true,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut list = |name: &str| -> Result<Vec<String>> {
+            let v = it
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("{name} needs a value"))?;
+            Ok(v.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect())
+        };
+        match a.as_str() {
+            "--quick" => o.mode = "quick",
+            "--full" => o.mode = "full",
+            "--no-mutants" => o.mutants = false,
+            "--structure" => o.structures.extend(list("--structure")?),
+            "--checker" => {
+                for c in list("--checker")? {
+                    match Checker::parse(&c) {
+                        Some(c) => o.checkers.push(c),
+                        None => bail!(
+                            "unknown checker `{c}` (expected one of: {})",
+                            CHECKERS.map(|c| c.name()).join(", ")
+                        ),
+                    }
+                }
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => bail!("unknown option `{other}`\n\n{USAGE}"),
+        }
+    }
+    if o.checkers.is_empty() {
+        o.checkers = CHECKERS.to_vec();
+    }
+    let known: BTreeSet<&str> = ferrolite_structures::MapKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .chain(ferrolite_structures::mutant::ALL.iter().map(|m| m.name))
+        .collect();
+    for s in &o.structures {
+        if !known.contains(s.as_str()) {
+            bail!(
+                "unknown structure or mutant `{s}` (known: {})",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    Ok(Some(o))
+}
+
+/// The outcome of one cell.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// Tests passed.
+    Pass {
+        secs: f64,
+        stats: BTreeMap<String, u64>,
+    },
+    /// Tests failed (for a mutant row: caught).
+    Fail {
+        secs: f64,
+        reason: String,
+        excerpt: String,
+        log: PathBuf,
+    },
+    /// Killed at the time limit (for a mutant row: caught — the checker did not pass).
+    Timeout { secs: f64, log: PathBuf },
+    /// Not run, with why.
+    Skipped(String),
+    /// The build it needs failed.
+    BuildFailed(PathBuf),
+}
+
+/// One finished cell.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub row: Row,
+    pub checker: Checker,
+    pub outcome: Outcome,
+}
+
+impl Cell {
+    /// For a real structure: did it fail? For a mutant: was it caught?
+    pub fn failed(&self) -> bool {
+        matches!(
+            self.outcome,
+            Outcome::Fail { .. } | Outcome::Timeout { .. } | Outcome::BuildFailed(_)
+        )
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask lives in `<root>/xtask`.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .into()
+}
+
+fn time_limit(mode: &str) -> Duration {
+    Duration::from_secs(match mode {
+        "quick" => 300,
+        "full" => 4 * 3600,
+        _ => 1800,
+    })
+}
+
+/// Whether `cargo +nightly miri` works here; `Err(reason)` if not.
+fn miri_available() -> std::result::Result<(), String> {
+    let ok = |args: &[&str]| {
+        std::process::Command::new("cargo")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    if !ok(&["+nightly", "--version"]) {
+        return Err("no nightly toolchain".into());
+    }
+    if !ok(&["+nightly", "miri", "--version"]) {
+        return Err(
+            "no miri component (rustup component add miri rust-src --toolchain nightly)".into(),
+        );
+    }
+    Ok(())
+}
+
+pub fn main(args: &[String]) -> Result<()> {
+    let Some(opts) = parse(args)? else {
+        return Ok(());
+    };
+    let root = workspace_root();
+    let started = Instant::now();
+    let rows = plan::rows(&opts.structures, opts.mutants);
+    let miri = if opts.checkers.contains(&Checker::Miri) {
+        Some(miri_available())
+    } else {
+        None
+    };
+
+    // Every (row, checker) pair, with the build it needs or why it is skipped.
+    let mut todo: Vec<(Row, Checker, std::result::Result<Build, String>)> = Vec::new();
+    for row in &rows {
+        for &checker in &opts.checkers {
+            let skip = checker
+                .skip_reason(row.structure)
+                .map(str::to_string)
+                .or_else(|| match (&miri, checker) {
+                    (Some(Err(why)), Checker::Miri) => Some(why.clone()),
+                    _ => None,
+                });
+            let what = match skip {
+                Some(why) => Err(why),
+                None => Ok(checker.build(row.mutant.is_some())),
+            };
+            todo.push((row.clone(), checker, what));
+        }
+    }
+    let builds_needed: Vec<Build> = {
+        let mut seen = BTreeSet::new();
+        todo.iter()
+            .filter_map(|(_, _, b)| b.as_ref().ok())
+            .filter(|b| seen.insert(b.key.clone()))
+            .cloned()
+            .collect()
+    };
+
+    let bar = ProgressBar::new((todo.len() + builds_needed.len()) as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:30.green/blue} {pos}/{len} {wide_msg} [{elapsed_precise}]",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.println(format!(
+        "verify ({} mode): {} rows × {} checkers, {} builds",
+        opts.mode,
+        rows.len(),
+        opts.checkers.len(),
+        builds_needed.len()
+    ));
+
+    let logs = root.join("target/verify/logs");
+    let limit = time_limit(opts.mode);
+    let mut built: BTreeMap<String, std::result::Result<f64, PathBuf>> = BTreeMap::new();
+    let mut cells = Vec::new();
+    for (row, checker, what) in todo {
+        let outcome = match what {
+            Err(why) => Outcome::Skipped(why),
+            Ok(build) => {
+                if !built.contains_key(&build.key) {
+                    bar.set_message(format!("building {}", build.key));
+                    let log = logs.join(format!("build-{}.log", build.key));
+                    let mut extra: Vec<String> =
+                        build.tests.iter().map(|t| format!("--test={t}")).collect();
+                    extra.push("--no-run".into());
+                    let r = exec::run(&root, &build, &extra, &[], &log, limit)?;
+                    let result = if r.exit == exec::Exit::Success {
+                        Ok(r.secs)
+                    } else {
+                        Err(log)
+                    };
+                    bar.println(format!(
+                        "  build {:<16} {}",
+                        build.key,
+                        match &result {
+                            Ok(s) => format!("{s:.0} s"),
+                            Err(l) => format!("FAILED (log: {})", l.display()),
+                        }
+                    ));
+                    built.insert(build.key.clone(), result);
+                    bar.inc(1);
+                }
+                match &built[&build.key] {
+                    Err(log) => Outcome::BuildFailed(log.clone()),
+                    Ok(_) => {
+                        bar.set_message(format!("{} × {}", row.label(), checker.name()));
+                        let mut env = vec![("FERROLITE_VERIFY_MODE", opts.mode.to_string())];
+                        if let Some(m) = row.mutant {
+                            env.push(("FERROLITE_MUTANT", m.name.to_string()));
+                        }
+                        let log = logs.join(format!(
+                            "{}-{}.log",
+                            row.label().replace(" + ", "+"),
+                            checker.name()
+                        ));
+                        let r = exec::run(
+                            &root,
+                            &build,
+                            &checker.cell_args(row.structure, opts.mode),
+                            &env,
+                            &log,
+                            limit,
+                        )?;
+                        match r.exit {
+                            exec::Exit::Success => Outcome::Pass {
+                                secs: r.secs,
+                                stats: exec::stats(&log),
+                            },
+                            exec::Exit::Timeout => Outcome::Timeout { secs: r.secs, log },
+                            exec::Exit::Failure => {
+                                let excerpt = exec::excerpt(&log, 40);
+                                Outcome::Fail {
+                                    secs: r.secs,
+                                    reason: exec::reason(&excerpt),
+                                    excerpt,
+                                    log,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let cell = Cell {
+            row,
+            checker,
+            outcome,
+        };
+        bar.println(format!("  {}", report::line(&cell)));
+        cells.push(cell);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let build_secs: BTreeMap<String, f64> = built
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().ok().map(|s| (k.clone(), *s)))
+        .collect();
+    let summary = report::Summary::new(
+        opts.mode,
+        &rows,
+        &opts.checkers,
+        &cells,
+        build_secs,
+        started.elapsed(),
+    );
+    print!("{}", summary.markdown());
+    std::fs::create_dir_all(root.join("reports"))?;
+    std::fs::write(root.join("reports/verification.md"), summary.markdown())?;
+    std::fs::write(root.join("reports/verification.json"), summary.json())?;
+    println!("\nwrote reports/verification.md and reports/verification.json");
+    if !summary.ok() {
+        bail!("{}", summary.verdict());
+    }
+    println!("{}", summary.verdict());
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! What to run: the checkers, the builds they need, and the matrix of cells.
+//!
+//! A **cell** is one checker over one row; a **row** is a structure (a map of
+//! `ferrolite-structures`) or a seeded mutant exercised on one structure. Each checker runs from
+//! a **build**: a cargo invocation with its own flags and target directory, so that loom, shuttle,
+//! Miri and mutant builds never invalidate each other or the normal `target/`.
+//!
+//! Rows come from `MapKind::ALL` and `mutant::ALL`, checkers from [`CHECKERS`]; adding a
+//! structure or a mutant to the structures crate adds its row here with no change.
+
+use ferrolite_structures::{mutant, MapKind};
+
+/// A checker: a column of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checker {
+    /// proptest sequences against a `BTreeMap` (`verification/tests/model.rs`).
+    Model,
+    /// loom, exhaustive within a preemption bound (`verification/tests/loom.rs`).
+    Loom,
+    /// shuttle, random and PCT schedules (`verification/tests/shuttle.rs`).
+    Shuttle,
+    /// linearizability of recorded histories (`verification/tests/lincheck.rs`).
+    Lincheck,
+    /// the structures' own tests under Miri.
+    Miri,
+}
+
+/// Every checker, in column order.
+pub const CHECKERS: [Checker; 5] = [
+    Checker::Model,
+    Checker::Loom,
+    Checker::Shuttle,
+    Checker::Lincheck,
+    Checker::Miri,
+];
+
+impl Checker {
+    pub fn name(self) -> &'static str {
+        match self {
+            Checker::Model => "model",
+            Checker::Loom => "loom",
+            Checker::Shuttle => "shuttle",
+            Checker::Lincheck => "lincheck",
+            Checker::Miri => "miri",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Checker> {
+        CHECKERS.into_iter().find(|c| c.name() == s)
+    }
+
+    /// The stat that best says how much a cell explored, shown in the matrix.
+    pub fn headline_stat(self) -> &'static str {
+        match self {
+            Checker::Model => "cases",
+            Checker::Loom => "executions",
+            Checker::Shuttle => "schedules",
+            Checker::Lincheck => "histories",
+            Checker::Miri => "tests",
+        }
+    }
+
+    /// Why this checker does not run on `structure`, if it does not.
+    pub fn skip_reason(self, structure: &str) -> Option<&'static str> {
+        let reference = matches!(structure, "crossbeam" | "btree");
+        match self {
+            Checker::Loom | Checker::Shuttle if reference => {
+                Some("reference map, not built on the sync shim")
+            }
+            Checker::Miri if structure == "crossbeam" => {
+                Some("Miri reports UB inside crossbeam-epoch/crossbeam-skiplist")
+            }
+            _ => None,
+        }
+    }
+
+    /// The build this checker runs from.
+    pub fn build(self, mutants: bool) -> Build {
+        let suffix = if mutants { "-mutants" } else { "" };
+        let mut rustflags: Vec<&str> = Vec::new();
+        if mutants {
+            rustflags.push("--cfg ferrolite_mutants");
+        }
+        match self {
+            // Model and lincheck share one optimised build.
+            Checker::Model | Checker::Lincheck => Build {
+                key: format!("std{suffix}"),
+                miri: false,
+                args: vec!["test", "--release", "-p", "ferrolite-verification"],
+                rustflags: rustflags.join(" "),
+                target_dir: format!("target/verify/std{suffix}"),
+                tests: vec!["model", "lincheck"],
+            },
+            Checker::Loom => {
+                rustflags.insert(0, "--cfg loom --cfg crossbeam_loom");
+                Build {
+                    key: format!("loom{suffix}"),
+                    miri: false,
+                    args: vec!["test", "--release", "-p", "ferrolite-verification"],
+                    rustflags: rustflags.join(" "),
+                    target_dir: format!("target/verify/loom{suffix}"),
+                    tests: vec!["loom"],
+                }
+            }
+            Checker::Shuttle => Build {
+                key: format!("shuttle{suffix}"),
+                miri: false,
+                args: vec![
+                    "test",
+                    "--release",
+                    "-p",
+                    "ferrolite-verification",
+                    "--features",
+                    "shuttle",
+                ],
+                rustflags: rustflags.join(" "),
+                target_dir: format!("target/verify/shuttle{suffix}"),
+                tests: vec!["shuttle"],
+            },
+            Checker::Miri => Build {
+                key: format!("miri{suffix}"),
+                miri: true,
+                args: vec!["miri", "test", "-p", "ferrolite-structures"],
+                rustflags: rustflags.join(" "),
+                target_dir: format!("target/verify/miri{suffix}"),
+                tests: vec![],
+            },
+        }
+    }
+
+    /// Arguments after the build's that select `structure`'s cell.
+    pub fn cell_args(self, structure: &str, mode: &str) -> Vec<String> {
+        match self {
+            Checker::Miri => {
+                // Quick mode: the structure's unit tests only (seconds); otherwise all its tests.
+                let filters = miri_filters(structure);
+                let filters = if mode == "quick" {
+                    &filters[..1]
+                } else {
+                    filters
+                };
+                let mut v: Vec<String> = vec!["--".into()];
+                v.extend(filters.iter().map(|s| s.to_string()));
+                v.push("--test-threads=1".into());
+                v
+            }
+            _ => vec![
+                format!("--test={}", self.name()),
+                "--".into(),
+                "--exact".into(),
+                structure.into(),
+                "--nocapture".into(),
+                "--test-threads=1".into(),
+            ],
+        }
+    }
+}
+
+/// Test-name filters that select one structure's tests in `ferrolite-structures`: its unit
+/// tests first, then its integration tests (`tests/{model,stress,drop_leak}.rs`).
+fn miri_filters(structure: &str) -> &'static [&'static str] {
+    match structure {
+        "mutex" => &["mutex::tests", "MutexSkipList"],
+        "epoch" => &["lockfree::tests::epoch", "EpochSkipList"],
+        "hazard" => &["lockfree::tests::hazard", "HazardSkipList"],
+        "noreclaim" => &["lockfree::tests::noreclaim", "NoReclaimSkipList"],
+        "btree" => &["MutexBTreeMap"],
+        _ => &["no-such-test"],
+    }
+}
+
+/// A cargo build (and the test runs made from it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Build {
+    /// Identifies the build (`loom-mutants`, …).
+    pub key: String,
+    /// Run through `cargo +nightly` (Miri).
+    pub miri: bool,
+    /// Cargo arguments up to the package.
+    pub args: Vec<&'static str>,
+    /// `RUSTFLAGS` for the build.
+    pub rustflags: String,
+    /// Its own target directory.
+    pub target_dir: String,
+    /// The test targets to build up front (`--test X` each; none: every test target).
+    pub tests: Vec<&'static str>,
+}
+
+/// A row of the matrix.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The structure it runs on.
+    pub structure: &'static str,
+    /// The seeded mutant, if this is a mutant row.
+    pub mutant: Option<&'static mutant::Mutant>,
+}
+
+impl Row {
+    pub fn label(&self) -> String {
+        match self.mutant {
+            Some(m) => format!("{} + {}", self.structure, m.name),
+            None => self.structure.to_string(),
+        }
+    }
+}
+
+/// The rows selected by the filters.
+pub fn rows(structures: &[String], with_mutants: bool) -> Vec<Row> {
+    let wanted = |s: &str| structures.is_empty() || structures.iter().any(|w| w == s);
+    let mut rows: Vec<Row> = MapKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .filter(|s| wanted(s))
+        .map(|structure| Row {
+            structure,
+            mutant: None,
+        })
+        .collect();
+    if with_mutants {
+        rows.extend(
+            mutant::ALL
+                .iter()
+                .filter(|m| wanted(m.structure) || structures.iter().any(|w| w == m.name))
+                .map(|m| Row {
+                    structure: m.structure,
+                    mutant: Some(m),
+                }),
+        );
+    }
+    rows
+}

@@ -1,0 +1,334 @@
+//! The matrix: one line per finished cell while running, then a Markdown table (stdout and
+//! `reports/verification.md`) and the same data as JSON (`reports/verification.json`).
+
+use super::plan::{Checker, Row};
+use super::{Cell, Outcome};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+fn fmt_count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=9_999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// The text of a cell in the matrix.
+fn cell_text(cell: &Cell) -> String {
+    let mutant = cell.row.mutant.is_some();
+    match &cell.outcome {
+        Outcome::Pass { secs, stats } => {
+            let key = cell.checker.headline_stat();
+            let explored = stats
+                .get(key)
+                .map(|n| format!(" · {} {key}", fmt_count(*n)))
+                .unwrap_or_default();
+            if mutant {
+                format!("missed{explored} · {secs:.1}s")
+            } else {
+                format!("pass{explored} · {secs:.1}s")
+            }
+        }
+        Outcome::Fail { secs, reason, .. } => {
+            if mutant {
+                format!("**CAUGHT** ({reason}) · {secs:.1}s")
+            } else {
+                format!("**FAIL** ({reason}) · {secs:.1}s")
+            }
+        }
+        Outcome::Timeout { secs, .. } => {
+            if mutant {
+                format!("**CAUGHT** (time limit: hang) · {secs:.0}s")
+            } else {
+                format!("**FAIL** (time limit) · {secs:.0}s")
+            }
+        }
+        Outcome::Skipped(why) => format!("skipped ({why})"),
+        Outcome::BuildFailed(_) => "**BUILD FAILED**".into(),
+    }
+}
+
+/// A progress line for a finished cell.
+pub fn line(cell: &Cell) -> String {
+    format!(
+        "{:<36} {:<9} {}",
+        cell.row.label(),
+        cell.checker.name(),
+        cell_text(cell).replace("**", "")
+    )
+}
+
+/// Everything the reports say.
+pub struct Summary<'a> {
+    mode: &'a str,
+    rows: &'a [Row],
+    checkers: &'a [Checker],
+    cells: &'a [Cell],
+    builds: BTreeMap<String, f64>,
+    elapsed: Duration,
+}
+
+impl<'a> Summary<'a> {
+    pub fn new(
+        mode: &'a str,
+        rows: &'a [Row],
+        checkers: &'a [Checker],
+        cells: &'a [Cell],
+        builds: BTreeMap<String, f64>,
+        elapsed: Duration,
+    ) -> Self {
+        Summary {
+            mode,
+            rows,
+            checkers,
+            cells,
+            builds,
+            elapsed,
+        }
+    }
+
+    fn cell(&self, row: &Row, checker: Checker) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.row.label() == row.label() && c.checker == checker)
+    }
+
+    /// Real structures that failed a checker.
+    fn failures(&self) -> Vec<&Cell> {
+        self.cells
+            .iter()
+            .filter(|c| c.row.mutant.is_none() && c.failed())
+            .collect()
+    }
+
+    /// Mutant rows no checker caught (among the checkers that ran on them).
+    fn survivors(&self) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.mutant.is_some())
+            .filter(|r| {
+                !self
+                    .cells
+                    .iter()
+                    .any(|c| c.row.label() == r.label() && c.failed())
+            })
+            .collect()
+    }
+
+    pub fn ok(&self) -> bool {
+        self.failures().is_empty() && self.survivors().is_empty()
+    }
+
+    pub fn verdict(&self) -> String {
+        let (f, s) = (self.failures(), self.survivors());
+        if f.is_empty() && s.is_empty() {
+            let mutants = self.rows.iter().filter(|r| r.mutant.is_some()).count();
+            return format!(
+                "verify: OK — every structure passed every checker that ran, and all {mutants} mutants were caught"
+            );
+        }
+        let mut v = String::from("verify: FAILED —");
+        if !f.is_empty() {
+            let names: Vec<String> = f
+                .iter()
+                .map(|c| format!("{} × {}", c.row.label(), c.checker.name()))
+                .collect();
+            write!(v, " failing: {};", names.join(", ")).unwrap();
+        }
+        if !s.is_empty() {
+            let names: Vec<String> = s.iter().map(|r| r.label()).collect();
+            write!(
+                v,
+                " surviving mutants (a weakness of the testbed): {}",
+                names.join(", ")
+            )
+            .unwrap();
+        }
+        v
+    }
+
+    fn column_secs(&self, checker: Checker) -> f64 {
+        self.cells
+            .iter()
+            .filter(|c| c.checker == checker)
+            .map(|c| match &c.outcome {
+                Outcome::Pass { secs, .. }
+                | Outcome::Fail { secs, .. }
+                | Outcome::Timeout { secs, .. } => *secs,
+                _ => 0.0,
+            })
+            .sum()
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        writeln!(s, "# Verification matrix\n").unwrap();
+        writeln!(
+            s,
+            "`cargo xtask verify{}` — {} rows × {} checkers in {:.0} s (builds {:.0} s). {}\n",
+            match self.mode {
+                "quick" => " --quick",
+                "full" => " --full",
+                _ => "",
+            },
+            self.rows.len(),
+            self.checkers.len(),
+            self.elapsed.as_secs_f64(),
+            self.builds.values().sum::<f64>(),
+            machine()
+        )
+        .unwrap();
+        write!(s, "| row |").unwrap();
+        for c in self.checkers {
+            write!(s, " {} |", c.name()).unwrap();
+        }
+        writeln!(s).unwrap();
+        write!(s, "|:--|").unwrap();
+        for _ in self.checkers {
+            write!(s, ":--|").unwrap();
+        }
+        writeln!(s).unwrap();
+        for row in self.rows {
+            write!(s, "| {} |", row.label()).unwrap();
+            for &c in self.checkers {
+                let text = self.cell(row, c).map(cell_text).unwrap_or_default();
+                write!(s, " {text} |").unwrap();
+            }
+            writeln!(s).unwrap();
+        }
+        write!(s, "| *column time* |").unwrap();
+        for &c in self.checkers {
+            write!(s, " {:.0} s |", self.column_secs(c)).unwrap();
+        }
+        writeln!(s, "\n").unwrap();
+
+        let mutants: Vec<&Row> = self.rows.iter().filter(|r| r.mutant.is_some()).collect();
+        if !mutants.is_empty() {
+            writeln!(s, "## Seeded mutants\n").unwrap();
+            writeln!(s, "| mutant | on | the bug | caught by |").unwrap();
+            writeln!(s, "|:--|:--|:--|:--|").unwrap();
+            for r in mutants {
+                let m = r.mutant.expect("mutant row");
+                let by: Vec<&str> = self
+                    .cells
+                    .iter()
+                    .filter(|c| c.row.label() == r.label() && c.failed())
+                    .map(|c| c.checker.name())
+                    .collect();
+                let by = if by.is_empty() {
+                    "**nothing — survives**".to_string()
+                } else {
+                    by.join(", ")
+                };
+                writeln!(
+                    s,
+                    "| {} | {} | {} | {by} |",
+                    m.name, m.structure, m.description
+                )
+                .unwrap();
+            }
+            writeln!(s).unwrap();
+        }
+
+        let failures = self.failures();
+        let details: Vec<&Cell> = failures
+            .iter()
+            .copied()
+            .chain(
+                self.cells
+                    .iter()
+                    .filter(|c| c.row.mutant.is_some() && c.failed()),
+            )
+            .collect();
+        if !details.is_empty() {
+            writeln!(s, "## Failures and catches\n").unwrap();
+            for c in details {
+                writeln!(s, "### {} × {}\n", c.row.label(), c.checker.name()).unwrap();
+                match &c.outcome {
+                    Outcome::Fail { excerpt, log, .. } => {
+                        writeln!(
+                            s,
+                            "log: `{}`\n\n```text\n{}\n```\n",
+                            log.display(),
+                            excerpt.trim_end()
+                        )
+                        .unwrap();
+                    }
+                    Outcome::Timeout { log, .. } => {
+                        writeln!(s, "killed at the time limit; log: `{}`\n", log.display()).unwrap()
+                    }
+                    Outcome::BuildFailed(log) => {
+                        writeln!(s, "build failed; log: `{}`\n", log.display()).unwrap()
+                    }
+                    _ => {}
+                }
+            }
+        }
+        writeln!(s, "{}", self.verdict()).unwrap();
+        s
+    }
+
+    pub fn json(&self) -> String {
+        let cells: Vec<_> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let (status, secs, stats, reason) = match &c.outcome {
+                    Outcome::Pass { secs, stats } => ("pass", *secs, json!(stats), None),
+                    Outcome::Fail { secs, reason, .. } => {
+                        ("fail", *secs, json!({}), Some(reason.clone()))
+                    }
+                    Outcome::Timeout { secs, .. } => ("timeout", *secs, json!({}), None),
+                    Outcome::Skipped(why) => ("skipped", 0.0, json!({}), Some(why.clone())),
+                    Outcome::BuildFailed(_) => ("build_failed", 0.0, json!({}), None),
+                };
+                json!({
+                    "row": c.row.label(),
+                    "structure": c.row.structure,
+                    "mutant": c.row.mutant.map(|m| m.name),
+                    "checker": c.checker.name(),
+                    "status": status,
+                    "caught_or_failed": c.failed(),
+                    "seconds": secs,
+                    "stats": stats,
+                    "reason": reason,
+                })
+            })
+            .collect();
+        let v = json!({
+            "mode": self.mode,
+            "elapsed_seconds": self.elapsed.as_secs_f64(),
+            "build_seconds": self.builds,
+            "machine": machine(),
+            "ok": self.ok(),
+            "verdict": self.verdict(),
+            "cells": cells,
+        });
+        serde_json::to_string_pretty(&v).expect("json") + "\n"
+    }
+}
+
+/// Cores, CPU model and date, for the report header.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let date = std::process::Command::new("date")
+        .arg("+%Y-%m-%d %H:%M %Z")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!("Machine: {cores} cores, {cpu}; {date}.")
+}
