@@ -72,5 +72,7 @@ pub fn report(key: &str, value: u64) {
 
 /// The mutant this process runs (`FERROLITE_MUTANT`), if any, for messages.
 pub fn active_mutant() -> Option<String> {
-    std::env::var("FERROLITE_MUTANT").ok().filter(|s| !s.is_empty())
+    std::env::var("FERROLITE_MUTANT")
+        .ok()
+        .filter(|s| !s.is_empty())
 }

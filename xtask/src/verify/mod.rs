@@ -8,7 +8,9 @@
 //!    checker that ran on it.
 //!
 //! A cell of a real structure passes when its tests pass; a cell of a mutant row "catches" the
-//! mutant when its tests fail or time out.
+//! mutant when its tests fail or time out. In `--quick` mode a mutant row stops at its first
+//! catch (the remaining cells read "caught already"); the other modes run every cell, to show
+//! which checkers catch which bug.
 
 mod exec;
 mod plan;
@@ -246,8 +248,13 @@ pub fn main(args: &[String]) -> Result<()> {
     let mut built: BTreeMap<String, std::result::Result<f64, PathBuf>> = BTreeMap::new();
     let mut cells = Vec::new();
     for (row, checker, what) in todo {
+        // Quick mode stops a mutant row at its first catch: one catch is what the row needs.
+        let caught_already = opts.mode == "quick"
+            && row.mutant.is_some()
+            && cells.iter().any(|c: &Cell| c.row.label() == row.label() && c.failed());
         let outcome = match what {
             Err(why) => Outcome::Skipped(why),
+            Ok(_) if caught_already => Outcome::Skipped("caught already; quick mode stops there".into()),
             Ok(build) => {
                 if !built.contains_key(&build.key) {
                     bar.set_message(format!("building {}", build.key));

@@ -1,1 +1,0 @@
-//! Linearizability checking of recorded concurrent histories (being written).
