@@ -1,0 +1,313 @@
+//! Unit tests of the checker on hand-made histories (accepted and rejected, with the expected
+//! minimal sub-histories), and of the recorder and runner on real and deliberately broken maps.
+//!
+//! Hand-made histories use small clock readings written out per operation; `v(t, s)` is the
+//! value thread `t` writes with its operation `s`, as the recorder encodes it.
+
+use super::*;
+use ferrolite_structures::{ConcurrentMap, MapKind, MutexBTreeMap, RangeIter, ReclaimStats};
+use std::ops::Bound;
+
+fn v(thread: usize, seq: usize) -> u64 {
+    encode_value(thread, seq)
+}
+
+fn ins(key: u64, value: u64, new: bool) -> Op {
+    Op::Insert { key, value, new }
+}
+
+fn get(key: u64, found: Option<u64>) -> Op {
+    Op::Get { key, found }
+}
+
+fn rem(key: u64, removed: Option<u64>) -> Op {
+    Op::Remove { key, removed }
+}
+
+fn has(key: u64, present: bool) -> Op {
+    Op::Contains { key, present }
+}
+
+fn violation(h: &History) -> Violation {
+    h.validate().expect("well-formed history");
+    match check_history(h) {
+        Ok(_) => panic!("accepted a non-linearizable history:\n{h:?}"),
+        Err(v) => v,
+    }
+}
+
+#[test]
+fn spec_steps() {
+    assert_eq!(ins(1, 5, true).step(None), Some(Some(5)));
+    assert_eq!(ins(1, 5, true).step(Some(4)), None);
+    assert_eq!(ins(1, 5, false).step(Some(4)), Some(Some(5)));
+    assert_eq!(get(1, Some(4)).step(Some(4)), Some(Some(4)));
+    assert_eq!(get(1, None).step(Some(4)), None);
+    assert_eq!(rem(1, Some(4)).step(Some(4)), Some(None));
+    assert_eq!(rem(1, None).step(None), Some(None));
+    assert_eq!(rem(1, None).step(Some(4)), None);
+    assert_eq!(has(1, false).step(None), Some(None));
+    assert_eq!(has(1, true).step(None), None);
+}
+
+#[test]
+fn accepts_a_linearizable_history_that_needs_reordering() {
+    // t1's get is invoked before t0's insert but must be linearized after it; t2's remove
+    // overlaps both and takes the value; the final contains sees the key absent.
+    let mut h = History::new();
+    h.push(1, 0, 6, get(3, Some(v(0, 0))))
+        .push(0, 1, 3, ins(3, v(0, 0), true))
+        .push(2, 2, 8, rem(3, Some(v(0, 0))))
+        .push(0, 4, 5, ins(4, v(0, 1), true)) // another key: independent
+        .push(1, 7, 9, ins(3, v(1, 1), true))
+        .push(0, 10, 11, rem(3, Some(v(1, 1))))
+        .push(2, 12, 13, has(3, false))
+        .push(2, 14, 15, get(4, Some(v(0, 1))));
+    h.validate().unwrap();
+    let stats = check_history(&h).expect("linearizable");
+    assert_eq!(stats.keys, 2);
+    assert_eq!(stats.max_key_ops, 6);
+    // The witness replays to the recorded results in real-time order.
+    let ops = &h.by_key()[&3];
+    let order = check_key(ops).witness.unwrap();
+    let mut state = None;
+    for (pos, &i) in order.iter().enumerate() {
+        state = ops[i].op.step(state).expect("witness follows the spec");
+        for &j in &order[pos + 1..] {
+            assert!(!ops[j].precedes(&ops[i]), "witness breaks real time");
+        }
+    }
+}
+
+#[test]
+fn rejects_a_stale_read() {
+    // The remove returned before the get was invoked, yet the get still sees the value. The
+    // noise (a concurrent contains, a get before the remove, operations on another key) must
+    // be shrunk away.
+    let mut h = History::new();
+    h.push(0, 0, 1, ins(1, v(0, 0), true))
+        .push(1, 2, 3, get(1, Some(v(0, 0))))
+        .push(0, 4, 6, rem(1, Some(v(0, 0))))
+        .push(2, 5, 8, has(1, true))
+        .push(2, 9, 10, ins(2, v(2, 1), true))
+        .push(1, 11, 12, get(1, Some(v(0, 0))))
+        .push(0, 13, 14, get(2, Some(v(2, 1))));
+    let found = violation(&h);
+    assert_eq!(found.key, 1);
+    assert_eq!(found.key_ops, 5);
+    let ops: Vec<Op> = found.minimal.iter().map(|e| e.op).collect();
+    assert_eq!(
+        ops,
+        [
+            ins(1, v(0, 0), true),
+            rem(1, Some(v(0, 0))),
+            get(1, Some(v(0, 0)))
+        ]
+    );
+}
+
+#[test]
+fn rejects_a_double_successful_remove() {
+    // Two overlapping removes both return the one inserted value (the `remove_blind_store`
+    // symptom); the gets and the later insert on the key are noise.
+    let mut h = History::new();
+    h.push(0, 0, 1, ins(2, v(0, 0), true))
+        .push(1, 2, 3, get(2, Some(v(0, 0))))
+        .push(1, 4, 7, rem(2, Some(v(0, 0))))
+        .push(2, 5, 8, rem(2, Some(v(0, 0))))
+        .push(0, 6, 9, get(2, None))
+        .push(0, 10, 11, ins(2, v(0, 2), true));
+    let found = violation(&h);
+    assert_eq!(found.key, 2);
+    assert_eq!(found.minimal.len(), 3, "{found}");
+    assert_eq!(found.minimal[0].op, ins(2, v(0, 0), true));
+    assert!(found.minimal[1..]
+        .iter()
+        .all(|e| e.op == rem(2, Some(v(0, 0)))));
+    let text = found.to_string();
+    assert!(
+        text.starts_with("key 2: no linearization of 3 operations"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rejects_a_lost_insert() {
+    // The insert returned "new" before the get started, and nothing removed the key.
+    let mut h = History::new();
+    h.push(0, 0, 3, has(5, false))
+        .push(1, 1, 2, ins(5, v(1, 0), true))
+        .push(0, 4, 5, get(5, None))
+        .push(1, 6, 7, get(5, None));
+    let found = violation(&h);
+    assert_eq!(found.minimal.len(), 2, "{found}");
+    assert_eq!(found.minimal[0].op, ins(5, v(1, 0), true));
+    assert_eq!(found.minimal[1].op.observed(), None);
+}
+
+#[test]
+fn rejects_a_resurrecting_replace() {
+    // The `replace_blind_store` symptom: the remove took v0.0, yet the overlapping insert
+    // reports "replaced" — neither order explains both results.
+    let mut h = History::new();
+    h.push(0, 0, 1, ins(1, v(0, 0), true))
+        .push(1, 2, 5, rem(1, Some(v(0, 0))))
+        .push(0, 3, 4, ins(1, v(0, 1), false));
+    let found = violation(&h);
+    assert_eq!(found.minimal.len(), 3, "{found}");
+}
+
+#[test]
+fn timeline_shows_threads_and_intervals() {
+    let mut h = History::new();
+    h.push(0, 0, 1, ins(2, v(0, 1), true))
+        .push(1, 2, 5, rem(2, Some(v(0, 1))))
+        .push(1, 6, 7, rem(2, Some(v(0, 1))));
+    let found = violation(&h);
+    let text = found.to_string();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "key 2: no linearization of 3 operations (shrunk from 3 operations on the key, 3 in the history)");
+    assert!(rows[1].starts_with("t0 |--insert(2,v0.1)=new--|"), "{text}");
+    assert!(rows[2].starts_with("t1 "), "{text}");
+    assert_eq!(rows[2].matches("remove(2)=Some(v0.1)").count(), 2, "{text}");
+    // t1's first bar starts after t0's bar ends (real-time order is visible).
+    assert!(
+        rows[2].find('|').unwrap() > rows[1].rfind('|').unwrap(),
+        "{text}"
+    );
+    assert!(text.contains("[2, 5]") && text.contains("[6, 7]"), "{text}");
+}
+
+#[test]
+fn overlapping_bars_overlap_in_the_timeline() {
+    let events = [
+        Event {
+            thread: 0,
+            op: ins(1, v(0, 0), true),
+            invoke: 0,
+            response: 3,
+        },
+        Event {
+            thread: 1,
+            op: get(1, None),
+            invoke: 1,
+            response: 2,
+        },
+    ];
+    let text = render_timeline(&events);
+    let rows: Vec<&str> = text.lines().collect();
+    let (a0, a1) = (rows[0].find('|').unwrap(), rows[0].rfind('|').unwrap());
+    let (b0, b1) = (rows[1].find('|').unwrap(), rows[1].rfind('|').unwrap());
+    assert!(a0 < b0 && b1 < a1, "{text}");
+}
+
+#[test]
+fn long_histories_use_multiword_bitsets() {
+    // 200 sequential operations on one key, with a concurrent reader spanning them all.
+    let mut h = History::new();
+    let mut t = 1;
+    for i in 0..100 {
+        h.push(0, t, t + 1, ins(9, v(0, i), true));
+        h.push(0, t + 2, t + 3, rem(9, Some(v(0, i))));
+        t += 4;
+    }
+    h.push(1, 0, t, get(9, Some(v(0, 77))));
+    let stats = check_history(&h).expect("linearizable");
+    assert_eq!(stats.max_key_ops, 201);
+    // Now make the last remove impossible.
+    h.push(1, t + 1, t + 2, rem(9, Some(v(0, 99))));
+    let found = violation(&h);
+    assert_eq!(found.minimal.len(), 3, "{found}");
+}
+
+#[test]
+fn validate_rejects_malformed_histories() {
+    let mut h = History::new();
+    h.push(0, 3, 3, get(1, None));
+    assert!(h.validate().is_err());
+    let mut h = History::new();
+    h.push(0, 0, 5, get(1, None)).push(0, 4, 6, get(1, None));
+    assert!(h.validate().is_err());
+    let mut h = History::new();
+    h.push(0, 0, 5, get(1, None)).push(1, 5, 6, get(1, None));
+    assert!(h.validate().is_err());
+}
+
+fn small_budget() -> Budget {
+    Budget {
+        histories: 60,
+        max_threads: 3,
+        ops_per_thread: 16,
+        keys: 2,
+        seed: 42,
+        leak_maps: false,
+    }
+}
+
+#[test]
+fn recorded_histories_are_well_formed_and_values_unique() {
+    let budget = small_budget();
+    let w = Workload::draw(&budget, 7);
+    assert!((2..=3).contains(&w.threads));
+    let plans = w.plans(7);
+    let map = MapKind::Epoch.build::<u64, u64>();
+    let h = record(&*map, &plans);
+    h.validate().unwrap();
+    assert_eq!(h.len(), w.threads * w.ops_per_thread);
+    let mut values: Vec<u64> = h.events.iter().filter_map(|e| e.op.written()).collect();
+    let n = values.len();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), n);
+}
+
+#[test]
+fn correct_maps_pass() {
+    for kind in [MapKind::BTree, MapKind::Epoch] {
+        let stats = check_map(kind, &small_budget()).unwrap_or_else(|v| panic!("{v}"));
+        assert_eq!(stats.histories, 60);
+        assert!(stats.operations >= 60 * 2 * 8);
+        assert!(stats.states > 0);
+    }
+}
+
+/// A `Mutex<BTreeMap>` whose `remove` reports the value but forgets to remove it: wrong even
+/// without concurrency, so every run must catch it.
+#[derive(Default)]
+struct ForgetfulRemove(MutexBTreeMap<u64, u64>);
+
+impl ConcurrentMap<u64, u64> for ForgetfulRemove {
+    fn name(&self) -> &'static str {
+        "forgetful"
+    }
+    fn insert(&self, key: u64, value: u64) -> bool {
+        self.0.insert(key, value)
+    }
+    fn get(&self, key: &u64) -> Option<u64> {
+        self.0.get(key)
+    }
+    fn remove(&self, key: &u64) -> Option<u64> {
+        self.0.get(key)
+    }
+    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
+        self.0.range(lower, upper)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn reclamation(&self) -> ReclaimStats {
+        ReclaimStats::default()
+    }
+}
+
+#[test]
+fn a_broken_map_is_caught_with_a_minimal_timeline() {
+    let build = || Box::new(ForgetfulRemove::default()) as Box<dyn ConcurrentMap<u64, u64>>;
+    let found = check_with(&build, &small_budget()).expect_err("must be caught");
+    assert!(found.context.contains("map `forgetful`"), "{found}");
+    // Some minimal witness: e.g. insert, remove=Some(v), then get=Some(v) or remove=Some(v).
+    assert!((2..=4).contains(&found.minimal.len()), "{found}");
+    let survey = survey_with(&build, &small_budget(), false);
+    assert_eq!(survey.stats.histories, 60);
+    assert!(survey.violating_histories > 0);
+}
