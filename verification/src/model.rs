@@ -312,7 +312,13 @@ fn execute<K: MapKey + Debug>(
     let live = Arc::new(AtomicIsize::new(0));
     let map = make();
     let mut model = BTreeMap::new();
-    let width = ops.iter().map(|op| op.to_string().len()).max().unwrap_or(0);
+    // Formatting is for the transcript and the failure message only (the hot path skips it).
+    let tracing = transcript.is_some();
+    let width = if tracing {
+        ops.iter().map(|op| op.to_string().len()).max().unwrap_or(0)
+    } else {
+        0
+    };
     let mut line =
         |label: &str, text: &str, got: &dyn fmt::Display, want: Option<&dyn fmt::Display>| {
             if let Some(t) = transcript.as_deref_mut() {
@@ -327,6 +333,9 @@ fn execute<K: MapKey + Debug>(
         };
     for (i, op) in ops.iter().enumerate() {
         let (got, want) = apply(&*map, &mut model, &live, op);
+        if !tracing && got == want {
+            continue;
+        }
         let text = op.to_string();
         if got != want {
             line(&format!("#{i}"), &text, &got, Some(&want));

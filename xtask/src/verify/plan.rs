@@ -120,7 +120,7 @@ impl Checker {
             Checker::Miri => Build {
                 key: format!("miri{suffix}"),
                 miri: true,
-                args: vec!["miri", "test", "-p", "ferrolite-structures"],
+                args: vec!["miri", "test", "-p", "ferrolite-structures", "--tests"],
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/miri{suffix}"),
                 tests: vec![],
@@ -160,11 +160,11 @@ impl Checker {
 /// tests first, then its integration tests (`tests/{model,stress,drop_leak}.rs`).
 fn miri_filters(structure: &str) -> &'static [&'static str] {
     match structure {
-        "mutex" => &["mutex::tests", "MutexSkipList"],
-        "epoch" => &["lockfree::tests::epoch", "EpochSkipList"],
-        "hazard" => &["lockfree::tests::hazard", "HazardSkipList"],
-        "noreclaim" => &["lockfree::tests::noreclaim", "NoReclaimSkipList"],
-        "btree" => &["MutexBTreeMap"],
+        "mutex" => &["mutex::tests::", "MutexSkipList::"],
+        "epoch" => &["lockfree::tests::epoch::", "EpochSkipList::"],
+        "hazard" => &["lockfree::tests::hazard::", "HazardSkipList::"],
+        "noreclaim" => &["lockfree::tests::noreclaim::", "NoReclaimSkipList::"],
+        "btree" => &["MutexBTreeMap::"],
         _ => &["no-such-test"],
     }
 }
