@@ -228,6 +228,35 @@ impl History {
         keys
     }
 
+    /// How many operations overlap an operation of another thread: a measure of how much
+    /// concurrency the recording actually got (threads that never ran at the same time make
+    /// sequential histories, which are easy to pass).
+    pub fn concurrent_ops(&self) -> usize {
+        let mut threads: BTreeMap<usize, Vec<(u64, u64)>> = BTreeMap::new();
+        for e in &self.events {
+            threads
+                .entry(e.thread)
+                .or_default()
+                .push((e.invoke, e.response));
+        }
+        for ops in threads.values_mut() {
+            ops.sort_unstable();
+        }
+        self.events
+            .iter()
+            .filter(|e| {
+                threads.iter().any(|(&t, ops)| {
+                    // The first of `t`'s operations that responds after `e` is invoked overlaps
+                    // `e` iff it was invoked before `e` responded.
+                    t != e.thread && {
+                        let i = ops.partition_point(|&(_, r)| r < e.invoke);
+                        ops.get(i).is_some_and(|&(inv, _)| inv < e.response)
+                    }
+                })
+            })
+            .count()
+    }
+
     /// Checks that the history is well formed: every interval is non-empty, all clock
     /// readings are distinct, and each thread's operations do not overlap (a thread runs one
     /// operation at a time). Hand-made histories should pass this; recorded ones always do.

@@ -14,20 +14,23 @@
 //!
 //! | file | what it does |
 //! |---|---|
-//! | `runner.rs` | draws workloads, records histories on std threads with a shared `SeqCst` clock, loops over histories ([`check_map`], [`survey_map`]) |
+//! | `runner.rs` | draws workloads, records histories on std threads with a shared `SeqCst` clock and a stall watchdog, loops over histories ([`check_map`], [`survey_map`]) |
 //! | `history.rs` | the vocabulary: [`Op`] (operation + result, with the sequential spec [`Op::step`]), [`Event`] (+ interval), [`History`] |
 //! | `search.rs` | per-key depth-first search for a linearization, memoized on (linearized set, state) ([`check_key`]) |
 //! | `violation.rs` | [`check_history`], shrinking to a minimal non-linearizable sub-history, the timeline ([`Violation`]) |
+//! | `tests.rs` | hand-made histories (accepted, rejected, minimal sizes), broken, stuck and panicking maps |
 //!
 //! Two classical facts keep it cheap. *Locality*: a history is linearizable iff each key's
-//! sub-history is, so the search runs per key on a few dozen operations. *Memoization* (Lowe,
+//! sub-history is, so the search runs per key on at most a few hundred operations. *Memoization* (Lowe,
 //! after Wing & Gong): the future of a partial linearization depends only on which operations
 //! it placed and the key's state, so each such configuration is explored once.
 //!
 //! It is a sound but incomplete bug finder: every reported violation is real (the recorded
 //! intervals only widen the true ones), but a bug shows only if a schedule exposes it during
 //! the run, so the workloads are built to collide (one to three keys, 2–3 threads released
-//! together, thousands of histories). `tests/lincheck.rs` runs it over every map; the budget
+//! together, thousands of histories). How much real overlap a run got is measured
+//! ([`History::concurrent_ops`]): on a loaded machine a history's threads often share a core
+//! and run one after the other, and only the many histories make up for it. `tests/lincheck.rs` runs it over every map; the budget
 //! comes from [`crate::Mode`] through [`Budget::for_mode`].
 //!
 //! ```
@@ -52,8 +55,8 @@ mod tests;
 
 pub use history::{encode_value, Event, History, KeyState, Op, ValueLabel};
 pub use runner::{
-    check_map, check_with, record, seed_from_env, survey_map, survey_with, Budget, Call, Stats,
-    Survey, Workload,
+    check_map, check_with, record, record_watched, seed_from_env, survey_map, survey_with, Budget,
+    Call, Stats, Survey, Workload,
 };
 pub use search::{check_key, check_key_with_ghosts, is_linearizable, KeyCheck};
 pub use violation::{check_history, render_timeline, shrink, HistoryCheck, Violation};

@@ -221,6 +221,17 @@ fn long_histories_use_multiword_bitsets() {
 }
 
 #[test]
+fn concurrent_ops_counts_overlaps_with_other_threads() {
+    let mut h = History::new();
+    h.push(0, 0, 3, get(1, None)) // overlaps t1's first
+        .push(1, 1, 2, get(1, None))
+        .push(1, 4, 5, get(1, None)) // alone
+        .push(0, 6, 9, get(1, None)) // overlaps t1's last
+        .push(1, 8, 10, get(1, None));
+    assert_eq!(h.concurrent_ops(), 4);
+}
+
+#[test]
 fn validate_rejects_malformed_histories() {
     let mut h = History::new();
     h.push(0, 3, 3, get(1, None));
@@ -240,6 +251,8 @@ fn small_budget() -> Budget {
         ops_per_thread: 16,
         keys: 2,
         seed: 42,
+        histories_per_map: 8,
+        stall_timeout: Some(std::time::Duration::from_secs(120)),
         leak_maps: false,
     }
 }
@@ -249,7 +262,7 @@ fn recorded_histories_are_well_formed_and_values_unique() {
     let budget = small_budget();
     let w = Workload::draw(&budget, 7);
     assert!((2..=3).contains(&w.threads));
-    let plans = w.plans(7);
+    let plans = w.plans(7, 100);
     let map = MapKind::Epoch.build::<u64, u64>();
     let h = record(&*map, &plans);
     h.validate().unwrap();
@@ -310,4 +323,117 @@ fn a_broken_map_is_caught_with_a_minimal_timeline() {
     let survey = survey_with(&build, &small_budget(), false);
     assert_eq!(survey.stats.histories, 60);
     assert!(survey.violating_histories > 0);
+}
+
+/// A map whose `get` panics.
+#[derive(Default)]
+struct PanickyGet(MutexBTreeMap<u64, u64>);
+
+impl ConcurrentMap<u64, u64> for PanickyGet {
+    fn name(&self) -> &'static str {
+        "panicky"
+    }
+    fn insert(&self, key: u64, value: u64) -> bool {
+        self.0.insert(key, value)
+    }
+    fn get(&self, _: &u64) -> Option<u64> {
+        panic!("get is broken");
+    }
+    fn remove(&self, key: &u64) -> Option<u64> {
+        self.0.remove(key)
+    }
+    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
+        self.0.range(lower, upper)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn reclamation(&self) -> ReclaimStats {
+        ReclaimStats::default()
+    }
+}
+
+#[test]
+fn a_panicking_map_panics_the_recorder_and_stops_the_watchdog() {
+    let map = PanickyGet::default();
+    let plans = vec![
+        vec![Call::Insert(1, v(0, 0)), Call::Get(1)],
+        vec![Call::Remove(1), Call::Remove(1)],
+    ];
+    // The watchdog would end the process after an hour: it must notice the thread ended.
+    let stall = Some(std::time::Duration::from_secs(3600));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        record_watched(&map, &plans, stall, "")
+    }));
+    let payload = result.expect_err("the map's panic reaches the caller");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"get is broken"));
+}
+
+/// A map whose `remove` never returns (a deadlock).
+#[derive(Default)]
+struct StuckRemove(MutexBTreeMap<u64, u64>);
+
+impl ConcurrentMap<u64, u64> for StuckRemove {
+    fn name(&self) -> &'static str {
+        "stuck"
+    }
+    fn insert(&self, key: u64, value: u64) -> bool {
+        self.0.insert(key, value)
+    }
+    fn get(&self, key: &u64) -> Option<u64> {
+        self.0.get(key)
+    }
+    fn remove(&self, _: &u64) -> Option<u64> {
+        loop {
+            std::thread::park();
+        }
+    }
+    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
+        self.0.range(lower, upper)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn reclamation(&self) -> ReclaimStats {
+        ReclaimStats::default()
+    }
+}
+
+/// Run by `a_stuck_map_ends_the_process_with_a_report` in a child process: the watchdog ends
+/// that process, so it cannot run in the harness's own.
+#[test]
+fn stuck_map_child() {
+    if std::env::var_os("FERROLITE_LINCHECK_STUCK_CHILD").is_none() {
+        return;
+    }
+    let map = StuckRemove::default();
+    let plans = vec![
+        vec![Call::Insert(1, v(0, 0)), Call::Remove(1)],
+        vec![Call::Get(1), Call::Get(1)],
+    ];
+    record_watched(
+        &map,
+        &plans,
+        Some(std::time::Duration::from_millis(300)),
+        "ctx",
+    );
+    unreachable!("the watchdog ends the process");
+}
+
+#[test]
+fn a_stuck_map_ends_the_process_with_a_report() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "lincheck::tests::stuck_map_child", "--nocapture"])
+        .env("FERROLITE_LINCHECK_STUCK_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(101), "{stdout}");
+    assert!(stdout.contains("map `stuck` made no progress"), "{stdout}");
+    assert!(
+        stdout.contains("t0 remove(1) (operation 1 of 2)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("t1 (finished)"), "{stdout}");
+    assert!(stdout.contains("ctx"), "{stdout}");
 }

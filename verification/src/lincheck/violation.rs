@@ -1,9 +1,10 @@
 //! From "some key has no linearization" to a small picture a person can debug.
 //!
 //! A recorded history that fails the check typically has dozens of operations on the guilty
-//! key, most of them irrelevant. [`shrink`] reduces it greedily: it tries to drop each
-//! operation in turn (latest first) and keeps the drop whenever what remains is *still* not
-//! linearizable, repeating until no single operation can be dropped. Dropping an operation
+//! key, most of them irrelevant. [`shrink`] reduces it greedily: it tries to drop blocks of
+//! consecutive operations (halves, then quarters, … down to single operations, latest first)
+//! and keeps a drop whenever what remains is *still* not linearizable, repeating single drops
+//! until none succeeds. Dropping an operation
 //! leaves every other operation's interval and every thread's program order untouched, so the
 //! result is a genuine sub-history of what ran, and it is 1-minimal.
 //!
@@ -48,6 +49,9 @@ pub struct Violation {
     pub minimal: Vec<Event>,
     /// Where it came from (map, history number, seed), if known; empty otherwise.
     pub context: String,
+    /// Search configurations explored by the check that failed (all keys up to this one, not
+    /// counting the shrinking).
+    pub states: u64,
 }
 
 impl Violation {
@@ -122,6 +126,7 @@ pub fn check_history(history: &History) -> Result<HistoryCheck, Violation> {
                 history_ops: history.len(),
                 minimal: shrink(&ops),
                 context: String::new(),
+                states: stats.states,
             });
         }
     }
@@ -173,13 +178,14 @@ pub fn shrink(ops: &[Event]) -> Vec<Event> {
 /// The provenance rule: every value a kept (non-ghost) operation returned has its insert kept,
 /// when that insert is in `ops` at all.
 fn keeps_writers(ops: &[Event], ghost: &[bool]) -> bool {
-    ops.iter().zip(ghost).all(|(e, &g)| {
-        g || e.op.observed().is_none_or(|v| {
-            ops.iter()
-                .zip(ghost)
-                .all(|(w, &wg)| !wg || w.op.written() != Some(v))
-        })
-    })
+    let dropped_writes: BTreeSet<u64> = ops
+        .iter()
+        .zip(ghost)
+        .filter_map(|(e, &g)| if g { e.op.written() } else { None })
+        .collect();
+    ops.iter()
+        .zip(ghost)
+        .all(|(e, &g)| g || e.op.observed().is_none_or(|v| !dropped_writes.contains(&v)))
 }
 
 /// Draws `events` as one row per thread (see the module notes).
