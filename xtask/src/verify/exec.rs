@@ -149,6 +149,7 @@ pub fn excerpt(log: &Path, max: usize) -> String {
         "double free",
         "SIGSEGV",
         "SIGABRT",
+        "made no progress",
     ];
     let start = lines
         .iter()
@@ -168,6 +169,7 @@ pub fn reason(excerpt: &str) -> String {
             "loom: causality violation (data race / unsynchronised access)",
         ),
         ("Undefined Behavior", "Miri: undefined behaviour"),
+        ("made no progress", "livelock: no progress"),
         ("no linearization", "not linearizable"),
         ("not linearizable", "not linearizable"),
         ("double free", "double free (allocator abort)"),
