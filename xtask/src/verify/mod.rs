@@ -251,10 +251,14 @@ pub fn main(args: &[String]) -> Result<()> {
         // Quick mode stops a mutant row at its first catch: one catch is what the row needs.
         let caught_already = opts.mode == "quick"
             && row.mutant.is_some()
-            && cells.iter().any(|c: &Cell| c.row.label() == row.label() && c.failed());
+            && cells
+                .iter()
+                .any(|c: &Cell| c.row.label() == row.label() && c.failed());
         let outcome = match what {
             Err(why) => Outcome::Skipped(why),
-            Ok(_) if caught_already => Outcome::Skipped("caught already; quick mode stops there".into()),
+            Ok(_) if caught_already => {
+                Outcome::Skipped("caught already; quick mode stops there".into())
+            }
             Ok(build) => {
                 if !built.contains_key(&build.key) {
                     bar.set_message(format!("building {}", build.key));
