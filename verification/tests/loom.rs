@@ -16,8 +16,9 @@
 //! * a node published with too weak an ordering is read although the writes that built it do
 //!   not *happen-before* the read: loom panics with "Causality violation";
 //! * a node or value freed while a reader may still use it (a reclamation bug) is a write not
-//!   ordered with that read: the same panic (or, when the freed memory was already reused, loom
-//!   tripping over the garbage: "[loom internal bug] unexpected object stored at reference");
+//!   ordered with that read: the same panic — or, when the freed memory was already reused,
+//!   loom tripping over the garbage it reads there ("[loom internal bug] unexpected object
+//!   stored at reference", an index out of bounds inside `loom::rt`);
 //! * a search that restarts forever (a lost mark leaves a deleted node linked where no search
 //!   can unlink it) exceeds the branch limit: "Model exceeded maximum number of branches";
 //! * and every scenario asserts its results and the final state (see below).
@@ -32,10 +33,10 @@
 //! Each model builds a fresh map on the main thread — one read first, so the main thread's
 //! per-map state (epoch handle, hazard pointers, arena) exists before anything is spawned — and
 //! pre-populates it; then the **main thread and one spawned thread** (two in `three_updates`)
-//! race one or two operations each; after the join the results and the final state are checked: the scan, `len()`, a get
-//! per key, then an insert and a remove of a key above all others (their searches pass every
-//! node on every level, so a removed node left linked and unmarked above level 0 makes them
-//! restart forever). Values encode their key (`key * 16 + version`), so any value read can be
+//! race one or two operations each; after the join the results and the final state are
+//! checked: the scan, `len()`, a get per key, then an insert and a remove of a key above all
+//! others (their searches pass every node on every level, so a removed node left linked and
+//! unmarked above level 0 makes them restart forever). Values encode their key (`key * 16 + version`), so any value read can be
 //! checked to belong to its key and to be one that was written.
 //!
 //! | scenario | main thread ‖ spawned thread | checks |
@@ -75,9 +76,10 @@
 //! reader's hazard stores: about 100 times more executions per extra preemption). The
 //! three-thread scenario runs two preemptions fewer (at least one): a third thread's
 //! registration with the epoch collector or the hazard domain multiplies the executions again.
-//! `LOOM_MAX_PREEMPTIONS` overrides the bound; `LOOM_SCENARIO=<name>` runs one scenario. Each test prints `VERIFY-STAT executions <n>`,
-//! the executions loom ran over all its scenarios (counted by the model closure), and one line
-//! per scenario on stderr; a failing model names its scenario.
+//! `LOOM_MAX_PREEMPTIONS` overrides the bound; `LOOM_SCENARIO=<name>` runs one scenario. Each
+//! test prints `VERIFY-STAT executions <n>`, the executions loom ran over all its scenarios
+//! (counted by the model closure), and one line per scenario on stderr; a failing model names
+//! its scenario.
 
 #![cfg(loom)]
 
@@ -171,7 +173,8 @@ fn explore(structure: &str, scenario: &str, threads: usize, f: fn()) -> u64 {
     drop(note);
     let n = executions.load(Ordering::Relaxed);
     eprintln!(
-        "loom {structure}/{scenario}: {n} executions in {:.1?} (mode {mode}, preemption bound {bound})",
+        "loom {structure}/{scenario}: {n} executions in {:.1?} \
+         (mode {mode}, preemption bound {bound})",
         start.elapsed(),
     );
     n

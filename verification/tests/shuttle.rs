@@ -39,11 +39,15 @@
 //!
 //! Worker threads only record what they observe; all checks run after the join, and on failure
 //! (and under an active seeded mutant) the map is leaked rather than dropped: a seeded bug may
-//! have corrupted it (a value retired twice), and a double free in its destructor would abort the
-//! process before the report and the schedule are printed. Shuttle has no memory checker, so such
-//! corruption is not a finding here; loom and Miri look for it. Shuttle prints the failing schedule (`failing schedule:
-//! "…"`, to pass to `shuttle::replay`) from its panic hook; the test harness shows it with the
-//! rest of the failed test's output.
+//! have corrupted it (a value retired twice), and a double free in its destructor would abort
+//! the process before the report and the schedule are printed. Shuttle has no memory checker,
+//! so such corruption is not a finding here; loom and Miri look for it.
+//!
+//! On a failure shuttle's panic hook prints the schedule (`failing schedule: "…"`, to pass to
+//! `shuttle::replay`) *before* the panic message; `check_random` adds its seed after it. The
+//! test harness shows both with the failed test's captured output. A run that exceeds shuttle's
+//! step limit (1 000 000 steps: a thread spinning while the others are descheduled, which PCT
+//! provokes) fails the same way, with "exceeded max_steps bound".
 //!
 //! ## Budget and statistics
 //!
@@ -394,8 +398,9 @@ fn execution<M: ConcurrentMap<u8, u32> + Default + 'static>(w: Workload) {
             let _ = writeln!(history, "  thread {t}: {log:x?}");
         }
         panic!(
-            "{} workload {}: {violation}\nhistory (values are key<<24 | thread<<16 | op):\n{history}",
-            name, w.name
+            "{name} workload {}: {violation}\n\
+             history (values are key<<24 | thread<<16 | op):\n{history}",
+            w.name
         );
     }
 }
