@@ -12,7 +12,6 @@
 use super::{Counters, Retire, Scheme};
 use crate::sync::atomic::{AtomicPtr, Ordering};
 use crossbeam_epoch::{Collector, Guard, LocalHandle};
-use std::alloc::Layout;
 
 /// The epoch scheme: the map's collector.
 pub(crate) struct Epoch {
@@ -64,22 +63,6 @@ unsafe impl Scheme for Epoch {
 
     #[inline]
     fn copy_protection<T>(_: &mut EpochLocal, _: usize, _: *mut T) {}
-
-    #[inline]
-    unsafe fn alloc(_: &mut EpochLocal, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller guarantees a non-zero size.
-        let p = unsafe { std::alloc::alloc(layout) };
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        p
-    }
-
-    #[inline]
-    unsafe fn dealloc(ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller guarantees `ptr` came from `alloc` with this layout.
-        unsafe { std::alloc::dealloc(ptr, layout) }
-    }
 
     unsafe fn retire<T: Retire>(
         &self,

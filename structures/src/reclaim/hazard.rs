@@ -26,7 +26,6 @@ use super::{Counters, Kind, Retire, Scheme};
 use crate::sync::atomic::{fence, AtomicPtr, Ordering};
 use crate::sync::MAX_HEIGHT;
 use haphazard::{Domain, HazardPointer};
-use std::alloc::Layout;
 use std::ptr::NonNull;
 
 /// The domain family of every map's domains. Maps keep their domains apart by owning them;
@@ -183,22 +182,6 @@ unsafe impl Scheme for Hazard {
     #[inline]
     fn copy_protection<T>(local: &mut HazardLocal, slot: usize, ptr: *mut T) {
         local.slot(slot).protect_raw(crate::lockfree::untagged(ptr));
-    }
-
-    #[inline]
-    unsafe fn alloc(_: &mut HazardLocal, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller guarantees a non-zero size.
-        let p = unsafe { std::alloc::alloc(layout) };
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        p
-    }
-
-    #[inline]
-    unsafe fn dealloc(ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller guarantees `ptr` came from `alloc` with this layout.
-        unsafe { std::alloc::dealloc(ptr, layout) }
     }
 
     unsafe fn retire<T: Retire>(&self, _: &mut HazardLocal, _: &(), c: &Counters, ptr: *mut T) {

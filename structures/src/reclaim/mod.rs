@@ -89,18 +89,31 @@ pub(crate) unsafe trait Scheme: Send + Sync + Sized + 'static {
     /// operation (moving a protection along; no validation needed).
     fn copy_protection<T>(local: &mut Self::Local, slot: usize, ptr: *mut T);
 
-    /// Allocate memory for a node.
+    /// Allocate memory for a node (the global allocator unless the scheme has its own).
     ///
     /// # Safety
     /// `layout` must have a non-zero size.
-    unsafe fn alloc(local: &mut Self::Local, layout: Layout) -> *mut u8;
+    #[inline]
+    unsafe fn alloc(local: &mut Self::Local, layout: Layout) -> *mut u8 {
+        let _ = local;
+        // SAFETY: the caller guarantees a non-zero size.
+        let p = unsafe { std::alloc::alloc(layout) };
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        p
+    }
 
     /// Give back memory from [`alloc`](Scheme::alloc) of a node that was destroyed.
     ///
     /// # Safety
     /// - `ptr` came from `alloc` with this `layout`, and its contents were dropped;
     /// - nothing will access `ptr` again.
-    unsafe fn dealloc(ptr: *mut u8, layout: Layout);
+    #[inline]
+    unsafe fn dealloc(ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller guarantees `ptr` came from `alloc` with this layout.
+        unsafe { std::alloc::dealloc(ptr, layout) }
+    }
 
     /// Hand `ptr` to the scheme; [`Retire::free`] destroys it later, exactly once.
     ///
