@@ -316,11 +316,10 @@ impl<K: Ord, V> Inner<K, V> {
         let height = random_height();
         let node = Node::alloc(key, value, height);
         for (level, &pred) in preds.iter().enumerate().take(height) {
-            // SAFETY: `pred` is a valid slot at `level` (head or a live node linked at
-            // `level`), filled by the search above with nothing changed since; `node` is live
-            // with `height > level`. Splicing `node` between `pred` and its successor keeps
-            // the level sorted: `pred`'s node is before `key`, the successor is not, and it
-            // is not equal (checked above).
+            // Splicing `node` between `pred` and its successor keeps the level sorted: `pred`'s
+            // node is before `key`, the successor is not, and it is not equal (checked above).
+            // SAFETY: `pred` is a valid slot at `level` (head or a live node linked there),
+            // unchanged since the search; `node` is live with `height > level`.
             unsafe {
                 *Node::slot(node, level) = *pred;
                 *pred = node;

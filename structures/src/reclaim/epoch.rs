@@ -73,10 +73,10 @@ unsafe impl Scheme for Epoch {
     ) {
         counters.retired(T::KIND, 1);
         let counters: *const Counters = counters;
-        // SAFETY: `defer_unchecked` requires the closure to be sound to run on any thread once
-        // the current epoch has passed: `ptr` is unreachable for new operations (caller), old
-        // ones hold guards that delay this call; `counters` outlives every retired object
-        // because the map drops its collector (running pending deferreds) before its counters.
+        // `counters` outlives every retired object: the map drops its collector (running the
+        // pending deferreds) before its counters.
+        // SAFETY: the closure may run on any thread once the epoch passed: `ptr` is unreachable
+        // for new operations (caller) and old ones hold guards that delay the call.
         unsafe {
             guard.defer_unchecked(move || {
                 T::free(ptr);
