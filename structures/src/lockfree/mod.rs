@@ -46,14 +46,16 @@ impl<K: MapKey, V: MapValue, S: Scheme> Iterator for Iter<'_, K, V, S> {
                 return None;
             }
             self.scratch.clear();
+            let mut resume = None;
             let finished = self.list.collect_batch(
                 self.lower.as_ref(),
                 self.upper.as_ref(),
                 BATCH,
                 &mut self.scratch,
+                &mut resume,
             );
-            if let Some((k, _)) = self.scratch.last() {
-                self.lower = Bound::Excluded(k.clone());
+            if let Some(k) = resume.or_else(|| self.scratch.last().map(|(k, _)| k.clone())) {
+                self.lower = Bound::Excluded(k);
             }
             self.done = finished;
             self.buf.extend(self.scratch.drain(..));

@@ -694,6 +694,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         upper: Bound<&K>,
         max: usize,
         out: &mut Vec<(K, V)>,
+        resume: &mut Option<K>,
     ) -> bool {
         self.op(|local, _| {
             let before = |nk: &K| match lower {
@@ -724,8 +725,13 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 // SAFETY: live node with a tower of at least one level.
                 let next = S::protect(local, SPARE, unsafe { Node::tower(node, 0) });
                 if is_marked(next) && !S::TRAVERSE_MARKED {
-                    // Deleted under us: end the batch; the caller re-seeks after the last key
-                    // (the next search unlinks the marked node, so this makes progress).
+                    // `node` is deleted at level 0: we may not step from it. End the batch and
+                    // resume after `node`'s key — not after the last key collected: a search
+                    // from there could stop again at an earlier node whose value is null (its
+                    // remover paused before marking) and never reach `node` to unlink it, so
+                    // the iterator would spin (found by the shuttle checker). Skipping `node`
+                    // is weakly consistent: it was deleted while we walked.
+                    *resume = Some(key.clone());
                     return false;
                 }
                 node = untagged(next);
