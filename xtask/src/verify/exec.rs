@@ -138,7 +138,10 @@ pub fn stats(log: &Path) -> BTreeMap<String, u64> {
 pub fn excerpt(log: &Path, max: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
+    // Shuttle prints the replayable schedule just before the panic message, so it is a marker
+    // too: the excerpt then starts with the reproduction.
     let markers = [
+        "failing schedule",
         "panicked at",
         "error: Undefined Behavior",
         "Causality violation",
@@ -170,12 +173,29 @@ pub fn reason(excerpt: &str) -> String {
         ),
         ("Undefined Behavior", "Miri: undefined behaviour"),
         ("made no progress", "livelock: no progress"),
+        (
+            "maximum number of branches",
+            "livelock: loom branch bound exceeded (a spin that never yields)",
+        ),
+        (
+            "exceeded max_steps",
+            "livelock: shuttle step bound exceeded",
+        ),
+        (
+            "exceeded the step bound",
+            "livelock: shuttle step bound exceeded",
+        ),
+        (
+            "[loom internal bug]",
+            "loom: inconsistent model state (typically an access after free)",
+        ),
         ("no linearization", "not linearizable"),
         ("not linearizable", "not linearizable"),
         ("double free", "double free (allocator abort)"),
         ("free(): ", "heap corruption (allocator abort)"),
         ("SIGSEGV", "segmentation fault"),
         ("minimal failing input", "proptest: shrunk counter-example"),
+        ("failing schedule", "shuttle: failing schedule"),
         ("shuttle", "shuttle: failing schedule"),
         ("panicked at", "assertion failed"),
     ];
@@ -185,4 +205,29 @@ pub fn reason(excerpt: &str) -> String {
         }
     }
     "test failed".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason;
+
+    #[test]
+    fn reasons_name_the_failure_kind() {
+        let cases = [
+            ("thread 'x' panicked at src/a.rs:1:1:\nModel exceeded maximum number of branches. This is often caused", "livelock: loom"),
+            ("failing schedule:\n\"\n91ab\n\"\nthread 'x' panicked at a.rs:\nexceeded max_steps bound 100000.", "livelock: shuttle"),
+            ("failing schedule:\n\"\n91ab\n\"\nthread 'x' panicked at a.rs:\nassertion `left == right` failed", "shuttle: failing schedule"),
+            ("panicked at loom-0.7.3/src/rt/object.rs:280:\n[loom internal bug] unexpected object", "loom: inconsistent"),
+            ("error: Undefined Behavior: pointer not dereferenceable", "Miri"),
+            ("panicked at x.rs:\nCausality violation: Concurrent write accesses", "loom: causality"),
+            ("something else entirely", "test failed"),
+        ];
+        for (excerpt, want) in cases {
+            let got = reason(excerpt);
+            assert!(
+                got.starts_with(want),
+                "{excerpt:?} gave {got:?}, want {want:?}"
+            );
+        }
+    }
 }
