@@ -1,6 +1,7 @@
 //! Ferrolite: an LSM-tree key-value engine with a pluggable concurrent memtable.
 
 pub mod error;
+pub mod fsutil;
 pub mod sstable;
 pub mod types;
 pub mod wal;

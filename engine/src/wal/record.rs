@@ -1,0 +1,855 @@
+//! The framed record log: the on-disk format of WAL segments and of the manifest.
+//!
+//! A log file is a 16-byte header followed by records, appended and never rewritten:
+//!
+//! ```text
+//! header:  [magic: 8 bytes][version: u32 LE][crc32c of the previous 12 bytes: u32 LE]
+//! record:  [len: u32 LE][crc: u32 LE = crc32c(len bytes ++ payload)][payload: len bytes]
+//! ```
+//!
+//! The magic tells the two users apart ([`WAL_MAGIC`], [`MANIFEST_MAGIC`]). [`LogWriter`]
+//! frames records into a memory buffer ([`LogWriter::append`] makes no system call), hands the
+//! buffer to the OS in one `write` ([`LogWriter::flush`]: the records now survive a crash of the
+//! process) and forces it to the device on request ([`LogWriter::sync`]: they survive a crash of
+//! the machine). Grouping commits and choosing when to sync is the engine's business.
+//!
+//! [`read_log`] returns every intact record and separates two kinds of damage:
+//!
+//! * A **torn tail** is what a crash leaves behind: the last write stopped part-way, or the file
+//!   system extended the file with zeros that were never overwritten. It shows as a record that
+//!   is cut off by the end of the file, or whose checksum fails while nothing but that record
+//!   and zero bytes follow it. Reading stops there; this is not an error, and
+//!   [`truncate_torn_tail`] can cut the file back to [`LogContents::valid_len`].
+//! * Anything else that fails a check — a bad checksum with more data behind it — is
+//!   [`Error::Corruption`] naming the record's offset. Data in the middle of a log is never
+//!   skipped silently.
+//!
+//! The length field is covered by the record's checksum only together with the payload, so a
+//! damaged length cannot be told from a torn write by looking at the record alone. When a
+//! record fails, the reader therefore also tries every length that differs from the stored one
+//! in a single byte: if one of them makes the checksum match and more (non-zero) data follows
+//! the record it delimits, the damage is reported as corruption instead of being mistaken for a
+//! torn tail. Damage to two or more bytes of a length field that makes the record reach past
+//! the end of the file still reads as a torn tail.
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+use crate::error::{Error, IoContext, Result};
+
+/// Magic number of WAL segments.
+pub const WAL_MAGIC: [u8; 8] = *b"FLITEWAL";
+/// Magic number of manifest files.
+pub const MANIFEST_MAGIC: [u8; 8] = *b"FLITEMAN";
+/// Format version written into (and required in) the header.
+pub const LOG_FORMAT_VERSION: u32 = 1;
+/// Size of the file header in bytes.
+pub const LOG_HEADER_LEN: usize = 16;
+/// Size of a record's frame (length and checksum) in bytes.
+pub const RECORD_HEADER_LEN: usize = 8;
+/// Largest payload one record may carry (256 MiB).
+pub const MAX_RECORD_LEN: usize = 256 * 1024 * 1024;
+
+/// After a flush the write buffer keeps at most this much capacity, so that one huge record
+/// does not pin its memory for the life of the writer.
+const KEEP_CAPACITY: usize = 4 * 1024 * 1024;
+
+/// Checksum of one record: crc32c over the four length bytes, then the payload.
+#[inline]
+fn record_crc(len_bytes: [u8; 4], payload: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc32c::crc32c(&len_bytes), payload)
+}
+
+/// The 16-byte file header for `magic`.
+fn encode_header(magic: [u8; 8]) -> [u8; LOG_HEADER_LEN] {
+    let mut h = [0u8; LOG_HEADER_LEN];
+    h[..8].copy_from_slice(&magic);
+    h[8..12].copy_from_slice(&LOG_FORMAT_VERSION.to_le_bytes());
+    let crc = crc32c::crc32c(&h[..12]);
+    h[12..16].copy_from_slice(&crc.to_le_bytes());
+    h
+}
+
+/// Appends framed records to a new log file.
+///
+/// Records are framed into an internal buffer by [`append`](Self::append); [`flush`](Self::flush)
+/// writes the buffer to the file in one call and [`sync`](Self::sync) also forces it to stable
+/// storage. Dropping the writer flushes what is still buffered (best effort, errors ignored).
+///
+/// If a write or sync fails the writer is *failed*: the file may end in a partial record, so
+/// every later call returns an error and nothing more is written (not even on drop). The caller
+/// should abandon the file and continue in a new one; a reader sees the partial record as a
+/// torn tail.
+pub struct LogWriter {
+    file: File,
+    path: PathBuf,
+    /// Bytes handed to the OS so far.
+    written: u64,
+    /// Framed records not yet written.
+    buf: Vec<u8>,
+    /// Set when a write or sync failed.
+    failed: bool,
+}
+
+impl LogWriter {
+    /// Create the log at `path` (which must not exist) and write its header.
+    ///
+    /// The header is flushed to the OS but not synced; syncing the file and its directory is the
+    /// caller's job (see [`crate::fsutil::sync_dir`]).
+    pub fn create(path: &Path, magic: [u8; 8]) -> Result<LogWriter> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .ctx(path)?;
+        let mut buf = Vec::with_capacity(64 * 1024);
+        buf.extend_from_slice(&encode_header(magic));
+        let mut w = LogWriter {
+            file,
+            path: path.to_path_buf(),
+            written: 0,
+            buf,
+            failed: false,
+        };
+        w.flush()?;
+        Ok(w)
+    }
+
+    /// Frame `payload` as one record into the buffer. No system call is made.
+    ///
+    /// Fails with [`Error::BatchTooLarge`] if `payload` is longer than [`MAX_RECORD_LEN`], and
+    /// with [`Error::Io`] if an earlier write failed.
+    pub fn append(&mut self, payload: &[u8]) -> Result<()> {
+        self.check_usable()?;
+        if payload.len() > MAX_RECORD_LEN {
+            return Err(Error::BatchTooLarge {
+                len: payload.len(),
+                max: MAX_RECORD_LEN,
+            });
+        }
+        // Cannot truncate: the length is at most MAX_RECORD_LEN < 2^32.
+        let len_bytes = (payload.len() as u32).to_le_bytes();
+        let crc = record_crc(len_bytes, payload);
+        self.buf.reserve(RECORD_HEADER_LEN + payload.len());
+        self.buf.extend_from_slice(&len_bytes);
+        self.buf.extend_from_slice(&crc.to_le_bytes());
+        self.buf.extend_from_slice(payload);
+        Ok(())
+    }
+
+    /// Write everything buffered to the file in one `write_all`. After it returns the records
+    /// survive a crash of this process (not of the machine: see [`sync`](Self::sync)).
+    pub fn flush(&mut self) -> Result<()> {
+        self.check_usable()?;
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.file.write_all(&self.buf) {
+            self.failed = true;
+            return Err(e).ctx(&self.path);
+        }
+        self.written += self.buf.len() as u64;
+        self.buf.clear();
+        if self.buf.capacity() > KEEP_CAPACITY {
+            self.buf.shrink_to(KEEP_CAPACITY);
+        }
+        Ok(())
+    }
+
+    /// [`flush`](Self::flush), then `sync_data`: the records survive a crash of the machine.
+    pub fn sync(&mut self) -> Result<()> {
+        self.flush()?;
+        if let Err(e) = self.file.sync_data() {
+            // After a failed fsync the kernel may have dropped the dirty pages; nothing written
+            // since the last successful sync can be trusted.
+            self.failed = true;
+            return Err(e).ctx(&self.path);
+        }
+        Ok(())
+    }
+
+    /// Length of the file in bytes, counting records still in the buffer.
+    pub fn len(&self) -> u64 {
+        self.written + self.buf.len() as u64
+    }
+
+    /// Whether the log holds no records (only the header), counting buffered ones.
+    pub fn is_empty(&self) -> bool {
+        self.len() <= LOG_HEADER_LEN as u64
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes framed but not yet flushed.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Error out if an earlier write or sync failed.
+    fn check_usable(&self) -> Result<()> {
+        if self.failed {
+            return Err(io::Error::other(
+                "an earlier write or sync of this log failed; the log must be abandoned",
+            ))
+            .ctx(&self.path);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        if !self.failed && !self.buf.is_empty() {
+            let _ = self.flush();
+        }
+    }
+}
+
+impl fmt::Debug for LogWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogWriter")
+            .field("path", &self.path)
+            .field("len", &self.len())
+            .field("buffered", &self.buf.len())
+            .field("failed", &self.failed)
+            .finish()
+    }
+}
+
+/// One intact record read back from a log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Offset of the record's frame in the file.
+    pub offset: u64,
+    /// The payload (a slice of the file's contents, not a copy).
+    pub payload: Bytes,
+}
+
+/// Where and why reading stopped at an unfinished last write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TornTail {
+    /// Offset of the first byte that is not part of an intact record.
+    pub offset: u64,
+    /// What was found there.
+    pub reason: String,
+}
+
+/// Everything [`read_log`] found in a log file.
+#[derive(Clone, Debug)]
+pub struct LogContents {
+    /// The intact records, in file order.
+    pub records: Vec<Record>,
+    /// Length of the intact prefix: the header and all of `records`. Equals the file length
+    /// unless there is a torn tail.
+    pub valid_len: u64,
+    /// Set if the file ends in an unfinished write (see the module documentation).
+    pub torn_tail: Option<TornTail>,
+}
+
+/// Read the log at `path`, whose header must carry `magic`.
+///
+/// Errors: [`Error::Incompatible`] for a wrong magic or an unknown version,
+/// [`Error::Corruption`] for a damaged header or a damaged record that has data after it,
+/// [`Error::Io`] if the file cannot be read. A torn tail is not an error (see
+/// [`LogContents::torn_tail`]).
+pub fn read_log(path: &Path, magic: [u8; 8]) -> Result<LogContents> {
+    let data = std::fs::read(path).ctx(path)?;
+    decode_log(path, magic, Bytes::from(data))
+}
+
+/// [`read_log`] over contents already in memory; `path` is only used in errors.
+pub fn decode_log(path: &Path, magic: [u8; 8], data: Bytes) -> Result<LogContents> {
+    let empty_torn = |reason: &str| LogContents {
+        records: Vec::new(),
+        valid_len: 0,
+        torn_tail: Some(TornTail {
+            offset: 0,
+            reason: reason.to_string(),
+        }),
+    };
+    if data.len() < LOG_HEADER_LEN {
+        let present = &data[..data.len().min(magic.len())];
+        if present != &magic[..present.len()] && !all_zero(present) {
+            return Err(bad_magic(path, present, magic));
+        }
+        return Ok(empty_torn(&format!(
+            "file of {} bytes is shorter than the {LOG_HEADER_LEN}-byte header",
+            data.len()
+        )));
+    }
+    if data[..8] != magic {
+        if all_zero(&data) {
+            return Ok(empty_torn("file holds only zero bytes"));
+        }
+        return Err(bad_magic(path, &data[..8], magic));
+    }
+    let stored = read_u32(&data, 12);
+    if crc32c::crc32c(&data[..12]) != stored {
+        return Err(Error::corruption(path, 0, "header checksum mismatch"));
+    }
+    let version = read_u32(&data, 8);
+    if version != LOG_FORMAT_VERSION {
+        return Err(Error::Incompatible {
+            path: path.to_path_buf(),
+            reason: format!(
+                "log format version {version}, this build reads version {LOG_FORMAT_VERSION}"
+            ),
+        });
+    }
+
+    let mut records = Vec::new();
+    let mut pos = LOG_HEADER_LEN;
+    let mut torn_tail = None;
+    while pos < data.len() {
+        let rest = data.len() - pos;
+        if rest < RECORD_HEADER_LEN {
+            torn_tail = Some(TornTail {
+                offset: pos as u64,
+                reason: format!("record frame cut off by the end of the file ({rest} bytes)"),
+            });
+            break;
+        }
+        let len = read_u32(&data, pos);
+        let stored = read_u32(&data, pos + 4);
+        let body = pos + RECORD_HEADER_LEN;
+        let len_us = len as usize;
+        if len_us <= MAX_RECORD_LEN && len_us <= rest - RECORD_HEADER_LEN {
+            let payload = &data[body..body + len_us];
+            if record_crc(len.to_le_bytes(), payload) == stored {
+                records.push(Record {
+                    offset: pos as u64,
+                    payload: data.slice(body..body + len_us),
+                });
+                pos = body + len_us;
+                continue;
+            }
+        }
+        let reason = classify_bad_record(path, &data, pos, len, stored)?;
+        torn_tail = Some(TornTail {
+            offset: pos as u64,
+            reason,
+        });
+        break;
+    }
+    Ok(LogContents {
+        records,
+        valid_len: pos as u64,
+        torn_tail,
+    })
+}
+
+/// Decide whether the record at `pos`, which failed its checks, is a torn tail (returns the
+/// reason) or corruption (returns the error).
+fn classify_bad_record(
+    path: &Path,
+    data: &[u8],
+    pos: usize,
+    len: u32,
+    stored: u32,
+) -> Result<String> {
+    let body = pos + RECORD_HEADER_LEN;
+    // u64 so that nothing overflows on 32-bit targets.
+    let claimed_end = body as u64 + u64::from(len);
+    let file_end = data.len() as u64;
+    let absurd = len as usize > MAX_RECORD_LEN;
+    // True if the record as framed is the last thing in the file apart from zero bytes.
+    let plain_torn = claimed_end >= file_end || all_zero(&data[claimed_end as usize..]);
+
+    if let Some(true_len) = repair_length(data, body, len, stored) {
+        let true_end = body + true_len;
+        if all_zero(&data[true_end..]) {
+            return Ok(format!(
+                "damaged length field in the last record (reads {len}, checksum matches {true_len})"
+            ));
+        }
+        // The repair is a guess (about 1 in 4 million per damaged record by chance); where the
+        // plain rule says "torn", only trust it if a good record follows.
+        if !plain_torn || valid_record_at(data, true_end) {
+            return Err(Error::corruption(
+                path,
+                pos as u64,
+                format!(
+                    "damaged record length: reads {len}, the checksum matches length {true_len}, \
+                     and {} more bytes follow",
+                    data.len() - true_end
+                ),
+            ));
+        }
+    }
+
+    if claimed_end > file_end {
+        Ok(if absurd {
+            format!("record length {len} exceeds the maximum {MAX_RECORD_LEN}")
+        } else {
+            format!(
+                "record of {len} bytes cut off by the end of the file ({} bytes present)",
+                data.len() - body
+            )
+        })
+    } else if plain_torn {
+        Ok(format!(
+            "checksum mismatch in a record of {len} bytes with only zero bytes after it"
+        ))
+    } else if absurd {
+        Err(Error::corruption(
+            path,
+            pos as u64,
+            format!("record length {len} exceeds the maximum {MAX_RECORD_LEN} and data follows"),
+        ))
+    } else {
+        Err(Error::corruption(
+            path,
+            pos as u64,
+            format!(
+                "checksum mismatch in a record of {len} bytes followed by {} more bytes",
+                file_end - claimed_end
+            ),
+        ))
+    }
+}
+
+/// Find a length that differs from `len` in exactly one byte, fits in the file, and makes the
+/// record's checksum match `stored`. Only runs on records that already failed.
+fn repair_length(data: &[u8], body: usize, len: u32, stored: u32) -> Option<usize> {
+    let limit = (data.len() - body).min(MAX_RECORD_LEN);
+    let mut candidates: Vec<usize> = Vec::with_capacity(4 * 255);
+    for shift in [0u32, 8, 16, 24] {
+        for v in 0..=255u32 {
+            let cand = (len & !(0xff << shift)) | (v << shift);
+            if cand != len && cand as usize <= limit {
+                candidates.push(cand as usize);
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    // crc(len bytes ++ payload[..c]) = combine(crc(len bytes), crc(payload[..c]), c), with the
+    // payload crc extended incrementally over the sorted candidates.
+    let mut payload_crc = 0u32;
+    let mut done = 0usize;
+    for c in candidates {
+        payload_crc = crc32c::crc32c_append(payload_crc, &data[body + done..body + c]);
+        done = c;
+        let len_crc = crc32c::crc32c(&(c as u32).to_le_bytes());
+        if crc32c::crc32c_combine(len_crc, payload_crc, c) == stored {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// Whether a complete record with a matching checksum starts at `pos`.
+fn valid_record_at(data: &[u8], pos: usize) -> bool {
+    if data.len() - pos < RECORD_HEADER_LEN {
+        return false;
+    }
+    let len = read_u32(data, pos) as usize;
+    let body = pos + RECORD_HEADER_LEN;
+    len <= MAX_RECORD_LEN
+        && len <= data.len() - body
+        && record_crc((len as u32).to_le_bytes(), &data[body..body + len])
+            == read_u32(data, pos + 4)
+}
+
+fn bad_magic(path: &Path, found: &[u8], expected: [u8; 8]) -> Error {
+    Error::Incompatible {
+        path: path.to_path_buf(),
+        reason: format!(
+            "not a log of this kind: magic is \"{}\", expected \"{}\"",
+            found.escape_ascii(),
+            expected.escape_ascii()
+        ),
+    }
+}
+
+/// Little-endian u32 at `at`; the caller guarantees four bytes are there.
+#[inline]
+fn read_u32(data: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&data[at..at + 4]);
+    u32::from_le_bytes(b)
+}
+
+fn all_zero(data: &[u8]) -> bool {
+    data.iter().all(|&b| b == 0)
+}
+
+/// Cut the log at `path` back to `valid_len` bytes (normally [`LogContents::valid_len`] of a log
+/// with a torn tail) and sync it.
+///
+/// Fails with an [`Error::Io`] of kind `InvalidInput` if the file is shorter than `valid_len`.
+pub fn truncate_torn_tail(path: &Path, valid_len: u64) -> Result<()> {
+    let file = OpenOptions::new().write(true).open(path).ctx(path)?;
+    let len = file.metadata().ctx(path)?.len();
+    if len < valid_len {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("cannot truncate a file of {len} bytes to {valid_len} bytes"),
+        ))
+        .ctx(path);
+    }
+    if len > valid_len {
+        file.set_len(valid_len).ctx(path)?;
+        file.sync_all().ctx(path)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Write `payloads` through a [`LogWriter`]; return the file's bytes and each record's
+    /// offset.
+    fn build(payloads: &[Vec<u8>]) -> (Vec<u8>, Vec<u64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut w = LogWriter::create(&path, WAL_MAGIC).unwrap();
+        let mut offsets = Vec::new();
+        for p in payloads {
+            offsets.push(w.len());
+            w.append(p).unwrap();
+        }
+        w.sync().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len() as u64, w.len());
+        (bytes, offsets)
+    }
+
+    fn decode(data: &[u8]) -> Result<LogContents> {
+        decode_log(
+            Path::new("test.log"),
+            WAL_MAGIC,
+            Bytes::copy_from_slice(data),
+        )
+    }
+
+    fn payloads_of(c: &LogContents) -> Vec<Vec<u8>> {
+        c.records.iter().map(|r| r.payload.to_vec()).collect()
+    }
+
+    /// Payloads with non-zero bytes, some empty.
+    fn sample_payloads() -> Vec<Vec<u8>> {
+        [0usize, 1, 5, 17, 0, 40, 3]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (0..n).map(|j| (i * 31 + j * 7 + 1) as u8).collect())
+            .collect()
+    }
+
+    fn corruption_offset(r: Result<LogContents>) -> Option<u64> {
+        match r {
+            Err(Error::Corruption { offset, .. }) => Some(offset),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn roundtrip_many_random_records() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("000001.wal");
+        let mut w = LogWriter::create(&path, WAL_MAGIC).unwrap();
+        assert!(w.is_empty());
+        assert_eq!(w.len(), LOG_HEADER_LEN as u64);
+        let mut expected = Vec::new();
+        for i in 0..500 {
+            let len = if i % 10 == 0 {
+                0
+            } else {
+                rng.random_range(0..3000)
+            };
+            let p: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+            let offset = w.len();
+            w.append(&p).unwrap();
+            assert_eq!(w.len(), offset + (RECORD_HEADER_LEN + len) as u64);
+            if rng.random_ratio(1, 20) {
+                w.flush().unwrap();
+                assert_eq!(w.buffered(), 0);
+            }
+            expected.push((offset, p));
+        }
+        w.sync().unwrap();
+        let c = read_log(&path, WAL_MAGIC).unwrap();
+        assert!(c.torn_tail.is_none());
+        assert_eq!(c.valid_len, w.len());
+        assert_eq!(c.valid_len, std::fs::metadata(&path).unwrap().len());
+        let got: Vec<(u64, Vec<u8>)> = c
+            .records
+            .iter()
+            .map(|r| (r.offset, r.payload.to_vec()))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn flushed_records_are_visible_without_sync_and_drop_flushes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        let mut w = LogWriter::create(&path, MANIFEST_MAGIC).unwrap();
+        w.append(b"one").unwrap();
+        w.append(b"").unwrap();
+        assert_eq!(w.buffered(), 2 * RECORD_HEADER_LEN + 3);
+        // Not flushed yet: only the header is in the file.
+        let c = read_log(&path, MANIFEST_MAGIC).unwrap();
+        assert!(c.records.is_empty() && c.torn_tail.is_none());
+        w.flush().unwrap();
+        let c = read_log(&path, MANIFEST_MAGIC).unwrap();
+        assert_eq!(payloads_of(&c), vec![b"one".to_vec(), Vec::new()]);
+        w.append(b"three").unwrap();
+        drop(w);
+        let c = read_log(&path, MANIFEST_MAGIC).unwrap();
+        assert_eq!(c.records.len(), 3);
+        assert_eq!(&c.records[2].payload[..], b"three");
+    }
+
+    #[test]
+    fn create_refuses_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x");
+        std::fs::write(&path, b"").unwrap();
+        assert!(matches!(
+            LogWriter::create(&path, WAL_MAGIC),
+            Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists
+        ));
+    }
+
+    #[test]
+    fn oversized_record_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = LogWriter::create(&dir.path().join("x"), WAL_MAGIC).unwrap();
+        // calloc'd and never touched: cheap.
+        let big = vec![0u8; MAX_RECORD_LEN + 1];
+        assert!(matches!(
+            w.append(&big),
+            Err(Error::BatchTooLarge { len, max }) if len == MAX_RECORD_LEN + 1 && max == MAX_RECORD_LEN
+        ));
+        assert_eq!(w.buffered(), 0);
+    }
+
+    #[test]
+    fn truncation_at_every_offset_is_a_torn_tail_or_clean() {
+        let payloads = sample_payloads();
+        let (bytes, offsets) = build(&payloads);
+        let ends: Vec<u64> = offsets
+            .iter()
+            .zip(&payloads)
+            .map(|(o, p)| o + (RECORD_HEADER_LEN + p.len()) as u64)
+            .collect();
+        for cut in 0..=bytes.len() {
+            let c = decode(&bytes[..cut]).unwrap_or_else(|e| panic!("cut {cut}: {e}"));
+            let cut = cut as u64;
+            let whole = ends.iter().take_while(|&&e| e <= cut).count();
+            assert_eq!(payloads_of(&c), payloads[..whole].to_vec(), "cut {cut}");
+            if cut < LOG_HEADER_LEN as u64 {
+                assert_eq!(c.valid_len, 0);
+                assert_eq!(c.torn_tail.as_ref().unwrap().offset, 0);
+                continue;
+            }
+            let boundary = if whole == 0 {
+                LOG_HEADER_LEN as u64
+            } else {
+                ends[whole - 1]
+            };
+            assert_eq!(c.valid_len, boundary, "cut {cut}");
+            if cut == boundary {
+                assert!(c.torn_tail.is_none(), "cut {cut}");
+            } else {
+                assert_eq!(c.torn_tail.unwrap().offset, boundary, "cut {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn damage_in_a_record_followed_by_another_is_corruption() {
+        let payloads = sample_payloads();
+        let (bytes, offsets) = build(&payloads);
+        for i in 0..offsets.len() - 1 {
+            let start = offsets[i] as usize;
+            let end = offsets[i + 1] as usize;
+            for at in start..end {
+                for mask in [0x01u8, 0x10, 0x80, 0xff] {
+                    let mut d = bytes.clone();
+                    d[at] ^= mask;
+                    assert_eq!(
+                        corruption_offset(decode(&d)),
+                        Some(offsets[i]),
+                        "record {i}, byte {at}, mask {mask:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn damage_in_the_last_record_is_a_torn_tail() {
+        let payloads = sample_payloads();
+        let (bytes, offsets) = build(&payloads);
+        let last = *offsets.last().unwrap();
+        for at in last as usize..bytes.len() {
+            for mask in [0x01u8, 0x10, 0x80, 0xff] {
+                let mut d = bytes.clone();
+                d[at] ^= mask;
+                let c = decode(&d).unwrap_or_else(|e| panic!("byte {at} mask {mask:#x}: {e}"));
+                assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
+                assert_eq!(c.valid_len, last);
+                assert_eq!(c.torn_tail.unwrap().offset, last);
+            }
+        }
+    }
+
+    #[test]
+    fn zero_filled_tail_is_torn_but_zeros_before_data_are_corruption() {
+        let payloads = sample_payloads();
+        let (bytes, offsets) = build(&payloads);
+        for zeros in [1usize, 7, 8, 9, 100, 4096] {
+            let mut d = bytes.clone();
+            d.resize(bytes.len() + zeros, 0);
+            let c = decode(&d).unwrap();
+            assert_eq!(payloads_of(&c), payloads);
+            assert_eq!(c.valid_len, bytes.len() as u64);
+            assert_eq!(c.torn_tail.unwrap().offset, bytes.len() as u64);
+        }
+        // A hole (zeros) where a record should be, with a record after it.
+        let mut d = bytes[..offsets[3] as usize].to_vec();
+        d.resize(d.len() + 64, 0);
+        d.extend_from_slice(&bytes[offsets[3] as usize..]);
+        assert_eq!(corruption_offset(decode(&d)), Some(offsets[3]));
+        // A zeroed record (not last) is corruption too.
+        let mut d = bytes.clone();
+        d[offsets[2] as usize..offsets[3] as usize].fill(0);
+        assert_eq!(corruption_offset(decode(&d)), Some(offsets[2]));
+    }
+
+    #[test]
+    fn header_checks() {
+        let (bytes, _) = build(&sample_payloads());
+        let p = Path::new("f");
+        let b = Bytes::copy_from_slice(&bytes);
+        assert!(matches!(
+            decode_log(p, MANIFEST_MAGIC, b.clone()),
+            Err(Error::Incompatible { .. })
+        ));
+        let mut d = bytes.clone();
+        d[..8].copy_from_slice(b"SQLite f");
+        assert!(matches!(decode(&d), Err(Error::Incompatible { .. })));
+        // Another version with a correct header checksum.
+        let mut d = bytes.clone();
+        d[8..12].copy_from_slice(&2u32.to_le_bytes());
+        let crc = crc32c::crc32c(&d[..12]);
+        d[12..16].copy_from_slice(&crc.to_le_bytes());
+        let e = decode(&d).unwrap_err();
+        assert!(matches!(e, Error::Incompatible { .. }), "{e}");
+        // Damaged version or checksum: corruption at 0.
+        for at in 8..16 {
+            let mut d = bytes.clone();
+            d[at] ^= 0x04;
+            assert_eq!(corruption_offset(decode(&d)), Some(0), "byte {at}");
+        }
+        // Shorter than the header: torn at 0, whether a header prefix or zeros.
+        for n in 0..LOG_HEADER_LEN {
+            for d in [bytes[..n].to_vec(), vec![0u8; n]] {
+                let c = decode(&d).unwrap();
+                assert!(c.records.is_empty());
+                assert_eq!(c.valid_len, 0);
+                assert_eq!(c.torn_tail.unwrap().offset, 0);
+            }
+        }
+        // A short file of something else is not ours.
+        assert!(matches!(decode(b"hello"), Err(Error::Incompatible { .. })));
+        // A file of zeros (size reached the disk, data did not) is an empty torn log.
+        let c = decode(&[0u8; 100]).unwrap();
+        assert!(c.records.is_empty() && c.torn_tail.is_some());
+    }
+
+    #[test]
+    fn truncate_torn_tail_cuts_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("000007.wal");
+        let mut w = LogWriter::create(&path, WAL_MAGIC).unwrap();
+        w.append(b"kept").unwrap();
+        w.sync().unwrap();
+        drop(w);
+        let good = std::fs::metadata(&path).unwrap().len();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&[9, 0, 0, 0, 1, 2]).unwrap();
+        drop(f);
+        let c = read_log(&path, WAL_MAGIC).unwrap();
+        assert_eq!(c.valid_len, good);
+        assert!(c.torn_tail.is_some());
+        truncate_torn_tail(&path, c.valid_len).unwrap();
+        let c = read_log(&path, WAL_MAGIC).unwrap();
+        assert!(c.torn_tail.is_none());
+        assert_eq!(payloads_of(&c), vec![b"kept".to_vec()]);
+        // Idempotent; refuses to grow the file.
+        truncate_torn_tail(&path, good).unwrap();
+        assert!(truncate_torn_tail(&path, good + 1).is_err());
+        assert!(truncate_torn_tail(&dir.path().join("missing"), 0).is_err());
+    }
+
+    fn payload_sets() -> impl Strategy<Value = Vec<Vec<u8>>> {
+        prop::collection::vec(
+            prop_oneof![
+                Just(Vec::new()),
+                prop::collection::vec(any::<u8>(), 0..64),
+                prop::collection::vec(any::<u8>(), 0..600),
+            ],
+            1..12,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn prop_cut_yields_whole_records_before_the_cut(
+            payloads in payload_sets(),
+            cut_frac in 0.0f64..=1.0,
+        ) {
+            let (bytes, offsets) = build(&payloads);
+            let cut = ((bytes.len() as f64) * cut_frac) as usize;
+            let c = decode(&bytes[..cut]).unwrap();
+            let whole = offsets
+                .iter()
+                .zip(&payloads)
+                .take_while(|(o, p)| *o + (RECORD_HEADER_LEN + p.len()) as u64 <= cut as u64)
+                .count();
+            prop_assert_eq!(payloads_of(&c), payloads[..whole].to_vec());
+            prop_assert_eq!(c.torn_tail.is_none(), c.valid_len == cut as u64);
+            let full = decode(&bytes).unwrap();
+            prop_assert!(full.torn_tail.is_none());
+            prop_assert_eq!(payloads_of(&full), payloads);
+        }
+
+        #[test]
+        fn prop_single_byte_damage_is_reported_at_its_record(
+            payloads in payload_sets(),
+            pos_frac in 0.0f64..1.0,
+            mask in 1u8..=255,
+        ) {
+            let (bytes, offsets) = build(&payloads);
+            let body = bytes.len() - LOG_HEADER_LEN;
+            let at = LOG_HEADER_LEN + ((body as f64) * pos_frac) as usize;
+            prop_assume!(at < bytes.len());
+            let mut d = bytes.clone();
+            d[at] ^= mask;
+            let i = offsets.iter().rposition(|&o| o <= at as u64).unwrap();
+            if i + 1 < offsets.len() {
+                prop_assert_eq!(corruption_offset(decode(&d)), Some(offsets[i]));
+            } else {
+                let c = decode(&d).unwrap();
+                prop_assert_eq!(c.torn_tail.as_ref().map(|t| t.offset), Some(offsets[i]));
+                prop_assert_eq!(payloads_of(&c), payloads[..i].to_vec());
+            }
+        }
+    }
+}
