@@ -4,7 +4,11 @@
 //!
 //! ```text
 //! header:  [magic: 8 bytes][version: u32 LE][crc32c of the previous 12 bytes: u32 LE]
-//! record:  [len: u32 LE][crc: u32 LE = crc32c(len bytes ++ payload)][payload: len bytes]
+//! record:  [len: u32 LE][payload_crc: u32 LE][header_crc: u32 LE][payload: len bytes]
+//!
+//!          payload_crc = crc32c(payload)
+//!          header_crc  = mask(crc32c(len ++ payload_crc))
+//!          mask(c)     = c.rotate_right(15) + 0xa282ead8   (wrapping; as in LevelDB)
 //! ```
 //!
 //! The magic tells the two users apart ([`WAL_MAGIC`], [`MANIFEST_MAGIC`]). [`LogWriter`]
@@ -13,24 +17,39 @@
 //! process) and forces it to the device on request ([`LogWriter::sync`]: they survive a crash of
 //! the machine). Grouping commits and choosing when to sync is the engine's business.
 //!
-//! [`read_log`] returns every intact record and separates two kinds of damage:
+//! # The frame header protects itself
 //!
-//! * A **torn tail** is what a crash leaves behind: the last write stopped part-way, or the file
-//!   system extended the file with zeros that were never overwritten. It shows as a record that
-//!   is cut off by the end of the file, or whose checksum fails while nothing but that record
-//!   and zero bytes follow it. Reading stops there; this is not an error, and
-//!   [`truncate_torn_tail`] can cut the file back to [`LogContents::valid_len`].
-//! * Anything else that fails a check — a bad checksum with more data behind it — is
-//!   [`Error::Corruption`] naming the record's offset. Data in the middle of a log is never
-//!   skipped silently.
+//! Each record's 12-byte frame header carries its own checksum, separate from the payload's.
+//! A reader therefore trusts a record's length *before* it looks at the payload: a damaged length
+//! fails the header check on its own and can never make a record appear to reach past the end of
+//! the file, whatever bytes were damaged. The header checksum is masked because it covers data
+//! that contains a CRC (the payload checksum), and a plain CRC over such data has degenerate
+//! properties; the mask also keeps an all-zero header (from a zero-filled tail) from passing.
 //!
-//! The length field is covered by the record's checksum only together with the payload, so a
-//! damaged length cannot be told from a torn write by looking at the record alone. When a
-//! record fails, the reader therefore also tries every length that differs from the stored one
-//! in a single byte: if one of them makes the checksum match and more (non-zero) data follows
-//! the record it delimits, the damage is reported as corruption instead of being mistaken for a
-//! torn tail. Damage to two or more bytes of a length field that makes the record reach past
-//! the end of the file still reads as a torn tail.
+//! # Torn tails and corruption
+//!
+//! [`read_log`] returns every intact record and separates two kinds of damage. A **torn tail**
+//! is what a crash leaves behind: the last write stopped part-way, and the file ends there or
+//! continues with zeros the file system allocated but that were never overwritten. Reading stops
+//! at it; this is not an error, and [`truncate_torn_tail`] can cut the file back to
+//! [`LogContents::valid_len`]. Anything else that fails a check is [`Error::Corruption`] naming
+//! the record's offset: data in the middle of a log is never skipped silently. At a record
+//! starting at offset `p`:
+//!
+//! 1. Fewer than 12 bytes left: the header is cut off by the end of the file — torn tail.
+//! 2. The header checksum fails: if the header's last byte and everything after it are zero (a
+//!    write cut short inside the header, or a zero-filled tail) — torn tail; otherwise
+//!    corruption at `p`. A complete damaged header with data after it is never skipped.
+//! 3. The header is intact but `len` exceeds [`MAX_RECORD_LEN`]: corruption at `p` (only a
+//!    broken writer produces that).
+//! 4. The header is intact but the payload reaches past the end of the file — torn tail.
+//! 5. The payload checksum fails: if the record ends exactly at the end of the file or only zero
+//!    bytes follow it — torn tail; otherwise corruption at `p`.
+//!
+//! Damage to any bytes of a record that is followed by another record is thus reported as
+//! corruption at that record (short of a 1-in-2^32 checksum collision): the following record's
+//! header is never all zero, so rules 2 and 5 see data after it, and rule 4 cannot apply to a
+//! damaged header because it fails its check first.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -49,8 +68,8 @@ pub const MANIFEST_MAGIC: [u8; 8] = *b"FLITEMAN";
 pub const LOG_FORMAT_VERSION: u32 = 1;
 /// Size of the file header in bytes.
 pub const LOG_HEADER_LEN: usize = 16;
-/// Size of a record's frame (length and checksum) in bytes.
-pub const RECORD_HEADER_LEN: usize = 8;
+/// Size of a record's frame header (length, payload checksum, header checksum) in bytes.
+pub const RECORD_HEADER_LEN: usize = 12;
 /// Largest payload one record may carry (256 MiB).
 pub const MAX_RECORD_LEN: usize = 256 * 1024 * 1024;
 
@@ -58,10 +77,35 @@ pub const MAX_RECORD_LEN: usize = 256 * 1024 * 1024;
 /// does not pin its memory for the life of the writer.
 const KEEP_CAPACITY: usize = 4 * 1024 * 1024;
 
-/// Checksum of one record: crc32c over the four length bytes, then the payload.
+/// Added to the rotated CRC by [`mask_crc`] (LevelDB's constant).
+const CRC_MASK_DELTA: u32 = 0xa282_ead8;
+
+/// Mask a CRC that is stored next to, or computed over, other CRCs (LevelDB's scheme).
 #[inline]
-fn record_crc(len_bytes: [u8; 4], payload: &[u8]) -> u32 {
-    crc32c::crc32c_append(crc32c::crc32c(&len_bytes), payload)
+fn mask_crc(crc: u32) -> u32 {
+    crc.rotate_right(15).wrapping_add(CRC_MASK_DELTA)
+}
+
+/// The masked checksum of a frame header's first eight bytes (length and payload checksum).
+#[inline]
+fn header_crc(len: u32, payload_crc: u32) -> u32 {
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&len.to_le_bytes());
+    b[4..].copy_from_slice(&payload_crc.to_le_bytes());
+    mask_crc(crc32c::crc32c(&b))
+}
+
+/// The 12-byte frame header of a record carrying `payload`.
+#[inline]
+fn encode_frame(payload: &[u8]) -> [u8; RECORD_HEADER_LEN] {
+    // Cannot truncate: callers check that the length is at most MAX_RECORD_LEN < 2^32.
+    let len = payload.len() as u32;
+    let payload_crc = crc32c::crc32c(payload);
+    let mut h = [0u8; RECORD_HEADER_LEN];
+    h[..4].copy_from_slice(&len.to_le_bytes());
+    h[4..8].copy_from_slice(&payload_crc.to_le_bytes());
+    h[8..].copy_from_slice(&header_crc(len, payload_crc).to_le_bytes());
+    h
 }
 
 /// The 16-byte file header for `magic`.
@@ -131,12 +175,9 @@ impl LogWriter {
                 max: MAX_RECORD_LEN,
             });
         }
-        // Cannot truncate: the length is at most MAX_RECORD_LEN < 2^32.
-        let len_bytes = (payload.len() as u32).to_le_bytes();
-        let crc = record_crc(len_bytes, payload);
+        let frame = encode_frame(payload);
         self.buf.reserve(RECORD_HEADER_LEN + payload.len());
-        self.buf.extend_from_slice(&len_bytes);
-        self.buf.extend_from_slice(&crc.to_le_bytes());
+        self.buf.extend_from_slice(&frame);
         self.buf.extend_from_slice(payload);
         Ok(())
     }
@@ -308,35 +349,22 @@ pub fn decode_log(path: &Path, magic: [u8; 8], data: Bytes) -> Result<LogContent
     let mut pos = LOG_HEADER_LEN;
     let mut torn_tail = None;
     while pos < data.len() {
-        let rest = data.len() - pos;
-        if rest < RECORD_HEADER_LEN {
-            torn_tail = Some(TornTail {
-                offset: pos as u64,
-                reason: format!("record frame cut off by the end of the file ({rest} bytes)"),
-            });
-            break;
-        }
-        let len = read_u32(&data, pos);
-        let stored = read_u32(&data, pos + 4);
-        let body = pos + RECORD_HEADER_LEN;
-        let len_us = len as usize;
-        if len_us <= MAX_RECORD_LEN && len_us <= rest - RECORD_HEADER_LEN {
-            let payload = &data[body..body + len_us];
-            if record_crc(len.to_le_bytes(), payload) == stored {
+        match read_frame(path, &data, pos)? {
+            Frame::Intact { end } => {
                 records.push(Record {
                     offset: pos as u64,
-                    payload: data.slice(body..body + len_us),
+                    payload: data.slice(pos + RECORD_HEADER_LEN..end),
                 });
-                pos = body + len_us;
-                continue;
+                pos = end;
+            }
+            Frame::Torn(reason) => {
+                torn_tail = Some(TornTail {
+                    offset: pos as u64,
+                    reason,
+                });
+                break;
             }
         }
-        let reason = classify_bad_record(path, &data, pos, len, stored)?;
-        torn_tail = Some(TornTail {
-            offset: pos as u64,
-            reason,
-        });
-        break;
     }
     Ok(LogContents {
         records,
@@ -345,117 +373,82 @@ pub fn decode_log(path: &Path, magic: [u8; 8], data: Bytes) -> Result<LogContent
     })
 }
 
-/// Decide whether the record at `pos`, which failed its checks, is a torn tail (returns the
-/// reason) or corruption (returns the error).
-fn classify_bad_record(
-    path: &Path,
-    data: &[u8],
-    pos: usize,
-    len: u32,
-    stored: u32,
-) -> Result<String> {
-    let body = pos + RECORD_HEADER_LEN;
-    // u64 so that nothing overflows on 32-bit targets.
-    let claimed_end = body as u64 + u64::from(len);
-    let file_end = data.len() as u64;
-    let absurd = len as usize > MAX_RECORD_LEN;
-    // True if the record as framed is the last thing in the file apart from zero bytes.
-    let plain_torn = claimed_end >= file_end || all_zero(&data[claimed_end as usize..]);
+/// What [`read_frame`] found at a record's offset.
+enum Frame {
+    /// An intact record whose payload ends at `end`.
+    Intact { end: usize },
+    /// The unfinished last write, and why.
+    Torn(String),
+}
 
-    if let Some(true_len) = repair_length(data, body, len, stored) {
-        let true_end = body + true_len;
-        if all_zero(&data[true_end..]) {
-            return Ok(format!(
-                "damaged length field in the last record (reads {len}, checksum matches {true_len})"
-            ));
-        }
-        // The repair is a guess (about 1 in 4 million per damaged record by chance); where the
-        // plain rule says "torn", only trust it if a good record follows.
-        if !plain_torn || valid_record_at(data, true_end) {
-            return Err(Error::corruption(
-                path,
-                pos as u64,
-                format!(
-                    "damaged record length: reads {len}, the checksum matches length {true_len}, \
-                     and {} more bytes follow",
-                    data.len() - true_end
-                ),
-            ));
-        }
+/// Check the record starting at `pos` (`pos < data.len()`) by the rules in the module
+/// documentation; damage that is not a torn tail is returned as [`Error::Corruption`].
+fn read_frame(path: &Path, data: &[u8], pos: usize) -> Result<Frame> {
+    let rest = data.len() - pos;
+    if rest < RECORD_HEADER_LEN {
+        return Ok(Frame::Torn(format!(
+            "record header cut off by the end of the file ({rest} of {RECORD_HEADER_LEN} bytes)"
+        )));
     }
-
-    if claimed_end > file_end {
-        Ok(if absurd {
-            format!("record length {len} exceeds the maximum {MAX_RECORD_LEN}")
-        } else {
-            format!(
-                "record of {len} bytes cut off by the end of the file ({} bytes present)",
-                data.len() - body
-            )
-        })
-    } else if plain_torn {
-        Ok(format!(
-            "checksum mismatch in a record of {len} bytes with only zero bytes after it"
-        ))
-    } else if absurd {
-        Err(Error::corruption(
-            path,
-            pos as u64,
-            format!("record length {len} exceeds the maximum {MAX_RECORD_LEN} and data follows"),
-        ))
-    } else {
-        Err(Error::corruption(
+    let len = read_u32(data, pos);
+    let payload_crc = read_u32(data, pos + 4);
+    if header_crc(len, payload_crc) != read_u32(data, pos + 8) {
+        // A write cut short inside the header leaves its last byte, and all that follows, zero.
+        if all_zero(&data[pos + RECORD_HEADER_LEN - 1..]) {
+            return Ok(Frame::Torn(format!(
+                "record header checksum mismatch with only zero bytes from the end of the \
+                 header to the end of the file ({rest} bytes)"
+            )));
+        }
+        return Err(Error::corruption(
             path,
             pos as u64,
             format!(
-                "checksum mismatch in a record of {len} bytes followed by {} more bytes",
-                file_end - claimed_end
+                "record header checksum mismatch with {} bytes after the header",
+                rest - RECORD_HEADER_LEN
             ),
-        ))
+        ));
     }
-}
-
-/// Find a length that differs from `len` in exactly one byte, fits in the file, and makes the
-/// record's checksum match `stored`. Only runs on records that already failed.
-fn repair_length(data: &[u8], body: usize, len: u32, stored: u32) -> Option<usize> {
-    let limit = (data.len() - body).min(MAX_RECORD_LEN);
-    let mut candidates: Vec<usize> = Vec::with_capacity(4 * 255);
-    for shift in [0u32, 8, 16, 24] {
-        for v in 0..=255u32 {
-            let cand = (len & !(0xff << shift)) | (v << shift);
-            if cand != len && cand as usize <= limit {
-                candidates.push(cand as usize);
-            }
-        }
+    let len = len as usize;
+    if len > MAX_RECORD_LEN {
+        return Err(Error::corruption(
+            path,
+            pos as u64,
+            format!("record length {len} exceeds the maximum {MAX_RECORD_LEN}"),
+        ));
     }
-    candidates.sort_unstable();
-    candidates.dedup();
-    // crc(len bytes ++ payload[..c]) = combine(crc(len bytes), crc(payload[..c]), c), with the
-    // payload crc extended incrementally over the sorted candidates.
-    let mut payload_crc = 0u32;
-    let mut done = 0usize;
-    for c in candidates {
-        payload_crc = crc32c::crc32c_append(payload_crc, &data[body + done..body + c]);
-        done = c;
-        let len_crc = crc32c::crc32c(&(c as u32).to_le_bytes());
-        if crc32c::crc32c_combine(len_crc, payload_crc, c) == stored {
-            return Some(c);
-        }
-    }
-    None
-}
-
-/// Whether a complete record with a matching checksum starts at `pos`.
-fn valid_record_at(data: &[u8], pos: usize) -> bool {
-    if data.len() - pos < RECORD_HEADER_LEN {
-        return false;
-    }
-    let len = read_u32(data, pos) as usize;
     let body = pos + RECORD_HEADER_LEN;
-    len <= MAX_RECORD_LEN
-        && len <= data.len() - body
-        && record_crc((len as u32).to_le_bytes(), &data[body..body + len])
-            == read_u32(data, pos + 4)
+    let present = data.len() - body;
+    if len > present {
+        return Ok(Frame::Torn(format!(
+            "record of {len} bytes cut off by the end of the file ({present} bytes present)"
+        )));
+    }
+    let end = body + len;
+    if crc32c::crc32c(&data[body..end]) != payload_crc {
+        let after = data.len() - end;
+        if all_zero(&data[end..]) {
+            return Ok(Frame::Torn(if after == 0 {
+                format!(
+                    "payload checksum mismatch in a record of {len} bytes at the end of the file"
+                )
+            } else {
+                format!(
+                    "payload checksum mismatch in a record of {len} bytes with only {after} zero \
+                     bytes after it"
+                )
+            }));
+        }
+        return Err(Error::corruption(
+            path,
+            pos as u64,
+            format!(
+                "payload checksum mismatch in a record of {len} bytes followed by {after} more \
+                 bytes"
+            ),
+        ));
+    }
+    Ok(Frame::Intact { end })
 }
 
 fn bad_magic(path: &Path, found: &[u8], expected: [u8; 8]) -> Error {
@@ -691,15 +684,66 @@ mod tests {
     }
 
     #[test]
-    fn damage_in_the_last_record_is_a_torn_tail() {
+    fn multi_byte_damage_to_a_middle_length_is_corruption() {
+        let payloads = sample_payloads();
+        let (bytes, offsets) = build(&payloads);
+        let masks = [0x01u8, 0x80, 0xff, 0x5a];
+        let middle = &offsets[..offsets.len() - 1];
+        for (i, &offset) in middle.iter().enumerate() {
+            let start = offset as usize;
+            // Every set of 2 to 4 of the four length bytes, each damaged with every mask (the
+            // same one for all bytes of a set, and a mix).
+            for set in 0u32..16 {
+                let picked: Vec<usize> = (0..4).filter(|b| set & (1 << b) != 0).collect();
+                if picked.len() < 2 {
+                    continue;
+                }
+                for (m, &mask) in masks.iter().enumerate() {
+                    for mixed in [false, true] {
+                        let mut d = bytes.clone();
+                        for (k, &b) in picked.iter().enumerate() {
+                            let mask = if mixed {
+                                masks[(m + k) % masks.len()]
+                            } else {
+                                mask
+                            };
+                            d[start + b] ^= mask;
+                        }
+                        assert_eq!(
+                            corruption_offset(decode(&d)),
+                            Some(offset),
+                            "record {i}, bytes {picked:?}, mask {mask:#x}, mixed {mixed}"
+                        );
+                    }
+                }
+            }
+            // A length that reaches far past the end of the file, or beyond the maximum.
+            for len in [u32::MAX, MAX_RECORD_LEN as u32 + 1, bytes.len() as u32] {
+                let mut d = bytes.clone();
+                d[start..start + 4].copy_from_slice(&len.to_le_bytes());
+                assert_eq!(corruption_offset(decode(&d)), Some(offset), "len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn damage_in_the_last_record() {
         let payloads = sample_payloads();
         let (bytes, offsets) = build(&payloads);
         let last = *offsets.last().unwrap();
+        assert!(payloads.last().unwrap().iter().all(|&b| b != 0));
         for at in last as usize..bytes.len() {
             for mask in [0x01u8, 0x10, 0x80, 0xff] {
                 let mut d = bytes.clone();
                 d[at] ^= mask;
-                let c = decode(&d).unwrap_or_else(|e| panic!("byte {at} mask {mask:#x}: {e}"));
+                let r = decode(&d);
+                if at < last as usize + RECORD_HEADER_LEN {
+                    // A complete header that fails with the payload after it was not torn.
+                    assert_eq!(corruption_offset(r), Some(last), "byte {at} mask {mask:#x}");
+                    continue;
+                }
+                // Payload damage in the last record cannot be told from a torn write.
+                let c = r.unwrap_or_else(|e| panic!("byte {at} mask {mask:#x}: {e}"));
                 assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
                 assert_eq!(c.valid_len, last);
                 assert_eq!(c.torn_tail.unwrap().offset, last);
@@ -708,10 +752,63 @@ mod tests {
     }
 
     #[test]
+    fn write_cut_short_and_zero_filled_is_a_torn_tail() {
+        let payloads = sample_payloads();
+        let (bytes, offsets) = build(&payloads);
+        let last = *offsets.last().unwrap() as usize;
+        // The last write reached the disk up to `written` bytes into the record; the file was
+        // extended with zeros up to its full length (and perhaps further).
+        for written in 0..bytes.len() - last {
+            for extra in [0usize, 1, 100] {
+                let mut d = bytes[..last + written].to_vec();
+                d.resize(bytes.len() + extra, 0);
+                let c = decode(&d).unwrap_or_else(|e| panic!("written {written}: {e}"));
+                assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
+                assert_eq!(c.valid_len, last as u64);
+                assert_eq!(
+                    c.torn_tail.unwrap().offset,
+                    last as u64,
+                    "written {written}"
+                );
+            }
+        }
+        // The same for a record with an empty payload: the header alone.
+        let (bytes, offsets) = build(&[b"x".to_vec(), Vec::new()]);
+        let last = offsets[1] as usize;
+        for written in 0..RECORD_HEADER_LEN {
+            let mut d = bytes[..last + written].to_vec();
+            d.resize(bytes.len() + 5, 0);
+            let c = decode(&d).unwrap_or_else(|e| panic!("written {written}: {e}"));
+            assert_eq!(payloads_of(&c), vec![b"x".to_vec()]);
+            assert_eq!(c.torn_tail.unwrap().offset, last as u64);
+        }
+    }
+
+    #[test]
+    fn frame_format_is_pinned() {
+        let (bytes, offsets) = build(&[b"abc".to_vec(), Vec::new()]);
+        assert_eq!(offsets, vec![16, 16 + 12 + 3]);
+        // Spelled as in LevelDB's crc32c::Mask, independently of `mask_crc`.
+        #[allow(clippy::manual_rotate)]
+        let leveldb_mask = |c: u32| ((c >> 15) | (c << 17)).wrapping_add(0xa282_ead8);
+        for (at, payload) in [(16usize, &b"abc"[..]), (31, &b""[..])] {
+            let len = (payload.len() as u32).to_le_bytes();
+            let pcrc = crc32c::crc32c(payload).to_le_bytes();
+            let hcrc = leveldb_mask(crc32c::crc32c(&[len, pcrc].concat())).to_le_bytes();
+            let expect = [&len[..], &pcrc, &hcrc, payload].concat();
+            assert_eq!(&bytes[at..at + expect.len()], &expect[..]);
+        }
+        assert_eq!(crc32c::crc32c(b"abc"), 0x364b_3fb7);
+        assert_eq!(bytes.len(), 16 + 12 + 3 + 12);
+        // An all-zero header never passes its check, so zeros never read as empty records.
+        assert_ne!(header_crc(0, 0), 0);
+    }
+
+    #[test]
     fn zero_filled_tail_is_torn_but_zeros_before_data_are_corruption() {
         let payloads = sample_payloads();
         let (bytes, offsets) = build(&payloads);
-        for zeros in [1usize, 7, 8, 9, 100, 4096] {
+        for zeros in [1usize, 7, 8, 11, 12, 13, 100, 4096] {
             let mut d = bytes.clone();
             d.resize(bytes.len() + zeros, 0);
             let c = decode(&d).unwrap();
@@ -824,7 +921,11 @@ mod tests {
                 .take_while(|(o, p)| *o + (RECORD_HEADER_LEN + p.len()) as u64 <= cut as u64)
                 .count();
             prop_assert_eq!(payloads_of(&c), payloads[..whole].to_vec());
-            prop_assert_eq!(c.torn_tail.is_none(), c.valid_len == cut as u64);
+            // A file shorter than its header is torn at 0 (valid_len 0), even an empty one.
+            prop_assert_eq!(
+                c.torn_tail.is_none(),
+                cut >= LOG_HEADER_LEN && c.valid_len == cut as u64
+            );
             let full = decode(&bytes).unwrap();
             prop_assert!(full.torn_tail.is_none());
             prop_assert_eq!(payloads_of(&full), payloads);
@@ -843,13 +944,60 @@ mod tests {
             let mut d = bytes.clone();
             d[at] ^= mask;
             let i = offsets.iter().rposition(|&o| o <= at as u64).unwrap();
-            if i + 1 < offsets.len() {
+            let start = offsets[i] as usize;
+            // In the last record, only a damaged header with something other than zeros from
+            // its last byte on is corruption (see the module documentation).
+            let corrupt = i + 1 < offsets.len()
+                || (at < start + RECORD_HEADER_LEN
+                    && !all_zero(&d[start + RECORD_HEADER_LEN - 1..]));
+            if corrupt {
                 prop_assert_eq!(corruption_offset(decode(&d)), Some(offsets[i]));
             } else {
                 let c = decode(&d).unwrap();
                 prop_assert_eq!(c.torn_tail.as_ref().map(|t| t.offset), Some(offsets[i]));
                 prop_assert_eq!(payloads_of(&c), payloads[..i].to_vec());
             }
+        }
+
+        #[test]
+        fn prop_damaged_length_of_a_middle_record_is_corruption(
+            payloads in payload_sets(),
+            rec_frac in 0.0f64..1.0,
+            masks in prop::array::uniform4(any::<u8>()),
+        ) {
+            prop_assume!(payloads.len() >= 2 && masks.iter().any(|&m| m != 0));
+            let (bytes, offsets) = build(&payloads);
+            let i = ((offsets.len() - 1) as f64 * rec_frac) as usize;
+            let start = offsets[i] as usize;
+            let mut d = bytes.clone();
+            for (b, m) in masks.iter().enumerate() {
+                d[start + b] ^= m;
+            }
+            prop_assert_eq!(corruption_offset(decode(&d)), Some(offsets[i]));
+        }
+
+        #[test]
+        fn prop_zero_filled_cut_is_a_torn_tail(
+            payloads in payload_sets(),
+            cut_frac in 0.0f64..=1.0,
+            extra in 0usize..64,
+        ) {
+            // A crash leaves a prefix of the file and zeros up to (or past) its full length.
+            let (bytes, offsets) = build(&payloads);
+            let cut = LOG_HEADER_LEN
+                + ((bytes.len() - LOG_HEADER_LEN) as f64 * cut_frac) as usize;
+            let mut d = bytes[..cut].to_vec();
+            d.resize(bytes.len() + extra, 0);
+            let c = decode(&d).unwrap();
+            let whole = offsets
+                .iter()
+                .zip(&payloads)
+                .take_while(|(o, p)| *o + (RECORD_HEADER_LEN + p.len()) as u64 <= cut as u64)
+                .count();
+            // A record whose zeroed part was all zeros anyway still reads back intact.
+            prop_assert!(c.records.len() >= whole);
+            prop_assert_eq!(payloads_of(&c), payloads[..c.records.len()].to_vec());
+            prop_assert_eq!(c.torn_tail.is_none(), c.valid_len == d.len() as u64);
         }
     }
 }
