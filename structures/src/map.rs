@@ -47,6 +47,14 @@ pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
 
     /// A weakly consistent iterator over the keys within `(lower, upper)`, in order.
     fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V>;
+    /// The first entry of a range (the smallest key within the bounds), if any.
+    ///
+    /// Equivalent to `self.range(lower, upper).next()` — and that is the default — but maps
+    /// override it to clone one entry instead of a batch: an LSM memtable answers every point
+    /// read with it (seek to `(key, snapshot)`, take the first version).
+    fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
+        self.range(lower, upper).next()
+    }
 
     /// An iterator over every entry, in key order (weakly consistent).
     fn iter(&self) -> RangeIter<'_, K, V> {

@@ -481,6 +481,13 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexSkipList<K, V> {
         !self.lock().find(key).is_null()
     }
 
+    fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
+        if range_is_empty(&lower, &upper) {
+            return None;
+        }
+        self.lock().first_in(lower, upper)
+    }
+
     fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
         // Weakly consistent by re-seeking: each step takes the lock, finds the first key after
         // the last one yielded, clones it and releases the lock.

@@ -147,6 +147,16 @@ where
                     .take(limit)
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
+                prop_assert_eq!(
+                    map.first_in(lo.as_ref(), hi.as_ref()),
+                    model
+                        .iter()
+                        .find(|(k, _)| in_bounds(*k, lo, hi))
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                    "first_in, op #{}: {:?}",
+                    i,
+                    op
+                );
                 prop_assert_eq!(got, want, "op #{}: {:?}", i, op);
             }
             Op::Len => prop_assert_eq!(map.len(), model.len(), "op #{}: {:?}", i, op),

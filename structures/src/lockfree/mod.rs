@@ -31,6 +31,8 @@ struct Iter<'a, K, V, S: Scheme> {
     upper: Bound<K>,
     buf: VecDeque<(K, V)>,
     scratch: Vec<(K, V)>,
+    /// Entries cloned per batch ([`BATCH`], or 1 for [`ConcurrentMap::first_in`]).
+    batch: usize,
     done: bool,
 }
 
@@ -50,7 +52,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> Iterator for Iter<'_, K, V, S> {
             let finished = self.list.collect_batch(
                 self.lower.as_ref(),
                 self.upper.as_ref(),
-                BATCH,
+                self.batch,
                 &mut self.scratch,
                 &mut resume,
             );
@@ -63,20 +65,22 @@ impl<K: MapKey, V: MapValue, S: Scheme> Iterator for Iter<'_, K, V, S> {
     }
 }
 
-fn range_of<'a, K: MapKey, V: MapValue, S: Scheme>(
+fn iter_of<'a, K: MapKey, V: MapValue, S: Scheme>(
     list: &'a SkipList<K, V, S>,
     lower: Bound<&K>,
     upper: Bound<&K>,
-) -> RangeIter<'a, K, V> {
+    batch: usize,
+) -> Iter<'a, K, V, S> {
     let done = crate::reference::range_is_empty(&lower, &upper);
-    Box::new(Iter {
+    Iter {
         list,
         lower: lower.cloned(),
         upper: upper.cloned(),
         buf: VecDeque::new(),
         scratch: Vec::new(),
+        batch,
         done,
-    })
+    }
 }
 
 macro_rules! skip_list_face {
@@ -113,7 +117,10 @@ macro_rules! skip_list_face {
                 self.raw.remove(key)
             }
             fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
-                range_of(&self.raw, lower, upper)
+                Box::new(iter_of(&self.raw, lower, upper, BATCH))
+            }
+            fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
+                iter_of(&self.raw, lower, upper, 1).next()
             }
             fn len(&self) -> usize {
                 self.raw.len()

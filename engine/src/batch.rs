@@ -1,0 +1,211 @@
+//! Write batches: the unit of atomicity, and their WAL encoding.
+//!
+//! A [`WriteBatch`] collects puts and deletes; [`crate::Db::write`] applies all of them or none.
+//! The batch receives consecutive sequence numbers `first_seq..first_seq + len`, so a
+//! snapshot either sees the whole batch or none of it. One batch is one WAL record:
+//!
+//! ```text
+//! first_seq: u64 LE | count: u32 LE | count × ( kind: u8 | key_len: u32 LE | key
+//!                                               | [value_len: u32 LE | value]  (puts only) )
+//! ```
+
+use crate::types::{SeqNo, ValueKind};
+use crate::{Error, Result, MAX_KEY_LEN, MAX_VALUE_LEN};
+use bytes::Bytes;
+use std::path::Path;
+
+/// One operation of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchOp {
+    /// Put or delete.
+    pub kind: ValueKind,
+    /// The user key.
+    pub key: Bytes,
+    /// The value (empty for deletes).
+    pub value: Bytes,
+}
+
+/// An ordered list of puts and deletes applied atomically by [`crate::Db::write`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteBatch {
+    pub(crate) ops: Vec<BatchOp>,
+    pub(crate) bytes: usize,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a put. Keys and values are checked when the batch is written.
+    pub fn put(&mut self, key: impl Into<Bytes>, value: impl Into<Bytes>) -> &mut Self {
+        let (key, value) = (key.into(), value.into());
+        self.bytes += key.len() + value.len();
+        self.ops.push(BatchOp {
+            kind: ValueKind::Put,
+            key,
+            value,
+        });
+        self
+    }
+
+    /// Add a delete.
+    pub fn delete(&mut self, key: impl Into<Bytes>) -> &mut Self {
+        let key = key.into();
+        self.bytes += key.len();
+        self.ops.push(BatchOp {
+            kind: ValueKind::Delete,
+            key,
+            value: Bytes::new(),
+        });
+        self
+    }
+
+    /// Number of operations.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// True if the batch holds no operation.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Remove every operation.
+    pub fn clear(&mut self) {
+        self.ops.clear();
+        self.bytes = 0;
+    }
+
+    /// The operations in order.
+    pub fn ops(&self) -> &[BatchOp] {
+        &self.ops
+    }
+
+    /// Check every key and value against the engine's limits.
+    pub(crate) fn validate(&self) -> Result<()> {
+        for op in &self.ops {
+            validate_key(&op.key)?;
+            if op.value.len() > MAX_VALUE_LEN {
+                return Err(Error::ValueTooLarge {
+                    len: op.value.len(),
+                    max: MAX_VALUE_LEN,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes of the WAL encoding.
+    pub(crate) fn encoded_len(&self) -> usize {
+        12 + self.ops.len() * 9 + self.bytes
+    }
+
+    /// Append the WAL encoding of this batch, numbered from `first_seq`, to `out`.
+    pub(crate) fn encode_into(&self, first_seq: SeqNo, out: &mut Vec<u8>) {
+        out.reserve(self.encoded_len());
+        out.extend_from_slice(&first_seq.to_le_bytes());
+        out.extend_from_slice(&(self.ops.len() as u32).to_le_bytes());
+        for op in &self.ops {
+            out.push(op.kind as u8);
+            out.extend_from_slice(&(op.key.len() as u32).to_le_bytes());
+            out.extend_from_slice(&op.key);
+            if op.kind == ValueKind::Put {
+                out.extend_from_slice(&(op.value.len() as u32).to_le_bytes());
+                out.extend_from_slice(&op.value);
+            }
+        }
+    }
+
+    /// Decode one WAL record. `path` and `offset` name the record in errors.
+    pub(crate) fn decode(payload: &Bytes, path: &Path, offset: u64) -> Result<(SeqNo, WriteBatch)> {
+        let bad = |why: &str| Error::corruption(path, offset, format!("write batch: {why}"));
+        let mut pos = 0usize;
+        let take = |pos: &mut usize, n: usize| -> Result<Bytes> {
+            if payload.len() - *pos < n {
+                return Err(bad("truncated"));
+            }
+            let out = payload.slice(*pos..*pos + n);
+            *pos += n;
+            Ok(out)
+        };
+        let u32_at = |pos: &mut usize| -> Result<usize> {
+            let b = take(pos, 4)?;
+            Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let seq_bytes = take(&mut pos, 8)?;
+        let first_seq = u64::from_le_bytes(seq_bytes[..].try_into().expect("8 bytes"));
+        let count = u32_at(&mut pos)?;
+        let mut batch = WriteBatch::new();
+        for _ in 0..count {
+            let kind_byte = take(&mut pos, 1)?[0];
+            let kind = ValueKind::from_u8(kind_byte).ok_or_else(|| bad("unknown op kind"))?;
+            let klen = u32_at(&mut pos)?;
+            let key = take(&mut pos, klen)?;
+            match kind {
+                ValueKind::Put => {
+                    let vlen = u32_at(&mut pos)?;
+                    let value = take(&mut pos, vlen)?;
+                    batch.put(key, value);
+                }
+                ValueKind::Delete => {
+                    batch.delete(key);
+                }
+            }
+        }
+        if pos != payload.len() {
+            return Err(bad("trailing bytes"));
+        }
+        Ok((first_seq, batch))
+    }
+}
+
+/// Check one key against the engine's limits.
+pub(crate) fn validate_key(key: &[u8]) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::EmptyKey);
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Err(Error::KeyTooLarge {
+            len: key.len(),
+            max: MAX_KEY_LEN,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_roundtrip() {
+        let mut b = WriteBatch::new();
+        b.put(&b"k1"[..], &b"v1"[..])
+            .delete(&b"k2"[..])
+            .put(&b"k3"[..], Bytes::new());
+        let mut out = Vec::new();
+        b.encode_into(42, &mut out);
+        assert_eq!(out.len(), b.encoded_len() - 4); // deletes carry no value length
+        let (seq, back) = WriteBatch::decode(&Bytes::from(out.clone()), Path::new("x"), 0).unwrap();
+        assert_eq!((seq, back), (42, b));
+        for cut in 0..out.len() {
+            let err = WriteBatch::decode(&Bytes::copy_from_slice(&out[..cut]), Path::new("x"), 7);
+            assert!(
+                matches!(err, Err(Error::Corruption { offset: 7, .. })),
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_keys_are_refused() {
+        let mut b = WriteBatch::new();
+        b.put(Bytes::new(), &b"v"[..]);
+        assert!(matches!(b.validate(), Err(Error::EmptyKey)));
+        let mut b = WriteBatch::new();
+        b.put(vec![1u8; MAX_KEY_LEN + 1], &b"v"[..]);
+        assert!(matches!(b.validate(), Err(Error::KeyTooLarge { .. })));
+    }
+}

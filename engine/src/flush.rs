@@ -1,0 +1,233 @@
+//! Background work: the worker threads, and flushing frozen memtables to L0 tables.
+//!
+//! Workers sleep on the state condition variable. Each round a worker takes the most urgent
+//! job: flushing the oldest frozen memtable (one flush at a time, oldest first, so L0 stays in
+//! sequence order and the WAL's `log_number` only grows), else one compaction (one at a time).
+//! With two workers a flush can run while a long compaction does.
+//!
+//! A flush writes the memtable as a table, syncs it and the directory, records the edit
+//! (`added` at L0, the new `log_number` = the WAL segment of the oldest memtable still in
+//! memory) in the manifest, installs the new super-version without that memtable, and only
+//! then deletes the WAL segments below `log_number`. A crash at any point leaves either the
+//! memtable's segment (replayed on open) or the recorded table — never neither.
+
+use crate::db::{lock, Inner, SuperVersion};
+use crate::error::IoContext;
+use crate::memtable::MemTable;
+use crate::sstable::{Table, TableBuilder, TableOptions};
+use crate::types::InternalKey;
+use crate::version::{table_path, FileMeta, TableHandle, VersionEdit};
+use crate::wal::segment::list_segments;
+use crate::{fsutil, Result};
+use bytes::Bytes;
+use std::ops::Bound;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A worker re-checks for work at least this often.
+const IDLE_WAIT: Duration = Duration::from_millis(200);
+
+enum Job {
+    Flush,
+    Compact,
+}
+
+impl Inner {
+    pub(crate) fn table_options(&self) -> TableOptions {
+        TableOptions {
+            block_size: self.opts.block_size,
+            bloom_bits_per_key: self.opts.bloom_bits_per_key,
+        }
+    }
+
+    /// Write `entries` (sorted by internal key) to a new table file `id` and open it.
+    /// Returns `None` for no entries.
+    pub(crate) fn write_table(
+        &self,
+        id: u64,
+        entries: impl Iterator<Item = Result<(InternalKey, Bytes)>>,
+    ) -> Result<Option<Arc<TableHandle>>> {
+        let path = table_path(&self.dir, id);
+        let mut builder = TableBuilder::create(&path, self.table_options())?;
+        let mut any = false;
+        for entry in entries {
+            let (key, value) = entry?;
+            builder.add(&key, &value)?;
+            any = true;
+        }
+        if !any {
+            drop(builder);
+            std::fs::remove_file(&path).ctx(&path)?;
+            return Ok(None);
+        }
+        let meta = builder.finish()?;
+        self.open_table(id, meta).map(Some)
+    }
+
+    /// Open a finished table and wrap it with its manifest metadata.
+    pub(crate) fn open_table(
+        &self,
+        id: u64,
+        meta: crate::sstable::TableMeta,
+    ) -> Result<Arc<TableHandle>> {
+        let path = table_path(&self.dir, id);
+        let table = Arc::new(Table::open(&path, id, self.cache.clone())?);
+        let meta = FileMeta {
+            id,
+            size: meta.file_size,
+            entries: meta.entries,
+            smallest: meta.smallest,
+            largest: meta.largest,
+            min_seq: meta.min_seq,
+            max_seq: meta.max_seq,
+        };
+        Ok(Arc::new(TableHandle::new(meta, table, path)))
+    }
+
+    /// Flush the oldest frozen memtable. Returns `false` if there was none or another flush
+    /// is running (then `wait` decides whether to wait for it).
+    pub(crate) fn flush_oldest(&self, wait: bool) -> Result<bool> {
+        {
+            let mut state = lock(&self.state);
+            loop {
+                if self.sv.load().imm.is_empty() {
+                    return Ok(false);
+                }
+                if !state.flushing {
+                    break;
+                }
+                if !wait {
+                    return Ok(false);
+                }
+                state = self
+                    .state_cv
+                    .wait_timeout(state, IDLE_WAIT)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            state.flushing = true;
+        }
+        let result = self.flush_oldest_now();
+        lock(&self.state).flushing = false;
+        self.state_cv.notify_all();
+        result.map(|()| true)
+    }
+
+    fn flush_oldest_now(&self) -> Result<()> {
+        let mem = self
+            .sv
+            .load()
+            .imm
+            .last()
+            .cloned()
+            .expect("checked under the flushing flag");
+        let started = Instant::now();
+        let span =
+            tracing::info_span!("flush", segment = mem.wal_number, entries = mem.table.len());
+        let _enter = span.enter();
+        let id = self.new_file_number();
+        let handle = self.write_table(id, mem_entries(mem.table.as_ref()))?;
+        fsutil::sync_dir(&self.dir)?;
+
+        let mut state = lock(&self.state);
+        let cur = self.sv.load_full();
+        let imm: Vec<_> = cur
+            .imm
+            .iter()
+            .filter(|m| !Arc::ptr_eq(m, &mem))
+            .cloned()
+            .collect();
+        let log_number = imm.last().unwrap_or(&cur.mem).wal_number;
+        let mut edit = VersionEdit {
+            log_number: Some(log_number),
+            next_file: Some(self.next_file.load(Ordering::Relaxed)),
+            last_seq: Some(mem.table.max_seq()),
+            ..VersionEdit::default()
+        };
+        let added: Vec<_> = handle.iter().cloned().collect();
+        if let Some(h) = &handle {
+            edit.added.push((0, h.meta.clone()));
+        }
+        state.manifest.record(&edit)?;
+        let version = Arc::new(cur.version.apply(&edit, &added));
+        self.sv.store(Arc::new(SuperVersion {
+            mem: cur.mem.clone(),
+            imm,
+            version,
+        }));
+        drop(state);
+
+        for (number, path) in list_segments(&self.dir)? {
+            if number < log_number {
+                std::fs::remove_file(&path).ctx(&path)?;
+            }
+        }
+        let bytes = handle.as_ref().map_or(0, |h| h.meta.size);
+        self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+        self.stats.flush_bytes.fetch_add(bytes, Ordering::Relaxed);
+        tracing::info!(
+            table = id,
+            bytes,
+            ms = started.elapsed().as_millis() as u64,
+            "memtable flushed to L0"
+        );
+        Ok(())
+    }
+
+    /// Flush every frozen memtable, in this thread.
+    pub(crate) fn flush_all_frozen(&self) -> Result<()> {
+        while self.flush_oldest(true)? {}
+        Ok(())
+    }
+
+    /// Freeze the active memtable if it holds anything, then flush everything frozen.
+    pub(crate) fn flush_all(&self) -> Result<()> {
+        {
+            let mut wal = lock(&self.wal);
+            if !self.sv.load().mem.table.is_empty() {
+                self.switch_memtable(&mut wal)?;
+            }
+        }
+        self.flush_all_frozen()
+    }
+
+    /// The body of a worker thread.
+    pub(crate) fn worker(self: &Arc<Self>) {
+        loop {
+            let job = {
+                let mut state = lock(&self.state);
+                loop {
+                    if state.closing || lock(&self.failed).is_some() {
+                        return;
+                    }
+                    let sv = self.sv.load();
+                    if !sv.imm.is_empty() && !state.flushing {
+                        break Job::Flush;
+                    }
+                    if !state.compacting && self.pick_compaction(&sv.version, &state).is_some() {
+                        break Job::Compact;
+                    }
+                    state = self
+                        .state_cv
+                        .wait_timeout(state, IDLE_WAIT)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            };
+            let result = match job {
+                Job::Flush => self.flush_oldest(false).map(drop),
+                Job::Compact => self.compact_once().map(drop),
+            };
+            if let Err(e) = result {
+                self.fail(&e);
+                return;
+            }
+        }
+    }
+}
+
+/// A frozen memtable's entries, as a table source.
+fn mem_entries(mem: &dyn MemTable) -> impl Iterator<Item = Result<(InternalKey, Bytes)>> + '_ {
+    mem.iter_from(Bound::Unbounded).map(Ok)
+}

@@ -1,0 +1,279 @@
+//! Opening a database: lock, manifest, tables, WAL replay, fresh manifest, workers.
+//!
+//! 1. Validate options; create the directory (or fail with `NotFound`); take the `LOCK`.
+//! 2. Load the manifest `CURRENT` names (a torn last edit is ignored: that flush or compaction
+//!    never completed) and open every table it lists — a missing table is `Corruption`.
+//! 3. Delete leftovers no manifest knows: tables of unfinished flushes/compactions, WAL
+//!    segments below `log_number`, temporary files.
+//! 4. Replay the WAL segments from `log_number` on, oldest first, into a memtable. A torn
+//!    tail (a write that was never acknowledged) ends a segment; damage before the tail is
+//!    `Corruption` naming file and offset — the database does not open rather than silently
+//!    lose acknowledged writes.
+//! 5. Write the replayed memtable as an L0 table, start a new manifest holding the whole state
+//!    (and the new `log_number`), point `CURRENT` at it, delete the replayed segments.
+//! 6. Start a new WAL segment, the active memtable and the background workers.
+
+use crate::batch::WriteBatch;
+use crate::cache::{BlockCache, Cache, NoCache};
+use crate::db::{Db, Inner, MemGen, State, SuperVersion, WalState};
+use crate::error::IoContext;
+use crate::memtable::{MapMemTable, MemTable};
+use crate::options::Options;
+use crate::stats::Counters;
+use crate::types::InternalKey;
+use crate::version::{table_path, Manifest, ManifestState, TableHandle, Version, VersionEdit};
+use crate::wal::record::{read_log, LogWriter, WAL_MAGIC};
+use crate::wal::segment::{list_segments, segment_path};
+use crate::{fsutil, Error, Result};
+use arc_swap::ArcSwap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
+    opts.validate()?;
+    let started = Instant::now();
+    let span = tracing::info_span!("open", dir = %dir.display(), memtable = opts.memtable.name());
+    let _enter = span.enter();
+    if !dir.exists() {
+        if !opts.create_if_missing {
+            return Err(Error::NotFound(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(dir).ctx(dir)?;
+    }
+    let lock = fsutil::DirLock::acquire(dir)?;
+    let loaded = Manifest::load(dir, opts.num_levels)?;
+    let fresh = loaded.is_none();
+    if !fresh && opts.error_if_exists {
+        return Err(Error::AlreadyExists(dir.to_path_buf()));
+    }
+    if fresh && !opts.create_if_missing {
+        return Err(Error::NotFound(dir.to_path_buf()));
+    }
+    let mut ms = loaded.unwrap_or_else(|| ManifestState {
+        levels: vec![Vec::new(); opts.num_levels],
+        log_number: 0,
+        next_file: 1,
+        last_seq: 0,
+    });
+
+    let cache: Arc<dyn Cache> = if opts.block_cache_bytes > 0 {
+        Arc::new(BlockCache::new(opts.block_cache_bytes))
+    } else {
+        Arc::new(NoCache::default())
+    };
+
+    // File numbers: above everything in the manifest and in the directory.
+    let mut next_file = ms.next_file.max(1);
+    let listed: HashSet<u64> = ms.levels.iter().flatten().map(|m| m.id).collect();
+    for entry in std::fs::read_dir(dir).ctx(dir)? {
+        let entry = entry.ctx(dir)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let number = name
+            .strip_suffix(".sst")
+            .or_else(|| name.strip_suffix(".wal"))
+            .or_else(|| name.strip_prefix("MANIFEST-"))
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(n) = number {
+            next_file = next_file.max(n + 1);
+        }
+        if let Some(id) = name
+            .strip_suffix(".sst")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            if !listed.contains(&id) {
+                tracing::info!(
+                    table = id,
+                    "deleting a table no manifest lists (unfinished flush or compaction)"
+                );
+                std::fs::remove_file(entry.path()).ctx(entry.path())?;
+            }
+        }
+        if name.ends_with(".tmp") {
+            std::fs::remove_file(entry.path()).ctx(entry.path())?;
+        }
+    }
+
+    // Open the manifest's tables.
+    let mut version = Version::empty(opts.num_levels);
+    for (level, metas) in ms.levels.iter().enumerate() {
+        for meta in metas {
+            let path = table_path(dir, meta.id);
+            if !path.exists() {
+                return Err(Error::corruption(
+                    &path,
+                    0,
+                    format!(
+                        "table {} listed in the manifest at L{level} is missing",
+                        meta.id
+                    ),
+                ));
+            }
+            let table = Arc::new(crate::sstable::Table::open(&path, meta.id, cache.clone())?);
+            version.levels[level].push(Arc::new(TableHandle::new(meta.clone(), table, path)));
+        }
+    }
+    let version = version.apply(&VersionEdit::default(), &[]); // sorts the levels
+    if let Err(why) = version.check() {
+        return Err(Error::corruption(dir.join("CURRENT"), 0, why));
+    }
+
+    // Replay the WAL.
+    let replay = MapMemTable::new(opts.memtable);
+    let mut last_seq = ms.last_seq;
+    let mut replayed_segments = Vec::new();
+    let mut records = 0u64;
+    for (number, path) in list_segments(dir)? {
+        if number < ms.log_number {
+            std::fs::remove_file(&path).ctx(&path)?;
+            continue;
+        }
+        let contents = read_log(&path, WAL_MAGIC)?;
+        if let Some(tail) = &contents.torn_tail {
+            tracing::warn!(file = %path.display(), offset = tail.offset, reason = %tail.reason, "WAL segment ends in a torn record; it was never acknowledged and is dropped");
+        }
+        for rec in &contents.records {
+            let (first, batch) = WriteBatch::decode(&rec.payload, &path, rec.offset)?;
+            for (seq, op) in (first..).zip(batch.ops()) {
+                if seq > ms.last_seq {
+                    replay.insert(
+                        InternalKey::new(op.key.clone(), seq, op.kind),
+                        op.value.clone(),
+                    );
+                }
+                last_seq = last_seq.max(seq);
+            }
+            records += 1;
+        }
+        replayed_segments.push(path);
+    }
+
+    let mut counters = Counters::default();
+    let stats_flush = |counters: &mut Counters, bytes: u64| {
+        *counters.flushes.get_mut() += 1;
+        *counters.flush_bytes.get_mut() += bytes;
+    };
+
+    // Allocate what this open needs, then record the state in a fresh manifest.
+    let mut added: Vec<Arc<TableHandle>> = Vec::new();
+    let recovered_id = (!replay.is_empty()).then(|| {
+        next_file += 1;
+        next_file - 1
+    });
+    let wal_number = next_file;
+    let manifest_id = next_file + 1;
+    next_file += 2;
+    if let Some(id) = recovered_id {
+        let path = table_path(dir, id);
+        let mut builder = crate::sstable::TableBuilder::create(
+            &path,
+            crate::sstable::TableOptions {
+                block_size: opts.block_size,
+                bloom_bits_per_key: opts.bloom_bits_per_key,
+            },
+        )?;
+        for (key, value) in replay.iter_from(std::ops::Bound::Unbounded) {
+            builder.add(&key, &value)?;
+        }
+        let meta = builder.finish()?;
+        fsutil::sync_dir(dir)?;
+        let table = Arc::new(crate::sstable::Table::open(&path, id, cache.clone())?);
+        let meta = crate::version::FileMeta {
+            id,
+            size: meta.file_size,
+            entries: meta.entries,
+            smallest: meta.smallest,
+            largest: meta.largest,
+            min_seq: meta.min_seq,
+            max_seq: meta.max_seq,
+        };
+        stats_flush(&mut counters, meta.size);
+        ms.levels[0].push(meta.clone());
+        added.push(Arc::new(TableHandle::new(meta, table, path)));
+    }
+    ms.log_number = wal_number;
+    ms.next_file = next_file;
+    ms.last_seq = last_seq;
+    let manifest = Manifest::create(dir, manifest_id, &ms)?;
+    for path in &replayed_segments {
+        std::fs::remove_file(path).ctx(path)?;
+    }
+    let mut version = version;
+    for h in added {
+        version.levels[0].push(h);
+    }
+    let version = version.apply(&VersionEdit::default(), &[]);
+
+    let log = LogWriter::create(&segment_path(dir, wal_number), WAL_MAGIC)?;
+    fsutil::sync_dir(dir)?;
+    let mem = Arc::new(MemGen {
+        table: Arc::new(MapMemTable::new(opts.memtable)) as Arc<dyn MemTable>,
+        wal_number,
+    });
+    let levels = opts.num_levels;
+    let workers = if opts.auto_compaction {
+        opts.background_threads
+    } else {
+        0
+    };
+    let inner = Arc::new(Inner {
+        dir: dir.to_path_buf(),
+        opts,
+        _lock: lock,
+        cache,
+        sv: ArcSwap::from_pointee(SuperVersion {
+            mem,
+            imm: Vec::new(),
+            version: Arc::new(version),
+        }),
+        visible_seq: AtomicU64::new(last_seq),
+        next_file: AtomicU64::new(next_file),
+        queue: Mutex::new(VecDeque::new()),
+        queue_cv: Condvar::new(),
+        wal: Mutex::new(WalState {
+            log,
+            number: wal_number,
+            last_seq,
+            scratch: Vec::new(),
+        }),
+        state: Mutex::new(State {
+            manifest,
+            flushing: false,
+            compacting: false,
+            closing: false,
+            compact_pointer: vec![None; levels],
+        }),
+        state_cv: Condvar::new(),
+        snapshots: Mutex::new(BTreeMap::new()),
+        stats: counters,
+        closed: AtomicBool::new(false),
+        failed: Mutex::new(None),
+        workers: Mutex::new(Vec::new()),
+    });
+    for i in 0..workers {
+        let w = inner.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("ferrolite-bg-{i}"))
+            .spawn(move || w.worker())
+            .ctx(dir)?;
+        crate::db::lock(&inner.workers).push(handle);
+    }
+    tracing::info!(
+        fresh,
+        replayed_records = records,
+        last_seq,
+        tables = inner
+            .sv
+            .load()
+            .version
+            .levels
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>(),
+        ms = started.elapsed().as_millis() as u64,
+        "database open"
+    );
+    Ok(Db { inner })
+}

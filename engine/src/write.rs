@@ -1,0 +1,300 @@
+//! The write path: group commit, WAL append, memtable insert, and flow control.
+//!
+//! Writers queue up; the writer at the front is the *leader*. It takes every batch queued
+//! behind it (up to [`MAX_GROUP_BYTES`]), gives them consecutive sequence numbers, appends one
+//! WAL record per batch and hands the whole group to the OS in one write (and one `fdatasync`
+//! under [`SyncPolicy::EveryWrite`] / [`SyncPolicy::GroupCommit`]), inserts every operation into
+//! the active memtable, and only then publishes the group's last sequence number to readers
+//! (`visible_seq`, a Release store). Followers sleep until the leader has done their work.
+//! This is LevelDB's writer queue; a lone writer pays one uncontended lock for it.
+//!
+//! Before a group is written the leader makes room (`make_room`): when the active memtable is
+//! full it is frozen and a new WAL segment starts (the two always switch together, under the
+//! WAL lock, so a memtable's writes are exactly one segment's records). Writers are slowed,
+//! then stopped, when background work falls behind — never is memory unbounded:
+//! - L0 has `l0_slowdown_trigger` tables: each write group is delayed 1 ms (once);
+//! - L0 has `l0_stop_trigger` tables, or `max_immutable_memtables` frozen memtables wait for
+//!   flush while the active one is full: writers wait until a flush or compaction finishes.
+//!
+//! Stall time and count are in [`crate::DbStats`]; a `tracing` event marks each stop.
+
+use crate::batch::WriteBatch;
+use crate::db::{lock, Inner, MemGen, Pending, SuperVersion, WalState};
+use crate::memtable::MapMemTable;
+use crate::options::SyncPolicy;
+use crate::types::InternalKey;
+use crate::wal::record::{LogWriter, MAX_RECORD_LEN, WAL_MAGIC};
+use crate::wal::segment::segment_path;
+use crate::{fsutil, Error, Result};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Largest group a leader commits at once (bytes of batch payload).
+pub const MAX_GROUP_BYTES: usize = 1 << 20;
+
+/// How long a stopped writer sleeps before re-checking (it is also woken by background work).
+const STALL_RECHECK: Duration = Duration::from_millis(50);
+
+impl Inner {
+    pub(crate) fn write(&self, batch: WriteBatch) -> Result<()> {
+        self.check_writable()?;
+        batch.validate()?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let len = batch.encoded_len();
+        if len > MAX_RECORD_LEN {
+            return Err(Error::BatchTooLarge {
+                len,
+                max: MAX_RECORD_LEN,
+            });
+        }
+        let me = Arc::new(Pending {
+            batch,
+            result: std::sync::Mutex::new(None),
+        });
+        let mut queue = lock(&self.queue);
+        queue.push_back(me.clone());
+        loop {
+            if let Some(result) = lock(&me.result).take() {
+                return result;
+            }
+            if queue.front().is_some_and(|f| Arc::ptr_eq(f, &me)) {
+                break;
+            }
+            queue = self.queue_cv.wait(queue).unwrap_or_else(|e| e.into_inner());
+        }
+        // Leader. The front stays ours until we pop it, so nobody else leads meanwhile.
+        if let SyncPolicy::GroupCommit { max_delay } = self.opts.sync {
+            if !max_delay.is_zero() {
+                drop(queue);
+                std::thread::sleep(max_delay);
+                queue = lock(&self.queue);
+            }
+        }
+        let mut bytes = 0;
+        let group: Vec<Arc<Pending>> = queue
+            .iter()
+            .take_while(|p| {
+                bytes += p.batch.encoded_len();
+                bytes <= MAX_GROUP_BYTES || Arc::ptr_eq(p, &me)
+            })
+            .cloned()
+            .collect();
+        drop(queue);
+
+        let result = self.commit_group(&group);
+
+        let mut queue = lock(&self.queue);
+        for p in &group {
+            let popped = queue.pop_front().expect("group members are queued");
+            debug_assert!(Arc::ptr_eq(&popped, p));
+            if !Arc::ptr_eq(p, &me) {
+                *lock(&p.result) = Some(match &result {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(Error::Background(format!("group commit failed: {e}"))),
+                });
+            }
+        }
+        drop(queue);
+        self.queue_cv.notify_all();
+        result
+    }
+
+    fn commit_group(&self, group: &[Arc<Pending>]) -> Result<()> {
+        let mut wal = lock(&self.wal);
+        self.check_writable()?;
+        self.make_room(&mut wal)?;
+
+        let first = wal.last_seq + 1;
+        let mut seq = first;
+        let mut user_bytes = 0u64;
+        let mut ops = 0u64;
+        let WalState { log, scratch, .. } = &mut *wal;
+        let before = log.len();
+        for p in group {
+            scratch.clear();
+            p.batch.encode_into(seq, scratch);
+            seq += p.batch.len() as u64;
+            ops += p.batch.len() as u64;
+            user_bytes += p.batch.bytes as u64;
+            if let Err(e) = log.append(scratch) {
+                self.fail(&e);
+                return Err(e);
+            }
+        }
+        let synced = self.opts.sync != SyncPolicy::None;
+        let written = if synced { log.sync() } else { log.flush() };
+        if let Err(e) = written {
+            // The segment's tail is unknown now: refuse writes until reopened (recovery cuts
+            // a torn tail).
+            self.fail(&e);
+            return Err(e);
+        }
+        let wal_bytes = log.len() - before;
+
+        let sv = self.sv.load();
+        let mem = &sv.mem.table;
+        let mut seq = first;
+        for p in group {
+            for op in p.batch.ops() {
+                mem.insert(
+                    InternalKey::new(op.key.clone(), seq, op.kind),
+                    op.value.clone(),
+                );
+                seq += 1;
+            }
+        }
+        let last = seq - 1;
+        wal.last_seq = last;
+        // Release: a reader that loads `last` (Acquire) sees every insert above.
+        self.visible_seq.store(last, Ordering::Release);
+
+        let s = &self.stats;
+        s.batches.fetch_add(group.len() as u64, Ordering::Relaxed);
+        s.writes.fetch_add(ops, Ordering::Relaxed);
+        s.user_bytes.fetch_add(user_bytes, Ordering::Relaxed);
+        s.wal_bytes.fetch_add(wal_bytes, Ordering::Relaxed);
+        s.wal_groups.fetch_add(1, Ordering::Relaxed);
+        if synced {
+            s.wal_syncs.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Make sure the active memtable can take a group; freeze it when full; apply flow
+    /// control. Called by the leader with the WAL lock held.
+    fn make_room(&self, wal: &mut WalState) -> Result<()> {
+        let mut slowed = false;
+        let mut stalled_since: Option<Instant> = None;
+        let result = loop {
+            if let Err(e) = self.check_writable() {
+                break Err(e);
+            }
+            let sv = self.sv.load_full();
+            let full = sv.mem.table.approximate_bytes() >= self.opts.memtable_size;
+            if !self.opts.auto_compaction {
+                // No background work: the writer flushes inline (the ancestor's first stage).
+                if full {
+                    self.switch_memtable(wal)?;
+                    self.flush_all_frozen()?;
+                }
+                break Ok(());
+            }
+            let l0 = sv.version.levels[0].len();
+            if l0 >= self.opts.l0_stop_trigger
+                || (full && sv.imm.len() >= self.opts.max_immutable_memtables)
+            {
+                if stalled_since.is_none() {
+                    tracing::info!(
+                        l0_tables = l0,
+                        frozen_memtables = sv.imm.len(),
+                        "write stall: waiting for flush/compaction"
+                    );
+                    self.stats.stalls.fetch_add(1, Ordering::Relaxed);
+                    stalled_since = Some(Instant::now());
+                }
+                let state = lock(&self.state);
+                self.state_cv.notify_all();
+                let _ = self.state_cv.wait_timeout(state, STALL_RECHECK);
+                continue;
+            }
+            if l0 >= self.opts.l0_slowdown_trigger && !slowed {
+                slowed = true;
+                self.stats.stalls.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                std::thread::sleep(Duration::from_millis(1));
+                self.stats
+                    .stall_micros
+                    .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+                continue;
+            }
+            if full {
+                self.switch_memtable(wal)?;
+            }
+            break Ok(());
+        };
+        if let Some(t) = stalled_since {
+            let waited = t.elapsed();
+            self.stats
+                .stall_micros
+                .fetch_add(waited.as_micros() as u64, Ordering::Relaxed);
+            tracing::info!(waited_ms = waited.as_millis() as u64, "write stall over");
+        }
+        result
+    }
+
+    /// Freeze the active memtable and start a new one with a new WAL segment. Called with the
+    /// WAL lock held (by the leader, or by `flush`).
+    pub(crate) fn switch_memtable(&self, wal: &mut WalState) -> Result<()> {
+        let number = self.new_file_number();
+        let path = segment_path(&self.dir, number);
+        let fresh = LogWriter::create(&path, WAL_MAGIC).and_then(|log| {
+            fsutil::sync_dir(&self.dir)?;
+            Ok(log)
+        });
+        let fresh = match fresh {
+            Ok(log) => log,
+            Err(e) => {
+                self.fail(&e);
+                return Err(e);
+            }
+        };
+        let mut old = std::mem::replace(&mut wal.log, fresh);
+        // The frozen segment is complete: make it as durable as the policy promises.
+        let done = if self.opts.sync == SyncPolicy::None {
+            old.flush()
+        } else {
+            old.sync()
+        };
+        if let Err(e) = done {
+            self.fail(&e);
+            return Err(e);
+        }
+        wal.number = number;
+        let mem = Arc::new(MemGen {
+            table: Arc::new(MapMemTable::new(self.opts.memtable)),
+            wal_number: number,
+        });
+        let state = lock(&self.state);
+        let cur = self.sv.load_full();
+        let mut imm = Vec::with_capacity(cur.imm.len() + 1);
+        imm.push(cur.mem.clone());
+        imm.extend(cur.imm.iter().cloned());
+        tracing::debug!(
+            frozen_bytes = cur.mem.table.approximate_bytes(),
+            frozen = imm.len(),
+            segment = number,
+            "memtable frozen"
+        );
+        self.sv.store(Arc::new(SuperVersion {
+            mem,
+            imm,
+            version: cur.version.clone(),
+        }));
+        drop(state);
+        self.state_cv.notify_all();
+        Ok(())
+    }
+
+    /// Stop background work, sync the WAL, refuse further operations.
+    pub(crate) fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        {
+            let mut state = lock(&self.state);
+            state.closing = true;
+        }
+        self.state_cv.notify_all();
+        let workers: Vec<_> = lock(&self.workers).drain(..).collect();
+        for w in workers {
+            let _ = w.join();
+        }
+        let mut wal = lock(&self.wal);
+        let synced = wal.log.sync();
+        tracing::info!(dir = %self.dir.display(), "database closed");
+        synced
+    }
+}

@@ -1,0 +1,105 @@
+//! First end-to-end checks: put/get/delete/scan across flush, compaction and reopen.
+
+use ferrolite::{Db, MapKind, Options, WriteBatch};
+
+fn small(kind: MapKind) -> Options {
+    Options::default()
+        .memtable(kind)
+        .memtable_size(16 << 10)
+        .target_file_size(32 << 10)
+        .level1_size(64 << 10)
+        .block_cache_bytes(1 << 20)
+}
+
+#[test]
+fn put_get_delete_scan_flush_compact_reopen() {
+    for kind in MapKind::ALL {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 3000u32;
+        {
+            let db = Db::open(dir.path(), small(kind)).unwrap();
+            for i in 0..n {
+                db.put(format!("key{i:06}"), format!("value{i}")).unwrap();
+            }
+            for i in (0..n).step_by(3) {
+                db.delete(format!("key{i:06}")).unwrap();
+            }
+            let mut b = WriteBatch::new();
+            b.put("batch-a", "1")
+                .put("batch-b", "2")
+                .delete("key000001");
+            db.write(b).unwrap();
+            assert_eq!(
+                db.get("key000002").unwrap().as_deref(),
+                Some(&b"value2"[..])
+            );
+            assert_eq!(db.get("key000003").unwrap(), None);
+            assert_eq!(db.get("key000001").unwrap(), None);
+            let snap = db.snapshot().unwrap();
+            db.put("key000002", "changed").unwrap();
+            assert_eq!(
+                snap.get("key000002").unwrap().as_deref(),
+                Some(&b"value2"[..])
+            );
+            db.flush().unwrap();
+            db.compact().unwrap();
+            assert_eq!(
+                snap.get("key000002").unwrap().as_deref(),
+                Some(&b"value2"[..])
+            );
+            drop(snap);
+            assert_eq!(
+                db.get("key000002").unwrap().as_deref(),
+                Some(&b"changed"[..])
+            );
+            let live: Vec<_> = db
+                .scan_prefix("key")
+                .unwrap()
+                .map(|r| r.unwrap().0)
+                .collect();
+            let want: Vec<_> = (0..n)
+                .filter(|i| i % 3 != 0 && *i != 1)
+                .map(|i| format!("key{i:06}").into_bytes())
+                .collect();
+            assert_eq!(live.len(), want.len(), "{kind}");
+            assert!(
+                live.iter().zip(&want).all(|(a, b)| a[..] == b[..]),
+                "{kind}"
+            );
+            db.verify().unwrap();
+            let stats = db.stats();
+            assert!(
+                stats.flushes > 0 && stats.compactions > 0,
+                "{kind}: {stats}"
+            );
+            db.put("after-compact", "x").unwrap();
+        }
+        let db = Db::open(dir.path(), small(kind)).unwrap();
+        assert_eq!(db.get("after-compact").unwrap().as_deref(), Some(&b"x"[..]));
+        assert_eq!(
+            db.get("key000002").unwrap().as_deref(),
+            Some(&b"changed"[..])
+        );
+        assert_eq!(db.get("key000003").unwrap(), None);
+        assert_eq!(db.get("batch-b").unwrap().as_deref(), Some(&b"2"[..]));
+        assert_eq!(db.iter().unwrap().count() as u32, 2 * n / 3 - 1 + 3);
+    }
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), Options::default()).unwrap();
+    assert!(matches!(db.put("", "v"), Err(ferrolite::Error::EmptyKey)));
+    assert!(matches!(
+        db.put(vec![0u8; ferrolite::MAX_KEY_LEN + 1], "v"),
+        Err(ferrolite::Error::KeyTooLarge { .. })
+    ));
+    assert!(matches!(
+        Db::open(dir.path(), Options::default()),
+        Err(ferrolite::Error::Locked(_))
+    ));
+    db.close().unwrap();
+    assert!(matches!(db.get("k"), Err(ferrolite::Error::Closed)));
+    assert!(matches!(db.put("k", "v"), Err(ferrolite::Error::Closed)));
+}
