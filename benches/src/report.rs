@@ -165,7 +165,7 @@ pub fn reclamation_table(cells: &[CellOutcome]) -> String {
 }
 
 /// A Markdown table, padded to align: the first column left-aligned, the others right.
-fn render(header: &[String], rows: &[Vec<String>]) -> String {
+pub fn render(header: &[String], rows: &[Vec<String>]) -> String {
     let width = |i: usize| {
         rows.iter()
             .filter_map(|r| r.get(i))
