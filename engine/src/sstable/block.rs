@@ -147,12 +147,13 @@ pub(crate) struct Block {
 
 impl Block {
     /// Locate the offset array; the error says what is wrong.
-    fn layout(data: &Bytes) -> Result<Block, String> {
+    fn layout(data: Bytes) -> Result<Block, String> {
         let count_pos = data
             .len()
             .checked_sub(4)
             .ok_or("block shorter than its entry count")?;
-        let count = read_u32(data, count_pos).ok_or("block shorter than its entry count")? as usize;
+        let count =
+            read_u32(&data, count_pos).ok_or("block shorter than its entry count")? as usize;
         if count == 0 {
             return Err("empty block".into());
         }
@@ -166,7 +167,7 @@ impl Block {
                 )
             })?;
         Ok(Block {
-            data: data.clone(),
+            data,
             entries_end,
             count,
         })
@@ -175,7 +176,7 @@ impl Block {
     /// Parse and check a block read from disk: the entries must be contiguous from offset 0
     /// to the offset array, and every key at least a trailer (8 bytes) long.
     pub(crate) fn parse(data: Bytes) -> Result<Block, String> {
-        let block = Block::layout(&data)?;
+        let block = Block::layout(data)?;
         let mut expected = 0usize;
         for i in 0..block.count {
             let offset = block.offset(i).ok_or("offset array out of range")?;
@@ -201,7 +202,7 @@ impl Block {
 
     /// A block from the cache (parsed before it was cached): only the layout is located.
     pub(crate) fn trusted(data: Bytes) -> Option<Block> {
-        Block::layout(&data).ok()
+        Block::layout(data).ok()
     }
 
     /// Number of entries.

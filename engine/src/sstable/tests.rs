@@ -624,7 +624,10 @@ proptest! {
 #[ignore]
 fn get_latency() {
     use std::time::Instant;
-    let n = 200_000u64;
+    let n: u64 = std::env::var("FERROLITE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.sst");
     let mut model = Model::new();
@@ -635,7 +638,8 @@ fn get_latency() {
         );
     }
     let meta = build(&path, TableOptions::default(), &model);
-    let table = open(&path, new_cache(256 << 20));
+    let cache = new_cache(256 << 20);
+    let table = open(&path, cache.clone());
     let keys: Vec<Vec<u8>> = {
         let mut rng = StdRng::seed_from_u64(1);
         (0..n)
@@ -657,14 +661,15 @@ fn get_latency() {
             meta.file_size / 1024,
             table.block_count()
         );
+        println!("{:?} {} blocks cached", cache.stats(), cache.len());
     }
     let table = open(&path, new_cache(0));
     let start = Instant::now();
-    for k in keys.iter().take(50_000) {
+    for k in keys.iter().take(50_000.min(n as usize)) {
         std::hint::black_box(table.get(k, u64::MAX).unwrap());
     }
     println!(
         "get present (uncached, page cache warm): {} ns/op",
-        start.elapsed().as_nanos() / 50_000
+        start.elapsed().as_nanos() / 50_000.min(u128::from(n))
     );
 }

@@ -59,6 +59,9 @@ pub fn run(
         .args(extra)
         .env("RUSTFLAGS", &build.rustflags)
         .env("CARGO_TERM_COLOR", "never")
+        // Backtraces would push the reproduction (schedule, history, shrunk input) out of the
+        // report's excerpt; the panic message and location are enough to find the check.
+        .env("RUST_BACKTRACE", "0")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("FERROLITE_MUTANT")
         .stdin(Stdio::null());
