@@ -83,6 +83,36 @@ fn iter_of<'a, K: MapKey, V: MapValue, S: Scheme>(
     }
 }
 
+/// The first entry within the bounds: one batch of one, without the iterator's buffers.
+fn first_of<K: MapKey, V: MapValue, S: Scheme>(
+    list: &SkipList<K, V, S>,
+    lower: Bound<&K>,
+    upper: Bound<&K>,
+) -> Option<(K, V)> {
+    if crate::reference::range_is_empty(&lower, &upper) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(1);
+    let mut resumed: Option<K> = None;
+    loop {
+        let from = match &resumed {
+            Some(k) => Bound::Excluded(k),
+            None => lower,
+        };
+        let mut resume = None;
+        let finished = list.collect_batch(from, upper, 1, &mut out, &mut resume);
+        if let Some(found) = out.pop() {
+            return Some(found);
+        }
+        // Nothing collected and not finished: the batch stopped at a deleted node (hazard
+        // pointers may not step from it); continue after it.
+        match resume {
+            Some(k) if !finished => resumed = Some(k),
+            _ => return None,
+        }
+    }
+}
+
 macro_rules! skip_list_face {
     ($(#[$doc:meta])* $name:ident, $scheme:ty) => {
         $(#[$doc])*
@@ -120,7 +150,7 @@ macro_rules! skip_list_face {
                 Box::new(iter_of(&self.raw, lower, upper, BATCH))
             }
             fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
-                iter_of(&self.raw, lower, upper, 1).next()
+                first_of(&self.raw, lower, upper)
             }
             fn len(&self) -> usize {
                 self.raw.len()

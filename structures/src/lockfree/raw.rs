@@ -715,12 +715,14 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 if !within {
                     return true;
                 }
-                if out.len() == max {
-                    return false;
-                }
                 // SAFETY: as above.
                 if let Some(v) = unsafe { self.clone_value(local, node) } {
                     out.push((key.clone(), v));
+                    if out.len() >= max {
+                        // Full: the caller resumes after the last key collected. Returning
+                        // before stepping saves a (likely cache-missing) visit of the next node.
+                        return false;
+                    }
                 }
                 // SAFETY: live node with a tower of at least one level.
                 let next = S::protect(local, SPARE, unsafe { Node::tower(node, 0) });
