@@ -62,7 +62,10 @@ pub(crate) struct State {
 
 /// A writer waiting in the group-commit queue.
 pub(crate) struct Pending {
-    pub batch: WriteBatch,
+    /// Taken by the group leader (see `write.rs`).
+    pub batch: Mutex<WriteBatch>,
+    /// Upper bound of the batch's WAL encoding.
+    pub bytes: usize,
     pub result: Mutex<Option<Result<()>>>,
 }
 

@@ -8,7 +8,8 @@
 //! 4. Replay the WAL segments from `log_number` on, oldest first, into a memtable. A torn
 //!    tail (a write that was never acknowledged) ends a segment; damage before the tail is
 //!    `Corruption` naming file and offset — the database does not open rather than silently
-//!    lose acknowledged writes.
+//!    lose acknowledged writes. So is a torn tail followed by a later segment holding records:
+//!    those were acknowledged after the torn write, which therefore was acknowledged too.
 //! 5. Write the replayed memtable as an L0 table, start a new manifest holding the whole state
 //!    (and the new `log_number`), point `CURRENT` at it, delete the replayed segments.
 //! 6. Start a new WAL segment, the active memtable and the background workers.
@@ -20,7 +21,6 @@ use crate::error::IoContext;
 use crate::memtable::{MapMemTable, MemTable};
 use crate::options::Options;
 use crate::stats::Counters;
-use crate::types::InternalKey;
 use crate::version::{table_path, Manifest, ManifestState, TableHandle, Version, VersionEdit};
 use crate::wal::record::{read_log, LogWriter, WAL_MAGIC};
 use crate::wal::segment::{list_segments, segment_path};
@@ -125,23 +125,29 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let mut last_seq = ms.last_seq;
     let mut replayed_segments = Vec::new();
     let mut records = 0u64;
+    let mut torn: Option<(std::path::PathBuf, u64)> = None;
     for (number, path) in list_segments(dir)? {
         if number < ms.log_number {
             std::fs::remove_file(&path).ctx(&path)?;
             continue;
         }
         let contents = read_log(&path, WAL_MAGIC)?;
+        if let (Some((torn_path, offset)), false) = (&torn, contents.records.is_empty()) {
+            return Err(Error::corruption(
+                torn_path,
+                *offset,
+                format!("torn record, but the later segment {} holds writes", path.display()),
+            ));
+        }
         if let Some(tail) = &contents.torn_tail {
+            torn = Some((path.clone(), tail.offset));
             tracing::warn!(file = %path.display(), offset = tail.offset, reason = %tail.reason, "WAL segment ends in a torn record; it was never acknowledged and is dropped");
         }
         for rec in &contents.records {
             let (first, batch) = WriteBatch::decode(&rec.payload, &path, rec.offset)?;
             for (seq, op) in (first..).zip(batch.ops()) {
                 if seq > ms.last_seq {
-                    replay.insert(
-                        InternalKey::new(op.key.clone(), seq, op.kind),
-                        op.value.clone(),
-                    );
+                    replay.insert(&op.key, seq, op.kind, op.value.clone());
                 }
                 last_seq = last_seq.max(seq);
             }

@@ -22,7 +22,6 @@ use crate::batch::WriteBatch;
 use crate::db::{lock, Inner, MemGen, Pending, SuperVersion, WalState};
 use crate::memtable::MapMemTable;
 use crate::options::SyncPolicy;
-use crate::types::InternalKey;
 use crate::wal::record::{LogWriter, MAX_RECORD_LEN, WAL_MAGIC};
 use crate::wal::segment::segment_path;
 use crate::{fsutil, Error, Result};
@@ -51,7 +50,8 @@ impl Inner {
             });
         }
         let me = Arc::new(Pending {
-            batch,
+            bytes: batch.encoded_len(),
+            batch: std::sync::Mutex::new(batch),
             result: std::sync::Mutex::new(None),
         });
         let mut queue = lock(&self.queue);
@@ -77,7 +77,7 @@ impl Inner {
         let group: Vec<Arc<Pending>> = queue
             .iter()
             .take_while(|p| {
-                bytes += p.batch.encoded_len();
+                bytes += p.bytes;
                 bytes <= MAX_GROUP_BYTES || Arc::ptr_eq(p, &me)
             })
             .cloned()
@@ -113,12 +113,19 @@ impl Inner {
         let mut ops = 0u64;
         let WalState { log, scratch, .. } = &mut *wal;
         let before = log.len();
-        for p in group {
+        // The leader owns the group's batches until it pops them: it takes each one out
+        // (the followers wait for their result, not for their batch) and moves the keys and
+        // values into the memtable below instead of cloning them.
+        let batches: Vec<WriteBatch> = group
+            .iter()
+            .map(|p| std::mem::take(&mut *lock(&p.batch)))
+            .collect();
+        for batch in &batches {
             scratch.clear();
-            p.batch.encode_into(seq, scratch);
-            seq += p.batch.len() as u64;
-            ops += p.batch.len() as u64;
-            user_bytes += p.batch.bytes as u64;
+            batch.encode_into(seq, scratch);
+            seq += batch.len() as u64;
+            ops += batch.len() as u64;
+            user_bytes += batch.bytes as u64;
             if let Err(e) = log.append(scratch) {
                 self.fail(&e);
                 return Err(e);
@@ -137,12 +144,9 @@ impl Inner {
         let sv = self.sv.load();
         let mem = &sv.mem.table;
         let mut seq = first;
-        for p in group {
-            for op in p.batch.ops() {
-                mem.insert(
-                    InternalKey::new(op.key.clone(), seq, op.kind),
-                    op.value.clone(),
-                );
+        for batch in batches {
+            for op in batch.ops {
+                mem.insert(&op.key, seq, op.kind, op.value);
                 seq += 1;
             }
         }
