@@ -23,7 +23,7 @@ use crate::iter::{table_iter, LevelSource, MergeIter, Source};
 use crate::sstable::TableBuilder;
 use crate::types::{SeqNo, ValueKind};
 use crate::version::{table_path, TableHandle, Version, VersionEdit};
-use crate::{fsutil, Result};
+use crate::{fsutil, Error, Result};
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -34,6 +34,9 @@ pub(crate) struct Pick {
     pub level: usize,
     pub inputs: Vec<Arc<TableHandle>>,
     pub next: Vec<Arc<TableHandle>>,
+    /// Merge even when moving the inputs down would do: the last step of `compact_all`,
+    /// which must drop the garbage (tombstones, overwritten versions) a move would keep.
+    pub rewrite: bool,
 }
 
 fn user_range(tables: &[Arc<TableHandle>]) -> Option<(Bytes, Bytes)> {
@@ -87,6 +90,7 @@ impl Inner {
             level,
             inputs,
             next,
+            rewrite: false,
         })
     }
 
@@ -94,6 +98,9 @@ impl Inner {
     pub(crate) fn compact_once(&self) -> Result<bool> {
         let pick = {
             let mut state = lock(&self.state);
+            if state.closing {
+                return Err(Error::Closed);
+            }
             if state.compacting {
                 return Ok(false);
             }
@@ -116,13 +123,17 @@ impl Inner {
         for level in 0..levels - 1 {
             let pick = {
                 let mut state = lock(&self.state);
-                while state.compacting {
+                while state.compacting && !state.closing {
                     state = self.state_cv.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+                if state.closing {
+                    return Err(Error::Closed);
                 }
                 let sv = self.sv.load();
                 let inputs = sv.version.levels[level].clone();
                 match self.pick_with_inputs(&sv.version, level, inputs) {
-                    Some(p) => {
+                    Some(mut p) => {
+                        p.rewrite = level + 2 == levels;
                         state.compacting = true;
                         p
                     }
@@ -154,7 +165,8 @@ impl Inner {
         for t in &pick.next {
             edit.deleted.push((out_level, t.meta.id));
         }
-        let trivial = pick.next.is_empty() && (pick.level > 0 || pick.inputs.len() == 1);
+        let trivial =
+            !pick.rewrite && pick.next.is_empty() && (pick.level > 0 || pick.inputs.len() == 1);
         let outputs: Vec<Arc<TableHandle>> = if trivial {
             pick.inputs.clone()
         } else {
@@ -214,6 +226,23 @@ impl Inner {
     }
 
     fn merge_into_tables(&self, pick: &Pick, out_level: usize) -> Result<Vec<Arc<TableHandle>>> {
+        let mut created = Vec::new();
+        let result = self.merge_into_tables_inner(pick, out_level, &mut created);
+        if result.is_err() {
+            // No manifest lists the outputs of a failed merge: don't leave them on disk.
+            for id in created {
+                let _ = std::fs::remove_file(table_path(&self.dir, id));
+            }
+        }
+        result
+    }
+
+    fn merge_into_tables_inner(
+        &self,
+        pick: &Pick,
+        out_level: usize,
+        created: &mut Vec<u64>,
+    ) -> Result<Vec<Arc<TableHandle>>> {
         let mut sources: Vec<Source> = Vec::new();
         if pick.level == 0 {
             for t in &pick.inputs {
@@ -262,6 +291,7 @@ impl Inner {
             }
             if current.is_none() {
                 let id = self.new_file_number();
+                created.push(id);
                 let builder =
                     TableBuilder::create(&table_path(&self.dir, id), self.table_options())?;
                 current = Some((id, builder));

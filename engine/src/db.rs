@@ -73,7 +73,8 @@ pub(crate) struct Pending {
 pub(crate) struct Inner {
     pub dir: PathBuf,
     pub opts: Options,
-    pub _lock: fsutil::DirLock,
+    /// Held from open to close.
+    pub dir_lock: Mutex<Option<fsutil::DirLock>>,
     pub cache: Arc<dyn Cache>,
     pub sv: ArcSwap<SuperVersion>,
     /// Highest sequence number whose writes are all in the memtables.

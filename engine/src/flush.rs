@@ -18,7 +18,7 @@ use crate::sstable::{Table, TableBuilder, TableOptions};
 use crate::types::InternalKey;
 use crate::version::{table_path, FileMeta, TableHandle, VersionEdit};
 use crate::wal::segment::list_segments;
-use crate::{fsutil, Result};
+use crate::{fsutil, Error, Result};
 use bytes::Bytes;
 use std::ops::Bound;
 use std::sync::atomic::Ordering;
@@ -91,6 +91,9 @@ impl Inner {
         {
             let mut state = lock(&self.state);
             loop {
+                if state.closing {
+                    return Err(Error::Closed);
+                }
                 if self.sv.load().imm.is_empty() {
                     return Ok(false);
                 }
@@ -219,9 +222,13 @@ impl Inner {
                 Job::Flush => self.flush_oldest(false).map(drop),
                 Job::Compact => self.compact_once().map(drop),
             };
-            if let Err(e) = result {
-                self.fail(&e);
-                return;
+            match result {
+                Err(Error::Closed) => return,
+                Err(e) => {
+                    self.fail(&e);
+                    return;
+                }
+                Ok(()) => {}
             }
         }
     }

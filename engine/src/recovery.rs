@@ -136,7 +136,10 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
             return Err(Error::corruption(
                 torn_path,
                 *offset,
-                format!("torn record, but the later segment {} holds writes", path.display()),
+                format!(
+                    "torn record, but the later segment {} holds writes",
+                    path.display()
+                ),
             ));
         }
         if let Some(tail) = &contents.torn_tail {
@@ -227,7 +230,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let inner = Arc::new(Inner {
         dir: dir.to_path_buf(),
         opts,
-        _lock: lock,
+        dir_lock: Mutex::new(Some(lock)),
         cache,
         sv: ArcSwap::from_pointee(SuperVersion {
             mem,

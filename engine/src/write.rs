@@ -93,6 +93,8 @@ impl Inner {
             if !Arc::ptr_eq(p, &me) {
                 *lock(&p.result) = Some(match &result {
                     Ok(()) => Ok(()),
+                    // The leader found the database closed: so is it for every follower.
+                    Err(Error::Closed) => Err(Error::Closed),
                     Err(e) => Err(Error::Background(format!("group commit failed: {e}"))),
                 });
             }
@@ -296,8 +298,24 @@ impl Inner {
         for w in workers {
             let _ = w.join();
         }
+        // A `flush()` or `compact()` running on a user thread finishes its current step (the
+        // next one sees `closing`); wait for it, so nothing writes to the directory after the
+        // lock is released below.
+        {
+            let mut state = lock(&self.state);
+            while state.flushing || state.compacting {
+                state = self
+                    .state_cv
+                    .wait_timeout(state, STALL_RECHECK)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        }
         let mut wal = lock(&self.wal);
         let synced = wal.log.sync();
+        drop(wal);
+        // Release the directory: the database can be opened again while this handle lives.
+        lock(&self.dir_lock).take();
         tracing::info!(dir = %self.dir.display(), "database closed");
         synced
     }
