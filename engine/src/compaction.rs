@@ -131,9 +131,24 @@ impl Inner {
                 }
                 let sv = self.sv.load();
                 let inputs = sv.version.levels[level].clone();
-                match self.pick_with_inputs(&sv.version, level, inputs) {
-                    Some(mut p) => {
-                        p.rewrite = level + 2 == levels;
+                let last_step = level + 2 == levels;
+                let pick = if last_step {
+                    // The last step merges the level above (possibly empty) with the *whole*
+                    // bottom level, so garbage already at the bottom — versions a since
+                    // released snapshot kept, tombstones — goes too (RocksDB's "force
+                    // bottommost" full compaction).
+                    let next = sv.version.levels[level + 1].clone();
+                    (!inputs.is_empty() || !next.is_empty()).then_some(Pick {
+                        level,
+                        inputs,
+                        next,
+                        rewrite: true,
+                    })
+                } else {
+                    self.pick_with_inputs(&sv.version, level, inputs)
+                };
+                match pick {
+                    Some(p) => {
                         state.compacting = true;
                         p
                     }

@@ -8,6 +8,7 @@
 //! | loom | `tests/loom.rs` | exhaustive interleavings within a preemption bound (`--cfg loom`) |
 //! | shuttle | `tests/shuttle.rs` | random and PCT schedules (`--features shuttle`) |
 //! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
+//! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure
@@ -15,6 +16,8 @@
 //! cell's budget comes from [`Mode`] (environment variable `FERROLITE_VERIFY_MODE`), and it
 //! reports what it explored with [`report`] lines that the verifier parses.
 
+#[cfg(not(any(loom, feature = "shuttle")))] // the memtables need a loom/shuttle scheduler there
+pub mod engine_model;
 pub mod lincheck;
 pub mod model;
 

@@ -175,6 +175,10 @@ pub fn reason(excerpt: &str) -> String {
             "loom: causality violation (data race / unsynchronised access)",
         ),
         ("Undefined Behavior", "Miri: undefined behaviour"),
+        (
+            "a case made no progress",
+            "engine: a case hung (deadlock or endless write stall)",
+        ),
         ("made no progress", "livelock: no progress"),
         (
             "maximum number of branches",
@@ -191,6 +195,10 @@ pub fn reason(excerpt: &str) -> String {
         (
             "[loom internal bug]",
             "loom: inconsistent model state (typically an access after free)",
+        ),
+        (
+            "engine model check",
+            "engine diverges from the model (shrunk sequence)",
         ),
         ("no linearization", "not linearizable"),
         ("not linearizable", "not linearizable"),
@@ -223,6 +231,8 @@ mod tests {
             ("panicked at loom-0.7.3/src/rt/object.rs:280:\n[loom internal bug] unexpected object", "loom: inconsistent"),
             ("error: Undefined Behavior: pointer not dereferenceable", "Miri"),
             ("panicked at x.rs:\nCausality violation: Concurrent write accesses", "loom: causality"),
+            ("panicked at v.rs:\nengine model check: memtable `epoch` (x) diverges", "engine diverges"),
+            ("engine model check: memtable `epoch`: a case made no progress for 120 s", "engine: a case hung"),
             ("something else entirely", "test failed"),
         ];
         for (excerpt, want) in cases {

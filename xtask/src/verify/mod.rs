@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: cargo xtask verify [OPTIONS]
 
-Runs every checker (model, loom, shuttle, lincheck, miri) over every structure and every
-seeded mutant, prints a pass/fail matrix and writes reports/verification.{md,json}.
+Runs every checker (model, loom, shuttle, lincheck, engine, miri) over every structure and
+every seeded mutant, prints a pass/fail matrix and writes reports/verification.{md,json}.
 
 OPTIONS:
   --quick              CI bounds (the whole run in minutes)
@@ -205,7 +205,7 @@ pub fn main(args: &[String]) -> Result<()> {
     for row in &rows {
         for &checker in &opts.checkers {
             let skip = checker
-                .skip_reason(row.structure)
+                .skip_reason(row.structure, row.mutant.is_some())
                 .map(str::to_string)
                 .or_else(|| match (&miri, checker) {
                     (Some(Err(why)), Checker::Miri) => Some(why.clone()),

@@ -104,17 +104,34 @@ impl<'a> Summary<'a> {
             .collect()
     }
 
-    /// Mutant rows no checker caught (among the checkers that ran on them).
+    /// Whether some cell of `row` ran (was not skipped).
+    fn ran(&self, row: &Row) -> bool {
+        self.cells
+            .iter()
+            .any(|c| c.row.label() == row.label() && !matches!(c.outcome, Outcome::Skipped(_)))
+    }
+
+    /// Whether some cell of `row` failed (for a mutant: caught it).
+    fn caught(&self, row: &Row) -> bool {
+        self.cells
+            .iter()
+            .any(|c| c.row.label() == row.label() && c.failed())
+    }
+
+    /// Mutant rows no checker caught, among those some checker ran on.
     fn survivors(&self) -> Vec<&Row> {
         self.rows
             .iter()
-            .filter(|r| r.mutant.is_some())
-            .filter(|r| {
-                !self
-                    .cells
-                    .iter()
-                    .any(|c| c.row.label() == r.label() && c.failed())
-            })
+            .filter(|r| r.mutant.is_some() && self.ran(r) && !self.caught(r))
+            .collect()
+    }
+
+    /// Mutant rows every selected checker skipped (`--checker engine`, say): not evidence
+    /// either way.
+    fn unchecked(&self) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.mutant.is_some() && !self.ran(r))
             .collect()
     }
 
@@ -125,10 +142,20 @@ impl<'a> Summary<'a> {
     pub fn verdict(&self) -> String {
         let (f, s) = (self.failures(), self.survivors());
         if f.is_empty() && s.is_empty() {
-            let mutants = self.rows.iter().filter(|r| r.mutant.is_some()).count();
-            return format!(
-                "verify: OK — every structure passed every checker that ran, and all {mutants} mutants were caught"
-            );
+            let unchecked = self.unchecked().len();
+            let mutants = self.rows.iter().filter(|r| r.mutant.is_some()).count() - unchecked;
+            let mut v = String::from("verify: OK — every structure passed every checker that ran");
+            if mutants > 0 {
+                write!(v, ", and all {mutants} mutants were caught").unwrap();
+            }
+            if unchecked > 0 {
+                write!(
+                    v,
+                    " ({unchecked} mutant rows not checked: every selected checker skips them)"
+                )
+                .unwrap();
+            }
+            return v;
         }
         let mut v = String::from("verify: FAILED —");
         if !f.is_empty() {
@@ -218,7 +245,9 @@ impl<'a> Summary<'a> {
                     .filter(|c| c.row.label() == r.label() && c.failed())
                     .map(|c| c.checker.name())
                     .collect();
-                let by = if by.is_empty() {
+                let by = if by.is_empty() && !self.ran(r) {
+                    "not checked (every selected checker skips it)".to_string()
+                } else if by.is_empty() {
                     "**nothing — survives**".to_string()
                 } else {
                     by.join(", ")
