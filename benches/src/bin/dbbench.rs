@@ -197,7 +197,7 @@ fn run_one(db: &Db, bench: &str, a: &Args, rng: &mut Rng, bar: &ProgressBar) -> 
             let (k, v) = item?;
             bytes += (k.len() + v.len()) as u64;
             ops += 1;
-            if ops % 4096 == 0 {
+            if ops.is_multiple_of(4096) {
                 bar.set_position(ops.min(a.num));
             }
         }
@@ -208,7 +208,7 @@ fn run_one(db: &Db, bench: &str, a: &Args, rng: &mut Rng, bar: &ProgressBar) -> 
                 _ => rng.next() % a.num,
             };
             let k = key(k, a.key_size);
-            let timed = i % SAMPLE == 0;
+            let timed = i.is_multiple_of(SAMPLE);
             let t = timed.then(Instant::now);
             match bench {
                 "fillseq" | "fillrandom" | "overwrite" => {
@@ -231,7 +231,7 @@ fn run_one(db: &Db, bench: &str, a: &Args, rng: &mut Rng, bar: &ProgressBar) -> 
                 lat.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
             }
             ops += 1;
-            if i % 4096 == 0 {
+            if i.is_multiple_of(4096) {
                 bar.set_position(i);
             }
         }
