@@ -233,7 +233,7 @@ fn overlapping_keys<M: ConcurrentMap<u64, String> + Default>(exact: bool) {
 // (c) readers concurrent with writers
 
 fn is_stable(k: u64) -> bool {
-    k % 4 == 0
+    k.is_multiple_of(4)
 }
 
 fn rw_writer<M: ConcurrentMap<u64, String>>(
