@@ -48,6 +48,8 @@ pub(crate) struct WalState {
     pub number: u64,
     pub last_seq: SeqNo,
     pub scratch: Vec<u8>,
+    /// When the buffer was last handed to the OS ([`crate::SyncPolicy::Buffered`]).
+    pub flushed_at: std::time::Instant,
 }
 
 /// Background coordination, under one mutex.
@@ -241,6 +243,13 @@ impl Db {
         self.inner.check_writable()?;
         self.inner.flush_all()?;
         self.inner.compact_all()
+    }
+
+    /// Make every acknowledged write durable now: hand the WAL buffer to the OS and
+    /// `fdatasync` it, whatever the sync policy.
+    pub fn sync_wal(&self) -> Result<()> {
+        self.inner.check_writable()?;
+        self.inner.sync_wal()
     }
 
     /// Counters and shape of the database.

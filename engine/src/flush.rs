@@ -211,11 +211,21 @@ impl Inner {
                     if !state.compacting && self.pick_compaction(&sv.version, &state).is_some() {
                         break Job::Compact;
                     }
+                    let wait = match self.opts.sync {
+                        crate::SyncPolicy::Buffered { max_delay } => max_delay.min(IDLE_WAIT),
+                        _ => IDLE_WAIT,
+                    };
                     state = self
                         .state_cv
-                        .wait_timeout(state, IDLE_WAIT)
+                        .wait_timeout(state, wait)
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
+                    drop(state);
+                    if let Err(e) = self.flush_buffered_wal() {
+                        self.fail(&e);
+                        return;
+                    }
+                    state = lock(&self.state);
                 }
             };
             let result = match job {

@@ -246,6 +246,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
             number: wal_number,
             last_seq,
             scratch: Vec::new(),
+            flushed_at: std::time::Instant::now(),
         }),
         state: Mutex::new(State {
             manifest,

@@ -21,7 +21,7 @@
 use crate::batch::WriteBatch;
 use crate::db::{lock, Inner, MemGen, Pending, SuperVersion, WalState};
 use crate::memtable::MapMemTable;
-use crate::options::SyncPolicy;
+use crate::options::{SyncPolicy, BUFFERED_WAL_BYTES};
 use crate::wal::record::{LogWriter, MAX_RECORD_LEN, WAL_MAGIC};
 use crate::wal::segment::segment_path;
 use crate::{fsutil, Error, Result};
@@ -113,7 +113,12 @@ impl Inner {
         let mut seq = first;
         let mut user_bytes = 0u64;
         let mut ops = 0u64;
-        let WalState { log, scratch, .. } = &mut *wal;
+        let WalState {
+            log,
+            scratch,
+            flushed_at,
+            ..
+        } = &mut *wal;
         let before = log.len();
         // The leader owns the group's batches until it pops them: it takes each one out
         // (the followers wait for their result, not for their batch) and moves the keys and
@@ -133,8 +138,22 @@ impl Inner {
                 return Err(e);
             }
         }
-        let synced = self.opts.sync != SyncPolicy::None;
-        let written = if synced { log.sync() } else { log.flush() };
+        let synced = matches!(
+            self.opts.sync,
+            SyncPolicy::EveryWrite | SyncPolicy::GroupCommit { .. }
+        );
+        let written = match self.opts.sync {
+            SyncPolicy::None => log.flush(),
+            SyncPolicy::Buffered { max_delay } => {
+                if log.buffered() >= BUFFERED_WAL_BYTES || flushed_at.elapsed() >= max_delay {
+                    *flushed_at = Instant::now();
+                    log.flush()
+                } else {
+                    Ok(())
+                }
+            }
+            SyncPolicy::EveryWrite | SyncPolicy::GroupCommit { .. } => log.sync(),
+        };
         if let Err(e) = written {
             // The segment's tail is unknown now: refuse writes until reopened (recovery cuts
             // a torn tail).
@@ -249,10 +268,9 @@ impl Inner {
         };
         let mut old = std::mem::replace(&mut wal.log, fresh);
         // The frozen segment is complete: make it as durable as the policy promises.
-        let done = if self.opts.sync == SyncPolicy::None {
-            old.flush()
-        } else {
-            old.sync()
+        let done = match self.opts.sync {
+            SyncPolicy::None | SyncPolicy::Buffered { .. } => old.flush(),
+            SyncPolicy::EveryWrite | SyncPolicy::GroupCommit { .. } => old.sync(),
         };
         if let Err(e) = done {
             self.fail(&e);
@@ -282,6 +300,33 @@ impl Inner {
         drop(state);
         self.state_cv.notify_all();
         Ok(())
+    }
+
+    /// Under [`SyncPolicy::Buffered`], hand the WAL buffer to the OS if it is older than
+    /// `max_delay` (called by idle workers). Never waits for the WAL lock.
+    pub(crate) fn flush_buffered_wal(&self) -> Result<()> {
+        let SyncPolicy::Buffered { max_delay } = self.opts.sync else {
+            return Ok(());
+        };
+        let Ok(mut wal) = self.wal.try_lock() else {
+            return Ok(()); // a leader holds it and checks the delay itself
+        };
+        if wal.log.buffered() > 0 && wal.flushed_at.elapsed() >= max_delay {
+            wal.flushed_at = Instant::now();
+            wal.log.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Write the WAL buffer to the OS and `fdatasync` it.
+    pub(crate) fn sync_wal(&self) -> Result<()> {
+        let mut wal = lock(&self.wal);
+        wal.flushed_at = Instant::now();
+        let result = wal.log.sync();
+        if result.is_ok() {
+            self.stats.wal_syncs.fetch_add(1, Ordering::Relaxed);
+        }
+        result
     }
 
     /// Stop background work, sync the WAL, refuse further operations.

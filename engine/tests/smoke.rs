@@ -103,3 +103,34 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(db.get("k"), Err(ferrolite::Error::Closed)));
     assert!(matches!(db.put("k", "v"), Err(ferrolite::Error::Closed)));
 }
+
+#[test]
+fn buffered_wal_reaches_the_os_within_max_delay() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options::default().sync(ferrolite::SyncPolicy::Buffered {
+        max_delay: Duration::from_millis(50),
+    });
+    let db = Db::open(dir.path(), opts).unwrap();
+    let wal_len = || -> u64 {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".wal"))
+            .map(|e| e.metadata().unwrap().len())
+            .sum()
+    };
+    for i in 0..100 {
+        db.put(format!("k{i}"), "v").unwrap();
+    }
+    assert_eq!(db.get("k99").unwrap().as_deref(), Some(&b"v"[..]));
+    // Well past max_delay (and the workers' idle wake-up), with no further writes.
+    std::thread::sleep(Duration::from_millis(1500));
+    let before_sync = wal_len();
+    db.sync_wal().unwrap();
+    assert_eq!(
+        wal_len(),
+        before_sync,
+        "an idle database must hand its buffered WAL to the OS within max_delay"
+    );
+}

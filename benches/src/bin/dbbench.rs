@@ -29,7 +29,7 @@ OPTIONS:
   --num N            operations per benchmark and key space (default: 1000000)
   --key-size N       key bytes (default: 16)
   --value-size N     value bytes (default: 100)
-  --sync MODE        none | every | group:MICROS (default: none)
+  --sync MODE        none | every | group:MICROS | buffered:MILLIS (default: none)
   --memtable-mb N    memtable size in MiB (default: 64)
   --cache-mb N       block cache in MiB (default: 64)
   --bloom-bits N     bloom bits per key (default: 10)
@@ -118,12 +118,19 @@ fn parse() -> Result<Option<Args>> {
                 a.sync = match v.as_str() {
                     "none" => SyncPolicy::None,
                     "every" => SyncPolicy::EveryWrite,
-                    g => match g.strip_prefix("group:") {
-                        Some(us) => SyncPolicy::GroupCommit {
-                            max_delay: Duration::from_micros(us.parse()?),
-                        },
-                        None => bail!("unknown sync mode `{g}`"),
-                    },
+                    g => {
+                        if let Some(us) = g.strip_prefix("group:") {
+                            SyncPolicy::GroupCommit {
+                                max_delay: Duration::from_micros(us.parse()?),
+                            }
+                        } else if let Some(ms) = g.strip_prefix("buffered:") {
+                            SyncPolicy::Buffered {
+                                max_delay: Duration::from_millis(ms.parse()?),
+                            }
+                        } else {
+                            bail!("unknown sync mode `{g}`")
+                        }
+                    }
                 }
             }
             other => bail!("unknown option `{other}`"),
