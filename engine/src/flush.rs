@@ -14,9 +14,9 @@
 use crate::db::{lock, Inner, SuperVersion};
 use crate::error::IoContext;
 use crate::memtable::MemTable;
-use crate::sstable::{Table, TableBuilder, TableOptions};
+use crate::sstable::{TableBuilder, TableOptions};
 use crate::types::InternalKey;
-use crate::version::{table_path, FileMeta, TableHandle, VersionEdit};
+use crate::version::{table_path, TableHandle, VersionEdit};
 use crate::wal::segment::list_segments;
 use crate::{fsutil, Error, Result};
 use bytes::Bytes;
@@ -71,18 +71,7 @@ impl Inner {
         id: u64,
         meta: crate::sstable::TableMeta,
     ) -> Result<Arc<TableHandle>> {
-        let path = table_path(&self.dir, id);
-        let table = Arc::new(Table::open(&path, id, self.cache.clone())?);
-        let meta = FileMeta {
-            id,
-            size: meta.file_size,
-            entries: meta.entries,
-            smallest: meta.smallest,
-            largest: meta.largest,
-            min_seq: meta.min_seq,
-            max_seq: meta.max_seq,
-        };
-        Ok(Arc::new(TableHandle::new(meta, table, path)))
+        TableHandle::open_built(&self.dir, id, meta, self.cache.clone())
     }
 
     /// Flush the oldest frozen memtable. Returns `false` if there was none or another flush

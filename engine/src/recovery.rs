@@ -188,19 +188,10 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         }
         let meta = builder.finish()?;
         fsutil::sync_dir(dir)?;
-        let table = Arc::new(crate::sstable::Table::open(&path, id, cache.clone())?);
-        let meta = crate::version::FileMeta {
-            id,
-            size: meta.file_size,
-            entries: meta.entries,
-            smallest: meta.smallest,
-            largest: meta.largest,
-            min_seq: meta.min_seq,
-            max_seq: meta.max_seq,
-        };
-        stats_flush(&mut counters, meta.size);
-        ms.levels[0].push(meta.clone());
-        added.push(Arc::new(TableHandle::new(meta, table, path)));
+        let handle = TableHandle::open_built(dir, id, meta, cache.clone())?;
+        stats_flush(&mut counters, handle.meta.size);
+        ms.levels[0].push(handle.meta.clone());
+        added.push(handle);
     }
     ms.log_number = wal_number;
     ms.next_file = next_file;

@@ -89,6 +89,27 @@ impl TableHandle {
         }
     }
 
+    /// Open the table `id` of `dir` that a builder just finished, with its metadata.
+    pub fn open_built(
+        dir: &Path,
+        id: u64,
+        built: crate::sstable::TableMeta,
+        cache: Arc<dyn crate::cache::Cache>,
+    ) -> Result<Arc<TableHandle>> {
+        let path = table_path(dir, id);
+        let table = Arc::new(Table::open(&path, id, cache)?);
+        let meta = FileMeta {
+            id,
+            size: built.file_size,
+            entries: built.entries,
+            smallest: built.smallest,
+            largest: built.largest,
+            min_seq: built.min_seq,
+            max_seq: built.max_seq,
+        };
+        Ok(Arc::new(TableHandle::new(meta, table, path)))
+    }
+
     /// Mark the file for deletion when the last reader drops it. Call only after the
     /// manifest has durably recorded the edit that removes it.
     pub fn mark_obsolete(&self) {
