@@ -11,6 +11,7 @@
 
 use crate::batch::{validate_key, WriteBatch};
 use crate::cache::Cache;
+use crate::feed::Subscription;
 use crate::iter::DbIter;
 use crate::memtable::MemTable;
 use crate::options::Options;
@@ -95,6 +96,8 @@ pub(crate) struct Inner {
     /// Set when background work or a WAL write failed; writes are refused from then on.
     pub failed: Mutex<Option<String>>,
     pub workers: Mutex<Vec<JoinHandle<()>>>,
+    /// Change-feed subscribers (`feed.rs`).
+    pub feed: Arc<crate::feed::Feed>,
 }
 
 /// Lock a mutex, ignoring poisoning: every critical section leaves its data consistent
@@ -268,6 +271,7 @@ impl Db {
         out.cache_hits = cache.hits;
         out.cache_misses = cache.misses;
         out.last_seq = inner.visible_seq.load(Ordering::Acquire);
+        out.feed_subscribers = inner.feed.subscribers();
         out
     }
 
@@ -283,6 +287,18 @@ impl Db {
             }
         }
         Ok(n)
+    }
+
+    /// Subscribe to the change feed: every committed batch with first sequence number
+    /// `>= from`, in order — first replayed from the WAL segments still on disk (a
+    /// [`crate::FeedItem::Gap`] first if some are gone), then live, queueing at most `capacity` live
+    /// events (a slow subscriber gets [`crate::FeedItem::Lagged`] instead of blocking writers).
+    /// Ends when the database closes. See the `feed` module for the exact semantics.
+    ///
+    /// Errors: [`Error::Closed`], [`Error::InvalidOptions`] for `capacity == 0`, and the
+    /// errors of reading the WAL segments.
+    pub fn subscribe(&self, from: SeqNo, capacity: usize) -> Result<Subscription> {
+        self.inner.subscribe(from, capacity)
     }
 
     /// Stop background work, sync the WAL and refuse further operations. Dropping the handle

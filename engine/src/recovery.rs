@@ -249,6 +249,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         state_cv: Condvar::new(),
         snapshots: Mutex::new(BTreeMap::new()),
         stats: counters,
+        feed: Arc::new(crate::feed::Feed::new()),
         closed: AtomicBool::new(false),
         failed: Mutex::new(None),
         workers: Mutex::new(Vec::new()),

@@ -40,6 +40,8 @@ macro_rules! counters {
             pub cache_misses: u64,
             /// Last sequence number visible to readers.
             pub last_seq: u64,
+            /// Live change-feed subscriptions ([`crate::Db::subscribe`]).
+            pub feed_subscribers: usize,
         }
 
         impl Counters {

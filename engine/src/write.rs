@@ -162,6 +162,7 @@ impl Inner {
         }
         let wal_bytes = log.len() - before;
 
+        let events = self.feed.capture(first, &batches);
         let sv = self.sv.load();
         let mem = &sv.mem.table;
         let mut seq = first;
@@ -175,6 +176,7 @@ impl Inner {
         wal.last_seq = last;
         // Release: a reader that loads `last` (Acquire) sees every insert above.
         self.visible_seq.store(last, Ordering::Release);
+        self.feed.publish(events);
 
         let s = &self.stats;
         s.batches.fetch_add(group.len() as u64, Ordering::Relaxed);
@@ -334,6 +336,7 @@ impl Inner {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        self.feed.close();
         {
             let mut state = lock(&self.state);
             state.closing = true;
