@@ -279,9 +279,7 @@ impl Subscription {
         let mut st = lock(&self.queue.state);
         loop {
             match st.pop() {
-                Some(FeedItem::Event(e)) if self.delivered.is_some_and(|d| e.seq <= d) => {
-                    continue
-                }
+                Some(FeedItem::Event(e)) if self.delivered.is_some_and(|d| e.seq <= d) => continue,
                 Some(item) => {
                     drop(st);
                     self.note(&item);
@@ -291,11 +289,7 @@ impl Subscription {
                 None => {}
             }
             st = match deadline {
-                None => self
-                    .queue
-                    .ready
-                    .wait(st)
-                    .unwrap_or_else(|e| e.into_inner()),
+                None => self.queue.ready.wait(st).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
