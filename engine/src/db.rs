@@ -301,6 +301,20 @@ impl Db {
         self.inner.subscribe(from, capacity)
     }
 
+    /// Run `handler` on a new thread for every item of [`Db::subscribe`]`(from, capacity)`,
+    /// in order, until the database closes (the thread then ends; join the returned handle to
+    /// wait for it). The handler sees `Gap` and `Lagged` items too: a slow handler loses
+    /// events rather than blocking writers.
+    pub fn on_event(
+        &self,
+        from: SeqNo,
+        capacity: usize,
+        handler: impl FnMut(&crate::FeedItem) + Send + 'static,
+    ) -> Result<JoinHandle<()>> {
+        let sub = self.subscribe(from, capacity)?;
+        crate::feed::spawn_handler(sub, handler)
+    }
+
     /// Stop background work, sync the WAL and refuse further operations. Dropping the handle
     /// does the same; `close` reports errors that drop has to swallow.
     pub fn close(&self) -> Result<()> {

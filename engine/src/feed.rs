@@ -34,6 +34,8 @@
 //!   before a subscriber sees it. Groups are serial, so publishing is in sequence order.
 //! - **End.** `close` (or dropping the `Db`) ends every subscription: items already queued are
 //!   still delivered, then `recv` returns `None`. Dropping a [`Subscription`] unregisters it.
+//!
+//! [`crate::Db::on_event`] runs a handler on its own thread, fed by a subscription.
 
 use crate::batch::{BatchOp, WriteBatch};
 use crate::db::{lock, Inner};
@@ -327,6 +329,21 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         self.feed.unregister(&self.queue);
     }
+}
+
+/// The thread behind [`crate::Db::on_event`].
+pub(crate) fn spawn_handler(
+    mut sub: Subscription,
+    mut handler: impl FnMut(&FeedItem) + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ferrolite-feed".into())
+        .spawn(move || {
+            while let Some(item) = sub.recv() {
+                handler(&item);
+            }
+        })
+        .ctx("<feed handler thread>")
 }
 
 impl Inner {

@@ -360,3 +360,28 @@ fn close_and_drop_end_subscriptions() {
         ));
     }
 }
+
+#[test]
+fn on_event_handler_runs_until_close() {
+    for kind in KINDS {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path(), roomy(kind)).unwrap();
+        put_one(&db, 1);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker = db
+            .on_event(0, 64, move |item| tx.send(item.clone()).unwrap())
+            .unwrap();
+        for i in 2..=10 {
+            put_one(&db, i);
+        }
+        for i in 1..=10 {
+            match rx.recv_timeout(WAIT).unwrap() {
+                FeedItem::Event(e) => check_single(&e, i, i),
+                other => panic!("{other:?}"),
+            }
+        }
+        db.close().unwrap();
+        worker.join().unwrap();
+        assert_eq!(db.stats().feed_subscribers, 0);
+    }
+}
