@@ -27,7 +27,7 @@
 //!   their segments are still on disk (else it reports a `Gap`). Replayed events are read into
 //!   memory by `subscribe` (at most what the WAL on disk holds) and do not count against
 //!   `capacity`.
-//! - **Cost.** The leader asks [`Feed::capture`] for the events before moving the batches into
+//! - **Cost.** The leader asks `Feed::capture` for the events before moving the batches into
 //!   the memtable: with no subscriber that is one atomic load (the subscriber list is an
 //!   `ArcSwap`); with subscribers the operations are cloned (reference counts on `Bytes`). The
 //!   events are published after `visible_seq` is stored, so an event is visible to readers
