@@ -2,17 +2,50 @@
 //!
 //! A [`WriteBatch`] collects puts and deletes; [`crate::Db::write`] applies all of them or none.
 //! The batch receives consecutive sequence numbers `first_seq..first_seq + len`, so a
-//! snapshot either sees the whole batch or none of it. One batch is one WAL record:
+//! snapshot either sees the whole batch or none of it. One batch is one WAL record, whose
+//! first byte names its encoding ([`RecordFormat`]; a log may mix them, so a database written
+//! with one format opens with the other):
 //!
 //! ```text
-//! first_seq: u64 LE | count: u32 LE | count × ( kind: u8 | key_len: u32 LE | key
-//!                                               | [value_len: u32 LE | value]  (puts only) )
+//! binary (0): first_seq: u64 LE | count: u32 LE | count × ( kind: u8 | key_len: u32 LE | key
+//!                                                 | [value_len: u32 LE | value]  (puts only) )
+//! JSON (1):   {"seq":17,"ops":[{"op":"put","key":[107],"value":[118]},{"op":"delete","key":[…]}]}
 //! ```
+//!
+//! JSON is the ancestor's first encoding (the stage ladder's S0–S3): readable, and several
+//! times larger and slower than the binary one — which is what the ladder measures.
 
 use crate::types::{SeqNo, ValueKind};
 use crate::{Error, Result, MAX_KEY_LEN, MAX_VALUE_LEN};
 use bytes::Bytes;
 use std::path::Path;
+
+/// How WAL records are encoded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// Length-prefixed binary (the default).
+    #[default]
+    Binary,
+    /// `serde_json` text.
+    Json,
+}
+
+const TAG_BINARY: u8 = 0;
+const TAG_JSON: u8 = 1;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JsonBatch {
+    seq: SeqNo,
+    ops: Vec<JsonOp>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JsonOp {
+    op: String,
+    key: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<Vec<u8>>,
+}
 
 /// One operation of a batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,12 +132,33 @@ impl WriteBatch {
 
     /// Bytes of the WAL encoding.
     pub(crate) fn encoded_len(&self) -> usize {
-        12 + self.ops.len() * 9 + self.bytes
+        13 + self.ops.len() * 9 + self.bytes
     }
 
     /// Append the WAL encoding of this batch, numbered from `first_seq`, to `out`.
-    pub(crate) fn encode_into(&self, first_seq: SeqNo, out: &mut Vec<u8>) {
+    pub(crate) fn encode_into(&self, first_seq: SeqNo, format: RecordFormat, out: &mut Vec<u8>) {
+        if format == RecordFormat::Json {
+            out.push(TAG_JSON);
+            let json = JsonBatch {
+                seq: first_seq,
+                ops: self
+                    .ops
+                    .iter()
+                    .map(|op| JsonOp {
+                        op: match op.kind {
+                            ValueKind::Put => "put".into(),
+                            ValueKind::Delete => "delete".into(),
+                        },
+                        key: op.key.to_vec(),
+                        value: (op.kind == ValueKind::Put).then(|| op.value.to_vec()),
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut *out, &json).expect("writing JSON to a Vec cannot fail");
+            return;
+        }
         out.reserve(self.encoded_len());
+        out.push(TAG_BINARY);
         out.extend_from_slice(&first_seq.to_le_bytes());
         out.extend_from_slice(&(self.ops.len() as u32).to_le_bytes());
         for op in &self.ops {
@@ -121,7 +175,25 @@ impl WriteBatch {
     /// Decode one WAL record. `path` and `offset` name the record in errors.
     pub(crate) fn decode(payload: &Bytes, path: &Path, offset: u64) -> Result<(SeqNo, WriteBatch)> {
         let bad = |why: &str| Error::corruption(path, offset, format!("write batch: {why}"));
-        let mut pos = 0usize;
+        match payload.first() {
+            Some(&TAG_BINARY) => {}
+            Some(&TAG_JSON) => {
+                let json: JsonBatch = serde_json::from_slice(&payload[1..])
+                    .map_err(|e| bad(&format!("bad JSON record: {e}")))?;
+                let mut batch = WriteBatch::new();
+                for op in json.ops {
+                    match (op.op.as_str(), op.value) {
+                        ("put", Some(v)) => batch.put(op.key, v),
+                        ("delete", None) => batch.delete(op.key),
+                        (other, _) => return Err(bad(&format!("bad JSON op `{other}`"))),
+                    };
+                }
+                return Ok((json.seq, batch));
+            }
+            Some(other) => return Err(bad(&format!("unknown record format {other}"))),
+            None => return Err(bad("empty record")),
+        }
+        let mut pos = 1usize;
         let take = |pos: &mut usize, n: usize| -> Result<Bytes> {
             if payload.len() - *pos < n {
                 return Err(bad("truncated"));
@@ -186,10 +258,26 @@ mod tests {
             .delete(&b"k2"[..])
             .put(&b"k3"[..], Bytes::new());
         let mut out = Vec::new();
-        b.encode_into(42, &mut out);
+        b.encode_into(42, RecordFormat::Binary, &mut out);
         assert_eq!(out.len(), b.encoded_len() - 4); // deletes carry no value length
         let (seq, back) = WriteBatch::decode(&Bytes::from(out.clone()), Path::new("x"), 0).unwrap();
+        assert_eq!((seq, back), (42, b.clone()));
+        let mut json = Vec::new();
+        b.encode_into(42, RecordFormat::Json, &mut json);
+        assert_eq!(json[0], TAG_JSON);
+        assert!(std::str::from_utf8(&json[1..])
+            .unwrap()
+            .contains(r#""op":"delete""#));
+        let (seq, back) =
+            WriteBatch::decode(&Bytes::from(json.clone()), Path::new("x"), 0).unwrap();
         assert_eq!((seq, back), (42, b));
+        for cut in 0..json.len() {
+            let err = WriteBatch::decode(&Bytes::copy_from_slice(&json[..cut]), Path::new("x"), 9);
+            assert!(
+                matches!(err, Err(Error::Corruption { offset: 9, .. })),
+                "json cut {cut}"
+            );
+        }
         for cut in 0..out.len() {
             let err = WriteBatch::decode(&Bytes::copy_from_slice(&out[..cut]), Path::new("x"), 7);
             assert!(

@@ -197,7 +197,10 @@ impl Inner {
                     if !sv.imm.is_empty() && !state.flushing {
                         break Job::Flush;
                     }
-                    if !state.compacting && self.pick_compaction(&sv.version, &state).is_some() {
+                    if self.opts.compaction
+                        && !state.compacting
+                        && self.pick_compaction(&sv.version, &state).is_some()
+                    {
                         break Job::Compact;
                     }
                     let wait = match self.opts.sync {

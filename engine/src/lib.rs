@@ -34,7 +34,7 @@ pub mod version;
 pub mod wal;
 mod write;
 
-pub use batch::WriteBatch;
+pub use batch::{RecordFormat, WriteBatch};
 pub use db::{Db, Snapshot};
 pub use error::{Error, Result};
 pub use feed::{Event, FeedItem, Subscription};

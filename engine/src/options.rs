@@ -5,6 +5,7 @@
 //! [`Options::validate`] checks ranges and contradictions once, at open; a bad option is an
 //! [`Error::InvalidOptions`] naming the field, never a panic later.
 
+use crate::batch::RecordFormat;
 use crate::{Error, Result};
 use ferrolite_structures::MapKind;
 use std::time::Duration;
@@ -79,6 +80,14 @@ pub struct Options {
     pub target_file_size: u64,
     /// Background threads for flush and compaction (default 2; at least 1).
     pub background_threads: usize,
+    /// Encoding of WAL records (default binary; JSON is the stage ladder's S0–S3).
+    pub wal_format: RecordFormat,
+    /// Close the WAL file after every commit group and reopen it (append) for the next —
+    /// the ancestor's first stage (default `false`).
+    pub wal_reopen_per_write: bool,
+    /// Let the background workers compact (default `true`). With `false` they only flush and
+    /// L0 grows until [`crate::Db::compact`] (flow control's L0 stop trigger is then ignored).
+    pub compaction: bool,
     /// Run flushes and compactions automatically (default `true`). With `false` only
     /// [`crate::Db::flush`] and [`crate::Db::compact`] write tables — for tests.
     pub auto_compaction: bool,
@@ -105,6 +114,9 @@ impl Default for Options {
             target_file_size: 64 << 20,
             background_threads: 2,
             auto_compaction: true,
+            wal_format: RecordFormat::Binary,
+            wal_reopen_per_write: false,
+            compaction: true,
         }
     }
 }
@@ -161,6 +173,12 @@ setters! {
     background_threads: usize,
     /// Set [`Options::auto_compaction`].
     auto_compaction: bool,
+    /// Set [`Options::wal_format`].
+    wal_format: RecordFormat,
+    /// Set [`Options::wal_reopen_per_write`].
+    wal_reopen_per_write: bool,
+    /// Set [`Options::compaction`].
+    compaction: bool,
 }
 
 impl Options {

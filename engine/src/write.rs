@@ -129,7 +129,7 @@ impl Inner {
             .collect();
         for batch in &batches {
             scratch.clear();
-            batch.encode_into(seq, scratch);
+            batch.encode_into(seq, self.opts.wal_format, scratch);
             seq += batch.len() as u64;
             ops += batch.len() as u64;
             user_bytes += batch.bytes as u64;
@@ -154,6 +154,13 @@ impl Inner {
             }
             SyncPolicy::EveryWrite | SyncPolicy::GroupCommit { .. } => log.sync(),
         };
+        let written = written.and_then(|()| {
+            if self.opts.wal_reopen_per_write {
+                log.release()
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = written {
             // The segment's tail is unknown now: refuse writes until reopened (recovery cuts
             // a torn tail).
@@ -209,7 +216,12 @@ impl Inner {
                 }
                 break Ok(());
             }
-            let l0 = sv.version.levels[0].len();
+            // Without compaction L0 only grows: flow control by L0 count would stop for good.
+            let l0 = if self.opts.compaction {
+                sv.version.levels[0].len()
+            } else {
+                0
+            };
             if l0 >= self.opts.l0_stop_trigger
                 || (full && sv.imm.len() >= self.opts.max_immutable_memtables)
             {

@@ -134,3 +134,36 @@ fn buffered_wal_reaches_the_os_within_max_delay() {
         "an idle database must hand its buffered WAL to the OS within max_delay"
     );
 }
+
+#[test]
+fn json_wal_reopened_per_write_recovers_and_mixes_with_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let ancestor = Options::default()
+        .wal_format(ferrolite::RecordFormat::Json)
+        .wal_reopen_per_write(true)
+        .compaction(false);
+    {
+        let db = Db::open(dir.path(), ancestor.clone()).unwrap();
+        db.put("a", "1").unwrap();
+        let mut b = WriteBatch::new();
+        b.put("b", vec![0u8, 255, 7]).delete("a");
+        db.write(b).unwrap();
+        // The segment holds readable JSON records.
+        let wal: Vec<u8> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wal"))
+            .flat_map(|p| std::fs::read(p).unwrap())
+            .collect();
+        assert!(String::from_utf8_lossy(&wal).contains(r#""op":"delete""#));
+    } // dropped without flush: the JSON WAL is replayed below
+    {
+        let db = Db::open(dir.path(), Options::default()).unwrap(); // binary from now on
+        assert_eq!(db.get("a").unwrap(), None);
+        assert_eq!(db.get("b").unwrap().as_deref(), Some(&[0u8, 255, 7][..]));
+        db.put("c", "3").unwrap();
+    }
+    let db = Db::open(dir.path(), ancestor).unwrap();
+    assert_eq!(db.get("c").unwrap().as_deref(), Some(&b"3"[..]));
+    assert_eq!(db.iter().unwrap().count(), 2);
+}

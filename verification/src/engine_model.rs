@@ -35,7 +35,7 @@
 
 use crate::model::{seed_from_env, SEED_VAR};
 use crate::{active_mutant, report, Mode};
-use ferrolite::{Db, DbStats, MapKind, Options, Snapshot, SyncPolicy, WriteBatch};
+use ferrolite::{Db, DbStats, MapKind, Options, RecordFormat, Snapshot, SyncPolicy, WriteBatch};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -301,6 +301,9 @@ pub struct Setup {
     /// `memtable_size(16384)` instead of 4096: memtables of more than 64 entries, which scans
     /// read in several chunks.
     pub big_memtable: bool,
+    /// The ancestor's write path: JSON WAL records, the log reopened for every write, and no
+    /// background compaction (only flushes; `compact()` still works).
+    pub ancestor: bool,
     /// The operations were generated calm (rare flushes, compactions and reopens; see
     /// [`op_strategy`]). Not an option: shown with them.
     pub calm: bool,
@@ -318,6 +321,7 @@ impl Setup {
             sync: false,
             tight: false,
             big_memtable: false,
+            ancestor: false,
             calm: false,
         }
     }
@@ -341,6 +345,13 @@ impl Setup {
                 SyncPolicy::None
             })
             .auto_compaction(self.auto_compaction);
+        let opts = if self.ancestor {
+            opts.wal_format(RecordFormat::Json)
+                .wal_reopen_per_write(true)
+                .compaction(false)
+        } else {
+            opts
+        };
         if self.tight {
             opts.background_threads(1)
                 .max_immutable_memtables(1)
@@ -372,6 +383,11 @@ impl fmt::Display for Setup {
             f.write_str(
                 ".background_threads(1).max_immutable_memtables(1).l0_slowdown_trigger(2)\
                  .l0_stop_trigger(3)",
+            )?;
+        }
+        if self.ancestor {
+            f.write_str(
+                ".wal_format(RecordFormat::Json).wal_reopen_per_write(true).compaction(false)",
             )?;
         }
         Ok(())
@@ -470,9 +486,10 @@ pub fn case_strategy(auto: bool, max_ops: usize) -> impl Strategy<Value = (Setup
             proptest::bool::weighted(0.25),
             proptest::bool::weighted(0.25),
             proptest::bool::weighted(0.25),
+            proptest::bool::weighted(0.25),
         )
             .prop_map(
-                move |(bloom, cache, num_levels, sync, tight, big_memtable)| Setup {
+                move |(bloom, cache, num_levels, sync, tight, big_memtable, ancestor)| Setup {
                     auto_compaction: auto,
                     bloom,
                     cache,
@@ -480,6 +497,7 @@ pub fn case_strategy(auto: bool, max_ops: usize) -> impl Strategy<Value = (Setup
                     sync,
                     tight,
                     big_memtable,
+                    ancestor,
                     calm,
                 },
             );
@@ -1020,9 +1038,9 @@ fn settle(db: &Db, setup: Setup) -> Result<(), String> {
     loop {
         let s = db.stats();
         let last = s.files_per_level.len() - 1;
-        let due = s.immutable_memtables > 0
-            || s.files_per_level[0] >= opts.l0_compaction_trigger
+        let compaction_due = s.files_per_level[0] >= opts.l0_compaction_trigger
             || (1..last).any(|l| s.bytes_per_level[l] >= opts.level_target(l));
+        let due = s.immutable_memtables > 0 || (opts.compaction && compaction_due);
         let files = DirFiles::list(db.path())?;
         let listed: usize = s.files_per_level.iter().sum();
         let tidy = files.tables.len() == listed && files.wal_segments == 1;

@@ -129,7 +129,8 @@ fn encode_header(magic: [u8; 8]) -> [u8; LOG_HEADER_LEN] {
 /// should abandon the file and continue in a new one; a reader sees the partial record as a
 /// torn tail.
 pub struct LogWriter {
-    file: File,
+    /// `None` after [`release`](LogWriter::release): reopened (append) by the next flush.
+    file: Option<File>,
     path: PathBuf,
     /// Bytes handed to the OS so far.
     written: u64,
@@ -153,7 +154,7 @@ impl LogWriter {
         let mut buf = Vec::with_capacity(64 * 1024);
         buf.extend_from_slice(&encode_header(magic));
         let mut w = LogWriter {
-            file,
+            file: Some(file),
             path: path.to_path_buf(),
             written: 0,
             buf,
@@ -189,7 +190,19 @@ impl LogWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        if let Err(e) = self.file.write_all(&self.buf) {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => {
+                // Released after the last write: reopen to append (the ancestor's first stage
+                // opened, appended to and closed its log for every write).
+                let f = OpenOptions::new()
+                    .append(true)
+                    .open(&self.path)
+                    .ctx(&self.path)?;
+                self.file.insert(f)
+            }
+        };
+        if let Err(e) = file.write_all(&self.buf) {
             self.failed = true;
             return Err(e).ctx(&self.path);
         }
@@ -204,12 +217,25 @@ impl LogWriter {
     /// [`flush`](Self::flush), then `sync_data`: the records survive a crash of the machine.
     pub fn sync(&mut self) -> Result<()> {
         self.flush()?;
-        if let Err(e) = self.file.sync_data() {
+        let synced = match &self.file {
+            Some(f) => f.sync_data(),
+            // Released right after a flush: reopen to sync what was written.
+            None => File::open(&self.path).and_then(|f| f.sync_data()),
+        };
+        if let Err(e) = synced {
             // After a failed fsync the kernel may have dropped the dirty pages; nothing written
             // since the last successful sync can be trusted.
             self.failed = true;
             return Err(e).ctx(&self.path);
         }
+        Ok(())
+    }
+
+    /// Flush, then close the file; the next flush reopens it in append mode. One
+    /// open/append/close per write is what a log without a long-lived handle costs.
+    pub fn release(&mut self) -> Result<()> {
+        self.flush()?;
+        self.file = None;
         Ok(())
     }
 
