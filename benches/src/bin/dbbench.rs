@@ -11,7 +11,7 @@
 //! values `--value-size` bytes; random keys are uniform.
 
 use anyhow::{bail, Context, Result};
-use ferrolite::{Db, MapKind, Options, SyncPolicy};
+use ferrolite::{Db, MapKind, Options, RecordFormat, SyncPolicy};
 use ferrolite_benches::report::render;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -33,6 +33,10 @@ OPTIONS:
   --memtable-mb N    memtable size in MiB (default: 64)
   --cache-mb N       block cache in MiB (default: 64)
   --bloom-bits N     bloom bits per key (default: 10)
+  --wal-json         JSON WAL records (the ancestor's encoding)
+  --wal-reopen       close and reopen the WAL file for every commit group
+  --no-compaction    background workers flush but never compact
+  --no-background    no background work: the writer flushes inline, no compaction
   --dir PATH         parent directory for the databases (default: a temp dir)
   --seed N           random seed (default: 301)
   -h, --help         print this help
@@ -50,6 +54,10 @@ struct Args {
     bloom_bits: u32,
     dir: Option<PathBuf>,
     seed: u64,
+    wal_json: bool,
+    wal_reopen: bool,
+    no_compaction: bool,
+    no_background: bool,
 }
 
 const BENCHMARKS: [&str; 6] = [
@@ -74,6 +82,10 @@ fn parse() -> Result<Option<Args>> {
         bloom_bits: 10,
         dir: None,
         seed: 301,
+        wal_json: false,
+        wal_reopen: false,
+        no_compaction: false,
+        no_background: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -91,6 +103,10 @@ fn parse() -> Result<Option<Args>> {
                 .with_context(|| format!("{name} needs a value"))
         };
         match name.as_str() {
+            "--wal-json" => a.wal_json = true,
+            "--wal-reopen" => a.wal_reopen = true,
+            "--no-compaction" => a.no_compaction = true,
+            "--no-background" => a.no_background = true,
             "--memtables" => {
                 a.memtables = value()?
                     .split(',')
@@ -297,7 +313,15 @@ fn main() -> Result<()> {
             .sync(a.sync)
             .memtable_size(a.memtable_mb << 20)
             .block_cache_bytes(a.cache_mb << 20)
-            .bloom_bits_per_key(a.bloom_bits);
+            .bloom_bits_per_key(a.bloom_bits)
+            .wal_format(if a.wal_json {
+                RecordFormat::Json
+            } else {
+                RecordFormat::Binary
+            })
+            .wal_reopen_per_write(a.wal_reopen)
+            .compaction(!a.no_compaction)
+            .auto_compaction(!a.no_background);
         let db = Db::open(&dir, opts).with_context(|| format!("opening {}", dir.display()))?;
         let mut rng = Rng(a.seed | 1);
         for bench in &a.benchmarks {
