@@ -79,3 +79,24 @@ pub fn active_mutant() -> Option<String> {
         .ok()
         .filter(|s| !s.is_empty())
 }
+
+/// One `#[test]` per map kind, named after it (`mutex`, `epoch`, `hazard`, `noreclaim`,
+/// `crossbeam`, `btree`), each calling `$run(MapKind::…)`: a matrix cell is
+/// `cargo test --test <checker> -- --exact <kind>`.
+#[macro_export]
+macro_rules! cell_tests {
+    ($run:path) => {
+        $crate::cell_tests!(@one $run, mutex, Mutex);
+        $crate::cell_tests!(@one $run, epoch, Epoch);
+        $crate::cell_tests!(@one $run, hazard, Hazard);
+        $crate::cell_tests!(@one $run, noreclaim, NoReclaim);
+        $crate::cell_tests!(@one $run, crossbeam, Crossbeam);
+        $crate::cell_tests!(@one $run, btree, BTree);
+    };
+    (@one $run:path, $name:ident, $kind:ident) => {
+        #[test]
+        fn $name() {
+            $run(::ferrolite_structures::MapKind::$kind);
+        }
+    };
+}

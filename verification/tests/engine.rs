@@ -7,42 +7,12 @@
 //! (see them with `--nocapture`). On failure the test panics with the memtable kind, the
 //! options and the shrunk operation sequence replayed op by op. See
 //! `ferrolite_verification::engine_model`. The `regression_*` tests replay sequences that
-//! once failed, on every memtable kind; `known_limit_*` tests (ignored) show reported engine
-//! problems that are not fixed yet.
+//! once failed, on every memtable kind.
 #![cfg(not(any(loom, feature = "shuttle")))] // the maps need a loom/shuttle scheduler there
 
 use ferrolite_structures::MapKind;
-use ferrolite_verification::engine_model::run_cell;
 
-#[test]
-fn mutex() {
-    run_cell(MapKind::Mutex);
-}
-
-#[test]
-fn epoch() {
-    run_cell(MapKind::Epoch);
-}
-
-#[test]
-fn hazard() {
-    run_cell(MapKind::Hazard);
-}
-
-#[test]
-fn noreclaim() {
-    run_cell(MapKind::NoReclaim);
-}
-
-#[test]
-fn crossbeam() {
-    run_cell(MapKind::Crossbeam);
-}
-
-#[test]
-fn btree() {
-    run_cell(MapKind::BTree);
-}
+ferrolite_verification::cell_tests!(ferrolite_verification::engine_model::run_cell);
 
 // ---------------------------------------------------------------------------------------------
 // Regressions: sequences the model check once shrunk to, replayed on every memtable kind.

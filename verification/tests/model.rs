@@ -7,35 +7,4 @@
 //! `ferrolite_verification::model`.
 #![cfg(not(any(loom, feature = "shuttle")))] // the maps need a loom/shuttle scheduler there
 
-use ferrolite_structures::MapKind;
-use ferrolite_verification::model::run_cell;
-
-#[test]
-fn mutex() {
-    run_cell(MapKind::Mutex);
-}
-
-#[test]
-fn epoch() {
-    run_cell(MapKind::Epoch);
-}
-
-#[test]
-fn hazard() {
-    run_cell(MapKind::Hazard);
-}
-
-#[test]
-fn noreclaim() {
-    run_cell(MapKind::NoReclaim);
-}
-
-#[test]
-fn crossbeam() {
-    run_cell(MapKind::Crossbeam);
-}
-
-#[test]
-fn btree() {
-    run_cell(MapKind::BTree);
-}
+ferrolite_verification::cell_tests!(ferrolite_verification::model::run_cell);
