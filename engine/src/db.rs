@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub closed: AtomicBool,
     /// Set when background work or a WAL write failed; writes are refused from then on.
     pub failed: Mutex<Option<String>>,
+    /// `failed.is_some()`, readable without the lock: checked on every write.
+    pub has_failed: AtomicBool,
     pub workers: Mutex<Vec<JoinHandle<()>>>,
     /// Change-feed subscribers (`feed.rs`).
     pub feed: Arc<crate::feed::Feed>,
@@ -118,6 +120,10 @@ impl Inner {
 
     pub(crate) fn check_writable(&self) -> Result<()> {
         self.check_open()?;
+        // Acquire pairs with the Release in `fail`: the reason is set before the flag.
+        if !self.has_failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
         if let Some(why) = lock(&self.failed).as_ref() {
             return Err(Error::Background(why.clone()));
         }
@@ -131,6 +137,7 @@ impl Inner {
         if failed.is_none() {
             *failed = Some(err.to_string());
         }
+        self.has_failed.store(true, Ordering::Release);
         drop(failed);
         self.state_cv.notify_all();
     }

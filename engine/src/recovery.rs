@@ -252,6 +252,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         feed: Arc::new(crate::feed::Feed::new()),
         closed: AtomicBool::new(false),
         failed: Mutex::new(None),
+        has_failed: AtomicBool::new(false),
         workers: Mutex::new(Vec::new()),
     });
     for i in 0..workers {

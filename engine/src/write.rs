@@ -206,7 +206,8 @@ impl Inner {
             if let Err(e) = self.check_writable() {
                 break Err(e);
             }
-            let sv = self.sv.load_full();
+            // A guard, not an `Arc` clone: this runs for every write group.
+            let sv = self.sv.load();
             let full = sv.mem.table.approximate_bytes() >= self.opts.memtable_size;
             if !self.opts.auto_compaction {
                 // No background work: the writer flushes inline (the ancestor's first stage).
@@ -234,12 +235,14 @@ impl Inner {
                     self.stats.stalls.fetch_add(1, Ordering::Relaxed);
                     stalled_since = Some(Instant::now());
                 }
+                drop(sv); // don't pin the old super-version (and its memtables) while waiting
                 let state = lock(&self.state);
                 self.state_cv.notify_all();
                 let _ = self.state_cv.wait_timeout(state, STALL_RECHECK);
                 continue;
             }
             if l0 >= self.opts.l0_slowdown_trigger && !slowed {
+                drop(sv);
                 slowed = true;
                 self.stats.stalls.fetch_add(1, Ordering::Relaxed);
                 let t = Instant::now();
