@@ -23,7 +23,7 @@ use crate::iter::{table_iter, LevelSource, MergeIter, Source};
 use crate::sstable::TableBuilder;
 use crate::types::{SeqNo, ValueKind};
 use crate::version::{table_path, TableHandle, Version, VersionEdit};
-use crate::{fsutil, Error, Result};
+use crate::{fsutil, CompactionStyle, Error, Result};
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -54,7 +54,12 @@ impl Inner {
             version.levels[0].len() as f64 / opts.l0_compaction_trigger as f64,
             0,
         );
-        for level in 1..last {
+        // A single run never pushes L1 down: only L0's score counts.
+        let deepest_scored = match opts.compaction_style {
+            CompactionStyle::Leveled => last,
+            CompactionStyle::SingleRun => 1,
+        };
+        for level in 1..deepest_scored {
             let bytes: u64 = version.levels[level].iter().map(|t| t.meta.size).sum();
             let score = bytes as f64 / opts.level_target(level) as f64;
             if score > best.0 {
@@ -117,10 +122,19 @@ impl Inner {
         result.map(|()| true)
     }
 
-    /// Compact every level into the next, from L0 to the last level.
+    /// Compact every level into the next, from L0 to the bottom level: the last level, or
+    /// under [`CompactionStyle::SingleRun`] L1 (or the deepest level holding tables, for a
+    /// database an earlier leveled configuration wrote).
     pub(crate) fn compact_all(&self) -> Result<()> {
-        let levels = self.opts.num_levels;
-        for level in 0..levels - 1 {
+        let bottom = match self.opts.compaction_style {
+            CompactionStyle::Leveled => self.opts.num_levels - 1,
+            CompactionStyle::SingleRun => {
+                let sv = self.sv.load();
+                let deepest = sv.version.levels.iter().rposition(|l| !l.is_empty());
+                deepest.unwrap_or(0).max(1)
+            }
+        };
+        for level in 0..bottom {
             let pick = {
                 let mut state = lock(&self.state);
                 while state.compacting && !state.closing {
@@ -131,7 +145,7 @@ impl Inner {
                 }
                 let sv = self.sv.load();
                 let inputs = sv.version.levels[level].clone();
-                let last_step = level + 2 == levels;
+                let last_step = level + 1 == bottom;
                 let pick = if last_step {
                     // The last step merges the level above (possibly empty) with the *whole*
                     // bottom level, so garbage already at the bottom — versions a since

@@ -51,6 +51,8 @@ pub(crate) struct WalState {
     pub scratch: Vec<u8>,
     /// When the buffer was last handed to the OS ([`crate::SyncPolicy::Buffered`]).
     pub flushed_at: std::time::Instant,
+    /// The point-get index's eviction order (only the leader records).
+    pub index_fifo: crate::point_index::IndexFifo,
 }
 
 /// Background coordination, under one mutex.
@@ -100,6 +102,8 @@ pub(crate) struct Inner {
     pub workers: Mutex<Vec<JoinHandle<()>>>,
     /// Change-feed subscribers (`feed.rs`).
     pub feed: Arc<crate::feed::Feed>,
+    /// The point-get index, when `opts.point_index_bytes > 0` (`point_index.rs`).
+    pub point_index: Option<crate::point_index::PointIndex>,
 }
 
 /// Lock a mutex, ignoring poisoning: every critical section leaves its data consistent
@@ -279,6 +283,7 @@ impl Db {
         out.cache_misses = cache.misses;
         out.last_seq = inner.visible_seq.load(Ordering::Acquire);
         out.feed_subscribers = inner.feed.subscribers();
+        out.point_index_keys = inner.point_index.as_ref().map_or(0, |ix| ix.len());
         out
     }
 

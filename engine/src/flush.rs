@@ -38,6 +38,7 @@ impl Inner {
         TableOptions {
             block_size: self.opts.block_size,
             bloom_bits_per_key: self.opts.bloom_bits_per_key,
+            format: self.opts.table_format,
         }
     }
 

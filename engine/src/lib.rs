@@ -25,6 +25,7 @@ pub mod fsutil;
 pub mod iter;
 pub mod memtable;
 pub mod options;
+mod point_index;
 mod read;
 mod recovery;
 pub mod sstable;
@@ -40,7 +41,7 @@ pub use error::{Error, Result};
 pub use feed::{Event, FeedItem, Subscription};
 pub use ferrolite_structures::MapKind;
 pub use iter::DbIter;
-pub use options::{Options, SyncPolicy};
+pub use options::{CompactionStyle, Options, Stage, SyncPolicy};
 pub use stats::DbStats;
 pub use types::{InternalKey, SeqNo, ValueKind};
 

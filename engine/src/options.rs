@@ -37,6 +37,97 @@ pub enum SyncPolicy {
     },
 }
 
+/// How automatic compaction shapes the levels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CompactionStyle {
+    /// LevelDB's leveled compaction: L0 is merged into L1, and each level over its target size
+    /// pushes one table's key range into the next (bounded write amplification per level).
+    #[default]
+    Leveled,
+    /// One sorted run: when L0 reaches `l0_compaction_trigger` tables, L0 and the whole of L1
+    /// are merged into a new L1, which never moves deeper. Reads see at most the L0 tables and
+    /// one run; every compaction rewrites the run (write amplification grows with the
+    /// database). The stage ladder's S3.
+    SingleRun,
+}
+
+/// The stages the engine's ancestor grew through; [`Options::stage`] makes each one a preset.
+/// The presets are cumulative: each one is the previous one plus what its line says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Baseline: JSON WAL records and JSON tables; the WAL file opened, appended and closed
+    /// for every write, each writer committing alone; the mutex memtable; flush in the
+    /// writing thread; no compaction; gets search every table newest first, without filter,
+    /// cache or index.
+    S0,
+    /// Append-only WAL: the log stays open per segment.
+    S1,
+    /// Buffered writing: group commit (a leader writes every queued batch in one system call)
+    /// and WAL appends buffered in the process ([`SyncPolicy::Buffered`], 10 ms).
+    S2,
+    /// Background writing + lock-free: flush and compaction on background threads
+    /// ([`CompactionStyle::SingleRun`]); the epoch (lock-free) memtable.
+    S3,
+    /// Binary encoding + compaction: binary WAL records and table blocks; leveled compaction.
+    S4,
+    /// In-memory index for gets: bloom filters (10 bits/key), a 64 MiB block cache and a
+    /// 64 MiB point-get index of recently written keys.
+    S5,
+}
+
+impl Stage {
+    /// Every stage, in order.
+    pub const ALL: [Stage; 6] = [
+        Stage::S0,
+        Stage::S1,
+        Stage::S2,
+        Stage::S3,
+        Stage::S4,
+        Stage::S5,
+    ];
+
+    /// `"S0"` … `"S5"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::S0 => "S0",
+            Stage::S1 => "S1",
+            Stage::S2 => "S2",
+            Stage::S3 => "S3",
+            Stage::S4 => "S4",
+            Stage::S5 => "S5",
+        }
+    }
+
+    /// What the stage adds, in a few words.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Stage::S0 => "baseline: JSON, reopen per write, mutex memtable, inline flush",
+            Stage::S1 => "append-only WAL kept open",
+            Stage::S2 => "buffered appends + group commit",
+            Stage::S3 => "background flush/compaction + lock-free memtable",
+            Stage::S4 => "binary encoding + leveled compaction",
+            Stage::S5 => "bloom filters + block cache + point-get index",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Stage {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Stage> {
+        Stage::ALL
+            .into_iter()
+            .find(|stage| stage.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::InvalidOptions(format!("unknown stage `{s}` (S0 … S5)")))
+    }
+}
+
 /// Buffered WAL bytes at which [`SyncPolicy::Buffered`] hands them to the operating system.
 pub const BUFFERED_WAL_BYTES: usize = 256 << 10;
 
@@ -88,6 +179,20 @@ pub struct Options {
     /// Let the background workers compact (default `true`). With `false` they only flush and
     /// L0 grows until [`crate::Db::compact`] (flow control's L0 stop trigger is then ignored).
     pub compaction: bool,
+    /// How automatic compaction shapes the levels (default [`CompactionStyle::Leveled`]).
+    pub compaction_style: CompactionStyle,
+    /// Encoding of table data and index blocks (default binary; JSON is the stage ladder's
+    /// S0–S3). Tables of both encodings may coexist: compaction rewrites into this one.
+    pub table_format: RecordFormat,
+    /// Commit queued writers together: the leader writes every batch waiting behind it in one
+    /// system call (default `true`). With `false` each writer commits alone, one append per
+    /// batch (the stage ladder's S0–S1).
+    pub group_commit: bool,
+    /// Bytes of the in-memory point-get index, 0 for none (default 0; 64 MiB in
+    /// [`Stage::S5`]). The index maps each recently written key to its newest version, so a
+    /// get for it is answered without searching memtables or tables; the oldest entries are
+    /// evicted first when it is over budget. It starts empty at open.
+    pub point_index_bytes: u64,
     /// Run flushes and compactions automatically (default `true`). With `false` only
     /// [`crate::Db::flush`] and [`crate::Db::compact`] write tables — for tests.
     pub auto_compaction: bool,
@@ -117,7 +222,63 @@ impl Default for Options {
             wal_format: RecordFormat::Binary,
             wal_reopen_per_write: false,
             compaction: true,
+            compaction_style: CompactionStyle::Leveled,
+            table_format: RecordFormat::Binary,
+            group_commit: true,
+            point_index_bytes: 0,
         }
+    }
+}
+
+impl Options {
+    /// The preset of the stage ladder's `stage`: the default options with what `stage` and
+    /// every stage before it set (see [`Stage`]). Any field can still be changed afterwards,
+    /// e.g. `Options::stage(Stage::S3).memtable(MapKind::Mutex)`.
+    ///
+    /// Every preset reads what every other one wrote: WAL records and table blocks name their
+    /// encoding, so a database written under S0 opens under S5 and the other way round.
+    pub fn stage(stage: Stage) -> Options {
+        let base = Options::default();
+        let mut o = Options {
+            memtable: MapKind::Mutex,
+            wal_format: RecordFormat::Json,
+            table_format: RecordFormat::Json,
+            wal_reopen_per_write: true,
+            group_commit: false,
+            sync: SyncPolicy::None,
+            auto_compaction: false,
+            compaction: false,
+            compaction_style: CompactionStyle::SingleRun,
+            bloom_bits_per_key: 0,
+            block_cache_bytes: 0,
+            point_index_bytes: 0,
+            ..base
+        };
+        if stage >= Stage::S1 {
+            o.wal_reopen_per_write = false;
+        }
+        if stage >= Stage::S2 {
+            o.group_commit = true;
+            o.sync = SyncPolicy::Buffered {
+                max_delay: Duration::from_millis(10),
+            };
+        }
+        if stage >= Stage::S3 {
+            o.auto_compaction = true;
+            o.compaction = true;
+            o.memtable = MapKind::Epoch;
+        }
+        if stage >= Stage::S4 {
+            o.wal_format = RecordFormat::Binary;
+            o.table_format = RecordFormat::Binary;
+            o.compaction_style = CompactionStyle::Leveled;
+        }
+        if stage >= Stage::S5 {
+            o.bloom_bits_per_key = 10;
+            o.block_cache_bytes = 64 << 20;
+            o.point_index_bytes = 64 << 20;
+        }
+        o
     }
 }
 
@@ -179,6 +340,14 @@ setters! {
     wal_reopen_per_write: bool,
     /// Set [`Options::compaction`].
     compaction: bool,
+    /// Set [`Options::compaction_style`].
+    compaction_style: CompactionStyle,
+    /// Set [`Options::table_format`].
+    table_format: RecordFormat,
+    /// Set [`Options::group_commit`].
+    group_commit: bool,
+    /// Set [`Options::point_index_bytes`].
+    point_index_bytes: u64,
 }
 
 impl Options {
@@ -264,5 +433,31 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("slowdown"), "{err}");
         assert!(Options::default().background_threads(0).validate().is_err());
+    }
+
+    #[test]
+    fn stage_presets_are_cumulative_and_valid() {
+        for stage in Stage::ALL {
+            Options::stage(stage).validate().unwrap();
+            assert_eq!(stage.name().parse::<Stage>().unwrap(), stage);
+        }
+        let s0 = Options::stage(Stage::S0);
+        assert!(s0.wal_reopen_per_write && !s0.group_commit && !s0.auto_compaction);
+        assert_eq!(
+            (s0.wal_format, s0.table_format, s0.memtable),
+            (RecordFormat::Json, RecordFormat::Json, MapKind::Mutex)
+        );
+        assert_eq!((s0.bloom_bits_per_key, s0.block_cache_bytes), (0, 0));
+        assert!(!Options::stage(Stage::S1).wal_reopen_per_write);
+        assert!(Options::stage(Stage::S2).group_commit);
+        let s3 = Options::stage(Stage::S3);
+        assert!(s3.auto_compaction && s3.compaction && s3.memtable == MapKind::Epoch);
+        assert_eq!(s3.compaction_style, CompactionStyle::SingleRun);
+        let s4 = Options::stage(Stage::S4);
+        assert_eq!(s4.table_format, RecordFormat::Binary);
+        assert_eq!(s4.compaction_style, CompactionStyle::Leveled);
+        assert_eq!(s4.point_index_bytes, 0);
+        assert!(Options::stage(Stage::S5).point_index_bytes > 0);
+        assert!("S9".parse::<Stage>().is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! The read path: point reads and scans over memtables and levels.
 //!
-//! A point read looks at the active memtable, the frozen ones newest first, the L0 tables
+//! A point read first asks the point-get index when there is one (`point_index.rs`: the newest
+//! version of a recently written key, answered if it is at or below the read's sequence
+//! number), then looks at the active memtable, the frozen ones newest first, the L0 tables
 //! newest first (each checked against its key range, then its bloom filter inside
 //! [`crate::sstable::Table::get`]), and then one table per deeper level, found by binary search
 //! on the tables' largest keys. The first version found at or below the read's sequence number
@@ -30,6 +32,10 @@ impl Inner {
             ValueKind::Put => Some(value),
             ValueKind::Delete => None,
         };
+        if let Some(answer) = self.point_index.as_ref().and_then(|ix| ix.get(key, seq)) {
+            self.stats.index_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(answer);
+        }
         for mem in std::iter::once(&sv.mem).chain(sv.imm.iter()) {
             if let Some((_, kind, value)) = mem.table.get(key, seq) {
                 self.stats.memtable_hits.fetch_add(1, Ordering::Relaxed);

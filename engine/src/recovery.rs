@@ -181,6 +181,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
             crate::sstable::TableOptions {
                 block_size: opts.block_size,
                 bloom_bits_per_key: opts.bloom_bits_per_key,
+                format: opts.table_format,
             },
         )?;
         for (key, value) in replay.iter_from(std::ops::Bound::Unbounded) {
@@ -218,6 +219,8 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     } else {
         0
     };
+    let point_index = (opts.point_index_bytes > 0)
+        .then(|| crate::point_index::PointIndex::new(opts.point_index_bytes));
     let inner = Arc::new(Inner {
         dir: dir.to_path_buf(),
         opts,
@@ -238,6 +241,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
             last_seq,
             scratch: Vec::new(),
             flushed_at: std::time::Instant::now(),
+            index_fifo: Default::default(),
         }),
         state: Mutex::new(State {
             manifest,
@@ -254,6 +258,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         failed: Mutex::new(None),
         has_failed: AtomicBool::new(false),
         workers: Mutex::new(Vec::new()),
+        point_index,
     });
     for i in 0..workers {
         let w = inner.clone();

@@ -42,6 +42,8 @@ macro_rules! counters {
             pub last_seq: u64,
             /// Live change-feed subscriptions ([`crate::Db::subscribe`]).
             pub feed_subscribers: usize,
+            /// Keys held by the point-get index (0 without one).
+            pub point_index_keys: u64,
         }
 
         impl Counters {
@@ -81,6 +83,8 @@ counters! {
     gets,
     /// Point reads answered from a memtable.
     memtable_hits,
+    /// Point reads answered by the point-get index.
+    index_hits,
     /// Times a writer was delayed or stopped.
     stalls,
     /// Total time writers spent delayed or stopped, in microseconds.
@@ -147,8 +151,13 @@ impl fmt::Display for DbStats {
         )?;
         writeln!(
             f,
-            "gets {} ({} from memtables); cache {} blocks, {} hits, {} misses",
-            self.gets, self.memtable_hits, self.cache_blocks, self.cache_hits, self.cache_misses
+            "gets {} ({} from the index, {} from memtables); cache {} blocks, {} hits, {} misses",
+            self.gets,
+            self.index_hits,
+            self.memtable_hits,
+            self.cache_blocks,
+            self.cache_hits,
+            self.cache_misses
         )?;
         write!(
             f,

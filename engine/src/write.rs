@@ -22,6 +22,7 @@ use crate::batch::WriteBatch;
 use crate::db::{lock, Inner, MemGen, Pending, SuperVersion, WalState};
 use crate::memtable::MapMemTable;
 use crate::options::{SyncPolicy, BUFFERED_WAL_BYTES};
+use crate::types::ValueKind;
 use crate::wal::record::{LogWriter, MAX_RECORD_LEN, WAL_MAGIC};
 use crate::wal::segment::segment_path;
 use crate::{fsutil, Error, Result};
@@ -74,8 +75,15 @@ impl Inner {
             }
         }
         let mut bytes = 0;
+        // Without group commit the leader commits its own batch alone (S0–S1).
+        let limit = if self.opts.group_commit {
+            usize::MAX
+        } else {
+            1
+        };
         let group: Vec<Arc<Pending>> = queue
             .iter()
+            .take(limit)
             .take_while(|p| {
                 bytes += p.bytes;
                 bytes <= MAX_GROUP_BYTES || Arc::ptr_eq(p, &me)
@@ -117,6 +125,7 @@ impl Inner {
             log,
             scratch,
             flushed_at,
+            index_fifo,
             ..
         } = &mut *wal;
         let before = log.len();
@@ -173,12 +182,21 @@ impl Inner {
         let sv = self.sv.load();
         let mem = &sv.mem.table;
         let mut seq = first;
+        let mut index = self
+            .point_index
+            .as_ref()
+            .map(|index| index.recorder(index_fifo));
         for batch in batches {
             for op in batch.ops {
+                if let Some(index) = &mut index {
+                    let value = (op.kind == ValueKind::Put).then_some(&op.value);
+                    index.record(&op.key, seq, value);
+                }
                 mem.insert(&op.key, seq, op.kind, op.value);
                 seq += 1;
             }
         }
+        drop(index);
         let last = seq - 1;
         wal.last_seq = last;
         // Release: a reader that loads `last` (Acquire) sees every insert above.

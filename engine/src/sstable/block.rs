@@ -7,8 +7,12 @@
 //! is an encoded internal key; in the index it is the last such key of a data block and the
 //! value a block handle).
 //!
-//! On disk every block is followed by a trailer (compression type, crc32c); see
-//! [`block_checksum`]. A block read from disk goes through [`Block::parse`], which checks the
+//! On disk every block is followed by a trailer (encoding type, crc32c); see
+//! [`block_checksum`]. The encoding is [`BLOCK_BINARY`] (the layout above, as is) or
+//! [`BLOCK_JSON`]: the stage ladder's S0–S3 tables, whose data and index blocks are written as
+//! `serde_json` text (an array of `{"key", "seq", "kind", "value"}` objects, bytes as arrays of
+//! numbers, as the ancestor serialised them) and turned back into the binary layout when read
+//! ([`json_to_block`]) — every read of an uncached JSON block pays for parsing it. A block read from disk goes through [`Block::parse`], which checks the
 //! structure (offsets contiguous and in range, keys at least a trailer long) once, so that
 //! cached blocks can be used with only bounds-checked accesses after that.
 
@@ -17,10 +21,74 @@ use bytes::Bytes;
 use std::cmp::Ordering;
 use std::ops::Range;
 
-/// Bytes after every block on disk: compression type u8 and crc32c u32 LE.
+/// Bytes after every block on disk: encoding type u8 and crc32c u32 LE.
 pub(crate) const BLOCK_TRAILER_LEN: usize = 5;
-/// The only compression type: none.
-pub(crate) const COMPRESSION_NONE: u8 = 0;
+/// Block encoding type: the binary layout, uncompressed.
+pub(crate) const BLOCK_BINARY: u8 = 0;
+/// Block encoding type: `serde_json` text (see the module documentation).
+pub(crate) const BLOCK_JSON: u8 = 1;
+
+/// One entry of a JSON block.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JsonEntry {
+    key: Vec<u8>,
+    seq: u64,
+    kind: String,
+    value: Vec<u8>,
+}
+
+/// The JSON encoding of a binary block (one this crate built); `None` if it is malformed.
+pub(crate) fn block_to_json(contents: &[u8]) -> Option<Vec<u8>> {
+    let block = Block::parse(Bytes::copy_from_slice(contents)).ok()?;
+    let data = block.bytes();
+    let mut entries = Vec::with_capacity(block.len());
+    for i in 0..block.len() {
+        let (key, value) = block.ranges(i)?;
+        let (user, trailer) = split_key(data.get(key)?)?;
+        let (seq, kind) = split_trailer(trailer)?;
+        entries.push(JsonEntry {
+            key: user.to_vec(),
+            seq,
+            kind: match kind {
+                ValueKind::Put => "put".into(),
+                ValueKind::Delete => "delete".into(),
+            },
+            value: data.get(value)?.to_vec(),
+        });
+    }
+    serde_json::to_vec(&entries).ok()
+}
+
+/// Parse a JSON block back into the binary layout; the error says what is wrong.
+pub(crate) fn json_to_block(json: &[u8]) -> Result<Bytes, String> {
+    let entries: Vec<JsonEntry> =
+        serde_json::from_slice(json).map_err(|e| format!("bad JSON block: {e}"))?;
+    let mut builder = BlockBuilder::default();
+    let mut key = Vec::new();
+    for (i, e) in entries.into_iter().enumerate() {
+        let kind = match e.kind.as_str() {
+            "put" => ValueKind::Put,
+            "delete" => ValueKind::Delete,
+            other => return Err(format!("JSON block entry {i}: bad kind `{other}`")),
+        };
+        if e.seq > crate::types::MAX_SEQ {
+            return Err(format!(
+                "JSON block entry {i}: sequence number {} too large",
+                e.seq
+            ));
+        }
+        key.clear();
+        key.extend_from_slice(&e.key);
+        key.extend_from_slice(&((e.seq << 8) | kind as u64).to_le_bytes());
+        if !builder.add(&key, &e.value) {
+            return Err(format!("JSON block entry {i}: block exceeds 4 GiB"));
+        }
+    }
+    let bytes = builder
+        .finish()
+        .ok_or_else(|| "JSON block exceeds 4 GiB".to_string())?;
+    Ok(Bytes::copy_from_slice(bytes))
+}
 
 /// The checksum stored in a block trailer: crc32c of the block bytes then the type byte.
 pub(crate) fn block_checksum(contents: &[u8], compression: u8) -> u32 {
@@ -323,6 +391,33 @@ mod tests {
         }
         assert_eq!(block.seek(b"zzz", 0), Some(50));
         assert_eq!(block.seek(b"", u64::MAX), Some(0));
+    }
+
+    #[test]
+    fn json_blocks_roundtrip_and_bad_json_is_an_error() {
+        let mut b = BlockBuilder::default();
+        let keys = [key("a", 9), key("a", 3), key("b\u{0}\u{ff}", 1)];
+        for (i, k) in keys.iter().enumerate() {
+            assert!(b.add(k, format!("v{i}").as_bytes()));
+        }
+        let binary = b.finish().unwrap().to_vec();
+        let json = block_to_json(&binary).unwrap();
+        assert!(std::str::from_utf8(&json)
+            .unwrap()
+            .contains(r#""kind":"put""#));
+        assert_eq!(json_to_block(&json).unwrap(), binary);
+        for bad in [
+            &b"not json"[..],
+            br#"[{"key":[97],"seq":1,"kind":"maybe","value":[]}]"#,
+            br#"[{"key":[97],"seq":72057594037927936,"kind":"put","value":[]}]"#,
+            br#"[{"key":[97],"seq":1}]"#,
+        ] {
+            assert!(
+                json_to_block(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -7,10 +7,13 @@
 //! index and the footer, then syncs the file; the caller syncs the directory and records the
 //! returned [`TableMeta`]. Dropping a builder abandons the file, which the caller removes.
 
-use super::block::{block_checksum, cmp_parts, split_key, BlockBuilder, COMPRESSION_NONE};
+use super::block::{
+    block_checksum, block_to_json, cmp_parts, split_key, BlockBuilder, BLOCK_BINARY, BLOCK_JSON,
+};
 use super::filter::BloomBuilder;
 use super::footer::{BlockHandle, Footer, FOOTER_LEN};
 use super::{TableMeta, TableOptions};
+use crate::batch::RecordFormat;
 use crate::error::{Error, IoContext, Result};
 use crate::types::{InternalKey, SeqNo, ValueKind, MAX_SEQ};
 use crate::{MAX_KEY_LEN, MAX_VALUE_LEN};
@@ -176,6 +179,7 @@ impl TableBuilder {
                 &mut self.offset,
                 &self.path,
                 &bloom.build(),
+                RecordFormat::Binary,
             )?),
             None => None,
         };
@@ -183,7 +187,13 @@ impl TableBuilder {
             .index
             .finish()
             .ok_or_else(|| Error::InvalidOptions("table index block exceeds 4 GiB".into()))?;
-        let index = write_block(&mut self.out, &mut self.offset, &self.path, index_block)?;
+        let index = write_block(
+            &mut self.out,
+            &mut self.offset,
+            &self.path,
+            index_block,
+            self.opts.format,
+        )?;
         let footer = Footer {
             filter,
             index,
@@ -221,7 +231,13 @@ impl TableBuilder {
             .data
             .finish()
             .ok_or_else(|| Error::InvalidOptions("table data block exceeds 4 GiB".into()))?;
-        let handle = write_block(&mut self.out, &mut self.offset, &self.path, contents)?;
+        let handle = write_block(
+            &mut self.out,
+            &mut self.offset,
+            &self.path,
+            contents,
+            self.opts.format,
+        )?;
         self.data.reset();
         let mut encoded = Vec::with_capacity(12);
         handle.encode_into(&mut encoded);
@@ -234,18 +250,29 @@ impl TableBuilder {
     }
 }
 
-/// Write `contents` and its trailer at `*offset`, advancing it; the block's handle.
+/// Write `contents` (a binary block, or any bytes for `Binary`) in `format` with its trailer
+/// at `*offset`, advancing it; the block's handle.
 fn write_block(
     out: &mut BufWriter<File>,
     offset: &mut u64,
     path: &Path,
     contents: &[u8],
+    format: RecordFormat,
 ) -> Result<BlockHandle> {
+    let json;
+    let (contents, encoding) = match format {
+        RecordFormat::Binary => (contents, BLOCK_BINARY),
+        RecordFormat::Json => {
+            json = block_to_json(contents)
+                .ok_or_else(|| Error::InvalidOptions("table block cannot be encoded".into()))?;
+            (&json[..], BLOCK_JSON)
+        }
+    };
     let size = u32::try_from(contents.len())
         .map_err(|_| Error::InvalidOptions("table block exceeds 4 GiB".into()))?;
     let mut trailer = [0u8; 5];
-    trailer[0] = COMPRESSION_NONE;
-    trailer[1..].copy_from_slice(&block_checksum(contents, COMPRESSION_NONE).to_le_bytes());
+    trailer[0] = encoding;
+    trailer[1..].copy_from_slice(&block_checksum(contents, encoding).to_le_bytes());
     out.write_all(contents).ctx(path)?;
     out.write_all(&trailer).ctx(path)?;
     let handle = BlockHandle {

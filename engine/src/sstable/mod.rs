@@ -15,7 +15,8 @@
 //! * A **block** (`block.rs`) is a run of entries `[key_len varint][val_len varint][encoded
 //!   internal key][value]` followed by a u32 LE offset per entry and a u32 LE entry count, so a
 //!   reader binary-searches it in place. On disk every block is followed by a 5-byte
-//!   **trailer**: compression type (0 = none) and the crc32c of block bytes + type byte.
+//!   **trailer**: encoding type (0 = binary, 1 = JSON, see `block.rs`) and the crc32c of block
+//!   bytes + type byte.
 //! * Data blocks hold the entries in internal-key order and are cut once they reach
 //!   [`TableOptions::block_size`].
 //! * The **filter block** (`filter.rs`) is one bloom filter over the table's distinct user keys.
@@ -57,6 +58,9 @@ pub struct TableOptions {
     /// Bloom filter bits per distinct user key; 0 writes no filter. At most
     /// [`MAX_BLOOM_BITS_PER_KEY`]; default 10 (about 1% false positives).
     pub bloom_bits_per_key: u32,
+    /// Encoding of data and index blocks (default binary; JSON is the stage ladder's S0–S3).
+    /// A reader takes either: every block's trailer names its encoding.
+    pub format: crate::RecordFormat,
 }
 
 impl Default for TableOptions {
@@ -64,6 +68,7 @@ impl Default for TableOptions {
         TableOptions {
             block_size: 4096,
             bloom_bits_per_key: 10,
+            format: crate::RecordFormat::Binary,
         }
     }
 }

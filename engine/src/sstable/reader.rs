@@ -14,7 +14,8 @@
 //! [`Table::verify`] rereads everything from disk, bypassing the cache.
 
 use super::block::{
-    block_checksum, cmp_parts, split_key, split_trailer, Block, BLOCK_TRAILER_LEN, COMPRESSION_NONE,
+    block_checksum, cmp_parts, json_to_block, split_key, split_trailer, Block, BLOCK_BINARY,
+    BLOCK_JSON, BLOCK_TRAILER_LEN,
 };
 use super::filter::Bloom;
 use super::footer::{BlockHandle, Footer, FOOTER_LEN};
@@ -228,8 +229,8 @@ impl Table {
         file.read_exact(buf)
     }
 
-    /// Read a block and its trailer from disk and check the checksum and compression type;
-    /// the block's contents.
+    /// Read a block and its trailer from disk and check the checksum and encoding type;
+    /// the block's contents in the binary layout (a JSON block is parsed and converted).
     fn read_checked(&self, handle: BlockHandle) -> Result<Bytes> {
         let size = handle.size as usize;
         let corrupt = |reason: String| Error::corruption(&self.path, handle.offset, reason);
@@ -249,11 +250,14 @@ impl Table {
                 "block checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
             )));
         }
-        if compression != COMPRESSION_NONE {
-            return Err(corrupt(format!("unknown compression type {compression}")));
+        match compression {
+            BLOCK_BINARY => {
+                buf.truncate(size);
+                Ok(Bytes::from(buf))
+            }
+            BLOCK_JSON => json_to_block(contents).map_err(corrupt),
+            other => Err(corrupt(format!("unknown block encoding type {other}"))),
         }
-        buf.truncate(size);
-        Ok(Bytes::from(buf))
     }
 
     /// Data block `i` (an index position), through the cache.

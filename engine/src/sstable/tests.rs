@@ -140,12 +140,19 @@ fn roundtrip_many_versions_and_tombstones() {
     let variants = [
         TableOptions::default(),
         TableOptions {
+            block_size: 512,
+            format: crate::RecordFormat::Json,
+            ..TableOptions::default()
+        },
+        TableOptions {
             block_size: 64,
             bloom_bits_per_key: 10,
+            ..TableOptions::default()
         },
         TableOptions {
             block_size: 1,
             bloom_bits_per_key: 0,
+            ..TableOptions::default()
         },
     ];
     for (n, opts) in variants.into_iter().enumerate() {
@@ -200,6 +207,7 @@ fn versions_of_one_key_span_many_blocks() {
             TableOptions {
                 block_size,
                 bloom_bits_per_key: 10,
+                ..TableOptions::default()
             },
             &model,
         );
@@ -234,6 +242,7 @@ fn table_without_filter() {
         TableOptions {
             block_size: 256,
             bloom_bits_per_key: 0,
+            ..TableOptions::default()
         },
         &model,
     );
@@ -307,6 +316,7 @@ fn shared_across_threads() {
         TableOptions {
             block_size: 512,
             bloom_bits_per_key: 10,
+            ..TableOptions::default()
         },
         &model,
     );
@@ -424,6 +434,7 @@ fn small_table(dir: &Path) -> (PathBuf, Model, Vec<u8>) {
         TableOptions {
             block_size: 128,
             bloom_bits_per_key: 10,
+            ..TableOptions::default()
         },
         &model,
     );
@@ -599,7 +610,7 @@ proptest! {
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prop.sst");
-        build(&path, TableOptions { block_size, bloom_bits_per_key: bloom }, &model);
+        build(&path, TableOptions { block_size, bloom_bits_per_key: bloom, ..TableOptions::default() }, &model);
         let table = open(&path, new_cache(64 * 1024));
         for user in 0u8..31 {
             let user = [b'k', user];
