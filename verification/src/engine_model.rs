@@ -35,7 +35,10 @@
 
 use crate::model::{seed_from_env, SEED_VAR};
 use crate::{active_mutant, report, Mode};
-use ferrolite::{Db, DbStats, MapKind, Options, RecordFormat, Snapshot, SyncPolicy, WriteBatch};
+use ferrolite::{
+    CompactionStyle, Db, DbStats, MapKind, Options, RecordFormat, Snapshot, Stage, SyncPolicy,
+    WriteBatch,
+};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -304,6 +307,12 @@ pub struct Setup {
     /// The ancestor's write path: JSON WAL records, the log reopened for every write, and no
     /// background compaction (only flushes; `compact()` still works).
     pub ancestor: bool,
+    /// A stage-ladder preset ([`Options::stage`]) the options start from instead of the
+    /// defaults: its encodings, WAL handling, group commit, compaction style, filters, cache
+    /// and point-get index (S5's index shrunk to 1 KiB, so that it evicts and refuses large values, and its cache to
+    /// 1 MiB). The sizes above still apply; `bloom`, `cache` and `auto_compaction` are set to
+    /// the preset's, `ancestor` is off, and `sync` only ever strengthens the preset's policy.
+    pub stage: Option<Stage>,
     /// The operations were generated calm (rare flushes, compactions and reopens; see
     /// [`op_strategy`]). Not an option: shown with them.
     pub calm: bool,
@@ -322,13 +331,28 @@ impl Setup {
             tight: false,
             big_memtable: false,
             ancestor: false,
+            stage: None,
             calm: false,
+        }
+    }
+
+    /// The constructor the options start from, as code.
+    pub fn base(&self) -> String {
+        match self.stage {
+            Some(stage) => format!("Options::stage(Stage::{stage})"),
+            None => "Options::default()".into(),
         }
     }
 
     /// The options of a case over memtable `kind`.
     pub fn options(self, kind: MapKind) -> Options {
-        let opts = Options::default()
+        let base = match self.stage {
+            Some(stage) => {
+                Options::stage(stage).point_index_bytes(if stage >= Stage::S5 { 1024 } else { 0 })
+            }
+            None => Options::default(),
+        };
+        let opts = base
             .memtable(kind)
             .memtable_size(if self.big_memtable { 16384 } else { 4096 })
             .target_file_size(4096)
@@ -339,12 +363,12 @@ impl Setup {
             .num_levels(self.num_levels)
             .bloom_bits_per_key(if self.bloom { 10 } else { 0 })
             .block_cache_bytes(if self.cache { 1 << 20 } else { 0 })
-            .sync(if self.sync {
-                SyncPolicy::EveryWrite
-            } else {
-                SyncPolicy::None
-            })
             .auto_compaction(self.auto_compaction);
+        let opts = match (self.sync, self.stage) {
+            (true, _) => opts.sync(SyncPolicy::EveryWrite),
+            (false, None) => opts.sync(SyncPolicy::None),
+            (false, Some(_)) => opts, // the preset's own policy
+        };
         let opts = if self.ancestor {
             opts.wal_format(RecordFormat::Json)
                 .wal_reopen_per_write(true)
@@ -363,22 +387,29 @@ impl Setup {
     }
 }
 
-/// The options as the builder calls that make them (after `.memtable(kind)`).
+/// The options as the builder calls that make them (after `.memtable(kind)`, itself after
+/// `Options::stage(stage)` or `Options::default()`: see [`Setup::base`]).
 impl fmt::Display for Setup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.stage.is_some_and(|stage| stage >= Stage::S5) {
+            f.write_str(".point_index_bytes(1024)")?;
+        }
         write!(
             f,
             ".memtable_size({}).target_file_size(4096).level1_size(4096)\
              .level_size_multiplier(2).l0_compaction_trigger(2).block_size(256)\
-             .num_levels({}).bloom_bits_per_key({}).block_cache_bytes({}).sync(SyncPolicy::{})\
-             .auto_compaction({})",
+             .num_levels({}).bloom_bits_per_key({}).block_cache_bytes({}).auto_compaction({})",
             if self.big_memtable { 16384 } else { 4096 },
             self.num_levels,
             if self.bloom { 10 } else { 0 },
             if self.cache { "1 << 20" } else { "0" },
-            if self.sync { "EveryWrite" } else { "None" },
             self.auto_compaction,
         )?;
+        if self.sync {
+            f.write_str(".sync(SyncPolicy::EveryWrite)")?;
+        } else if self.stage.is_none() {
+            f.write_str(".sync(SyncPolicy::None)")?;
+        }
         if self.tight {
             f.write_str(
                 ".background_threads(1).max_immutable_memtables(1).l0_slowdown_trigger(2)\
@@ -487,18 +518,31 @@ pub fn case_strategy(auto: bool, max_ops: usize) -> impl Strategy<Value = (Setup
             proptest::bool::weighted(0.25),
             proptest::bool::weighted(0.25),
             proptest::bool::weighted(0.25),
+            // Half the cases start from a preset: S0–S2 have no background work, S3–S5 do.
+            proptest::option::weighted(
+                0.5,
+                select(if auto {
+                    vec![Stage::S3, Stage::S4, Stage::S5]
+                } else {
+                    vec![Stage::S0, Stage::S1, Stage::S2]
+                }),
+            ),
         )
             .prop_map(
-                move |(bloom, cache, num_levels, sync, tight, big_memtable, ancestor)| Setup {
-                    auto_compaction: auto,
-                    bloom,
-                    cache,
-                    num_levels,
-                    sync,
-                    tight,
-                    big_memtable,
-                    ancestor,
-                    calm,
+                move |(bloom, cache, num_levels, sync, tight, big_memtable, ancestor, stage)| {
+                    let preset = stage.map(Options::stage);
+                    Setup {
+                        auto_compaction: auto,
+                        bloom: preset.as_ref().map_or(bloom, |o| o.bloom_bits_per_key > 0),
+                        cache: preset.as_ref().map_or(cache, |o| o.block_cache_bytes > 0),
+                        num_levels,
+                        sync,
+                        tight,
+                        big_memtable,
+                        ancestor: ancestor && stage.is_none(),
+                        stage,
+                        calm,
+                    }
                 },
             );
         (setup, vec(op_strategy(calm), 0..=max_ops))
@@ -1038,8 +1082,12 @@ fn settle(db: &Db, setup: Setup) -> Result<(), String> {
     loop {
         let s = db.stats();
         let last = s.files_per_level.len() - 1;
+        let scored = match opts.compaction_style {
+            CompactionStyle::Leveled => last,
+            CompactionStyle::SingleRun => 1, // only L0 is ever compacted automatically
+        };
         let compaction_due = s.files_per_level[0] >= opts.l0_compaction_trigger
-            || (1..last).any(|l| s.bytes_per_level[l] >= opts.level_target(l));
+            || (1..scored).any(|l| s.bytes_per_level[l] >= opts.level_target(l));
         let due = s.immutable_memtables > 0 || (opts.compaction && compaction_due);
         let files = DirFiles::list(db.path())?;
         let listed: usize = s.files_per_level.iter().sum();
@@ -1088,24 +1136,30 @@ fn check_closed(db: &Db) -> Result<(), String> {
 }
 
 /// Shape checks that hold only without background work: after `flush()` the memtables are
-/// empty; after `compact()` only the last level holds tables.
+/// empty; after `compact()` only the bottom level holds tables (the last level, or L1 under
+/// [`CompactionStyle::SingleRun`]).
 fn check_shape(s: &DbStats, setup: Setup, op: &EngineOp) -> Result<(), String> {
     if setup.auto_compaction {
         return Ok(());
     }
+    let bottom = match setup.options(MapKind::BTree).compaction_style {
+        CompactionStyle::Leveled => s.files_per_level.len() - 1,
+        CompactionStyle::SingleRun => 1,
+    };
     match op {
         EngineOp::Flush | EngineOp::Compact if s.memtable_bytes != 0 => Err(format!(
             "stats(): {} bytes in the active memtable right after {op}",
             s.memtable_bytes
         )),
         EngineOp::Compact
-            if s.files_per_level[..s.files_per_level.len() - 1]
+            if s.files_per_level
                 .iter()
-                .any(|&n| n > 0) =>
+                .enumerate()
+                .any(|(level, &n)| level != bottom && n > 0) =>
         {
             Err(format!(
                 "stats(): files_per_level {:?} right after compact() (everything should be in \
-                 the last level)",
+                 L{bottom})",
                 s.files_per_level
             ))
         }
@@ -1578,6 +1632,8 @@ pub struct Summary {
     pub frozen_seen: u64,
     /// Write stalls and slowdowns.
     pub stalls: u64,
+    /// Cases per stage-ladder preset (S0 … S5) among them.
+    pub staged: [u64; 6],
 }
 
 impl Summary {
@@ -1602,6 +1658,7 @@ impl Summary {
             deep_cases: self.deep_cases + o.deep_cases,
             frozen_seen: self.frozen_seen + o.frozen_seen,
             stalls: self.stalls + o.stalls,
+            staged: std::array::from_fn(|i| self.staged[i] + o.staged[i]),
         }
     }
 }
@@ -1651,7 +1708,8 @@ impl fmt::Display for EngineFailure {
         if let Some(s) = &self.setup {
             writeln!(
                 f,
-                "  options: Options::default().memtable(MapKind::{:?}){s}",
+                "  options: {}.memtable(MapKind::{:?}){s}",
+                s.base(),
                 self.kind
             )?;
         }
@@ -1714,6 +1772,9 @@ pub fn check(
                 if !failed.get() {
                     let mut s = summary.get();
                     s.add(&stats);
+                    if let Some(stage) = setup.stage {
+                        s.staged[stage as usize] += 1;
+                    }
                     summary.set(s);
                 }
                 Ok(())
@@ -1815,7 +1876,7 @@ pub fn run_cell(kind: MapKind) {
             println!(
                 "engine model: memtable {kind}: {} cases, {} ops, {} flushes, {} compactions, \
                  {} reopens, {} cases reached L2 or deeper, {} operations with a frozen memtable \
-                 waiting, {} write stalls, in {:.1} s",
+                 waiting, {} write stalls, cases per preset S0..S5 {:?}, in {:.1} s",
                 s.cases,
                 s.ops,
                 s.flushes,
@@ -1824,6 +1885,7 @@ pub fn run_cell(kind: MapKind) {
                 s.deep_cases,
                 s.frozen_seen,
                 s.stalls,
+                s.staged,
                 started.elapsed().as_secs_f64()
             );
             report("cases", s.cases);
@@ -1834,6 +1896,12 @@ pub fn run_cell(kind: MapKind) {
             report("deep_cases", s.deep_cases);
             report("frozen_seen", s.frozen_seen);
             report("stalls", s.stalls);
+            for stage in Stage::ALL {
+                report(
+                    &format!("cases_{}", stage.name().to_lowercase()),
+                    s.staged[stage as usize],
+                );
+            }
         }
         Err(failure) => {
             report("cases", failure.cases);
