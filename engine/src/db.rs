@@ -104,6 +104,8 @@ pub(crate) struct Inner {
     pub feed: Arc<crate::feed::Feed>,
     /// The point-get index, when `opts.point_index_bytes > 0` (`point_index.rs`).
     pub point_index: Option<crate::point_index::PointIndex>,
+    /// The event-statistics projection's tallies, set at open when `opts.event_stats`.
+    pub event_stats: std::sync::OnceLock<Arc<crate::projection::EventStatsCell>>,
 }
 
 /// Lock a mutex, ignoring poisoning: every critical section leaves its data consistent
@@ -282,7 +284,10 @@ impl Db {
         out.cache_hits = cache.hits;
         out.cache_misses = cache.misses;
         out.last_seq = inner.visible_seq.load(Ordering::Acquire);
-        out.feed_subscribers = inner.feed.subscribers();
+        // The engine's own statistics handler is not a user's subscription.
+        let own = usize::from(inner.event_stats.get().is_some());
+        out.feed_subscribers = inner.feed.subscribers().saturating_sub(own);
+        out.events = inner.event_stats.get().map(|cell| cell.snapshot());
         out.point_index_keys = inner.point_index.as_ref().map_or(0, |ix| ix.len());
         out
     }

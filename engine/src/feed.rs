@@ -101,6 +101,8 @@ struct QueueState {
     lagged: Option<(SeqNo, SeqNo)>,
     events: VecDeque<Event>,
     closed: bool,
+    /// Receivers blocked on `ready`: a push wakes one only then (a wake-up is a system call).
+    waiters: usize,
 }
 
 impl Queue {
@@ -121,8 +123,11 @@ impl Queue {
             st.events.clear();
         }
         st.events.push_back(event.clone());
+        let wake = st.waiters > 0;
         drop(st);
-        self.ready.notify_one();
+        if wake {
+            self.ready.notify_one();
+        }
     }
 
     fn close(&self) {
@@ -290,20 +295,22 @@ impl Subscription {
                 None if st.closed => return Err(Error::Closed),
                 None => {}
             }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(None);
+            }
+            st.waiters += 1;
             st = match deadline {
                 None => self.queue.ready.wait(st).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return Ok(None);
-                    }
+                    let left = d.saturating_duration_since(Instant::now());
                     self.queue
                         .ready
-                        .wait_timeout(st, d - now)
+                        .wait_timeout(st, left)
                         .unwrap_or_else(|e| e.into_inner())
                         .0
                 }
             };
+            st.waiters -= 1;
         }
     }
 
@@ -360,6 +367,7 @@ impl Inner {
                 lagged: None,
                 events: VecDeque::new(),
                 closed: false,
+                waiters: 0,
             }),
             ready: Condvar::new(),
             capacity,

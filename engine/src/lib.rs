@@ -26,6 +26,7 @@ pub mod iter;
 pub mod memtable;
 pub mod options;
 mod point_index;
+pub mod projection;
 mod read;
 mod recovery;
 pub mod sstable;

@@ -193,6 +193,9 @@ pub struct Options {
     /// get for it is answered without searching memtables or tables; the oldest entries are
     /// evicted first when it is over budget. It starts empty at open.
     pub point_index_bytes: u64,
+    /// Build [`crate::DbStats::events`] — what was written, tallied from the change feed by a
+    /// handler thread (`projection.rs`) — (default `true`).
+    pub event_stats: bool,
     /// Run flushes and compactions automatically (default `true`). With `false` only
     /// [`crate::Db::flush`] and [`crate::Db::compact`] write tables — for tests.
     pub auto_compaction: bool,
@@ -226,6 +229,7 @@ impl Default for Options {
             table_format: RecordFormat::Binary,
             group_commit: true,
             point_index_bytes: 0,
+            event_stats: true,
         }
     }
 }
@@ -348,6 +352,8 @@ setters! {
     group_commit: bool,
     /// Set [`Options::point_index_bytes`].
     point_index_bytes: u64,
+    /// Set [`Options::event_stats`].
+    event_stats: bool,
 }
 
 impl Options {

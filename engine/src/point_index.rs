@@ -54,8 +54,14 @@ pub(crate) struct IndexFifo {
 impl PointIndex {
     /// An empty index holding at most about `capacity` bytes.
     pub(crate) fn new(capacity: u64) -> PointIndex {
+        // Size the table for the entries the budget allows at ~128 B each (at most 4 Mi
+        // slots), so that filling it does not resize it on the write path.
+        let slots = (capacity / 128).min(4 << 20) as usize;
         PointIndex {
-            map: papaya::HashMap::new(),
+            map: papaya::HashMap::builder()
+                .capacity(slots)
+                .resize_mode(papaya::ResizeMode::Blocking)
+                .build(),
             capacity,
             entries: AtomicU64::new(0),
         }

@@ -259,7 +259,15 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         has_failed: AtomicBool::new(false),
         workers: Mutex::new(Vec::new()),
         point_index,
+        event_stats: std::sync::OnceLock::new(),
     });
+    if inner.opts.event_stats {
+        // Live from the next sequence number: the projection tallies this session's writes.
+        let sub = inner.subscribe(last_seq + 1, crate::projection::EVENT_STATS_QUEUE)?;
+        let (cell, handle) = crate::projection::spawn_event_stats(sub)?;
+        let _ = inner.event_stats.set(cell);
+        crate::db::lock(&inner.workers).push(handle);
+    }
     for i in 0..workers {
         let w = inner.clone();
         let handle = std::thread::Builder::new()

@@ -42,6 +42,9 @@ macro_rules! counters {
             pub last_seq: u64,
             /// Live change-feed subscriptions ([`crate::Db::subscribe`]).
             pub feed_subscribers: usize,
+            /// What was written this session, as the event-statistics projection tallied it
+            /// from the change feed (`None` with `Options::event_stats(false)`).
+            pub events: Option<crate::projection::EventStats>,
             /// Keys held by the point-get index (0 without one).
             pub point_index_keys: u64,
         }
@@ -159,6 +162,20 @@ impl fmt::Display for DbStats {
             self.cache_hits,
             self.cache_misses
         )?;
+        if let Some(e) = &self.events {
+            writeln!(
+                f,
+                "events (projection) {} batches, {} puts, {} deletes, {} key B, {} value B, \
+                 applied to seq {}, {} ops lagged",
+                e.events,
+                e.puts,
+                e.deletes,
+                e.key_bytes,
+                e.value_bytes,
+                e.applied_seq,
+                e.lagged_ops
+            )?;
+        }
         write!(
             f,
             "files per level {:?}, bytes per level {:?}",

@@ -385,3 +385,51 @@ fn on_event_handler_runs_until_close() {
         assert_eq!(db.stats().feed_subscribers, 0);
     }
 }
+
+/// The engine's own statistics are a projection of its events: a handler thread tallies the
+/// committed batches (`DbStats::events`), catches up with the writes, and is not counted as a
+/// user's subscription; `event_stats(false)` turns it off.
+#[test]
+fn event_stats_projection_tallies_what_was_committed() {
+    for kind in KINDS {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path(), tiny(kind)).unwrap();
+        let mut puts = 0u64;
+        let mut value_bytes = 0u64;
+        for i in 0..3000u64 {
+            let value = vec![b'v'; (i % 50) as usize];
+            value_bytes += value.len() as u64;
+            db.put(format!("key{i:05}"), value).unwrap();
+            puts += 1;
+        }
+        let mut b = WriteBatch::new();
+        b.put("a", "12345").delete("key00001").delete("zz");
+        db.write(b).unwrap();
+        let last = db.stats().last_seq;
+        let deadline = std::time::Instant::now() + WAIT;
+        let events = loop {
+            let e = db.stats().events.expect("on by default");
+            if e.applied_seq == last || std::time::Instant::now() > deadline {
+                break e;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        assert_eq!(events.applied_seq, last, "{kind}: the projection caught up");
+        assert_eq!(events.lagged_ops, 0, "{kind}");
+        assert_eq!(events.events, 3001, "{kind}");
+        assert_eq!((events.puts, events.deletes), (puts + 1, 2), "{kind}");
+        assert_eq!(events.value_bytes, value_bytes + 5, "{kind}");
+        assert_eq!(events.key_bytes, 3000 * 8 + 1 + 8 + 2, "{kind}");
+        assert_eq!(events.largest_batch, 3, "{kind}");
+        assert_eq!(
+            db.stats().feed_subscribers,
+            0,
+            "{kind}: not a user subscription"
+        );
+        drop(db);
+
+        let db = Db::open(dir.path(), tiny(kind).event_stats(false)).unwrap();
+        db.put("x", "y").unwrap();
+        assert_eq!(db.stats().events, None, "{kind}");
+    }
+}

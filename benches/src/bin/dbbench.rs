@@ -9,9 +9,13 @@
 //! Benchmarks (RocksDB's db_bench names): `fillseq`, `fillrandom`, `overwrite`, `readrandom`,
 //! `readseq`, `deleterandom`. Keys are `--key-size`-byte decimal numbers below `--num`,
 //! values `--value-size` bytes; random keys are uniform.
+//!
+//! With `--stages S0,S3,...` every run is a stage-ladder preset ([`Options::stage`]) × memtable
+//! kind: the preset decides every feature (the feature flags are ignored), only the memtable
+//! kind and size come from the command line.
 
 use anyhow::{bail, Context, Result};
-use ferrolite::{Db, MapKind, Options, RecordFormat, SyncPolicy};
+use ferrolite::{Db, MapKind, Options, RecordFormat, Stage, SyncPolicy};
 use ferrolite_benches::report::render;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -26,17 +30,22 @@ OPTIONS:
   --memtables LIST   memtable kinds (default: mutex,epoch,hazard,noreclaim,crossbeam,btree)
   --benchmarks LIST  fillseq,fillrandom,overwrite,readrandom,readseq,deleterandom
                      (default: fillrandom,readrandom)
+  --stages LIST      stage-ladder presets to run, e.g. S0,S1,S2,S3,S4,S5 (each × memtable;
+                     the preset decides the features, the flags below marked * are ignored)
   --num N            operations per benchmark and key space (default: 1000000)
+  --reads N          operations of readrandom (default: --num)
   --key-size N       key bytes (default: 16)
   --value-size N     value bytes (default: 100)
-  --sync MODE        none | every | group:MICROS | buffered:MILLIS (default: none)
+* --sync MODE        none | every | group:MICROS | buffered:MILLIS (default: none)
   --memtable-mb N    memtable size in MiB (default: 64)
-  --cache-mb N       block cache in MiB (default: 64)
-  --bloom-bits N     bloom bits per key (default: 10)
-  --wal-json         JSON WAL records (the ancestor's encoding)
-  --wal-reopen       close and reopen the WAL file for every commit group
-  --no-compaction    background workers flush but never compact
-  --no-background    no background work: the writer flushes inline, no compaction
+* --cache-mb N       block cache in MiB (default: 64)
+* --bloom-bits N     bloom bits per key (default: 10)
+* --point-index-mb N point-get index in MiB, 0 for none (default: 0)
+  --no-event-stats   no event-statistics projection (a change-feed handler thread)
+* --wal-json         JSON WAL records (the ancestor's encoding)
+* --wal-reopen       close and reopen the WAL file for every commit group
+* --no-compaction    background workers flush but never compact
+* --no-background    no background work: the writer flushes inline, no compaction
   --dir PATH         parent directory for the databases (default: a temp dir)
   --seed N           random seed (default: 301)
   -h, --help         print this help
@@ -46,12 +55,16 @@ struct Args {
     memtables: Vec<MapKind>,
     benchmarks: Vec<String>,
     num: u64,
+    reads: Option<u64>,
+    stages: Vec<Stage>,
     key_size: usize,
     value_size: usize,
     sync: SyncPolicy,
     memtable_mb: usize,
     cache_mb: u64,
     bloom_bits: u32,
+    point_index_mb: u64,
+    no_event_stats: bool,
     dir: Option<PathBuf>,
     seed: u64,
     wal_json: bool,
@@ -74,12 +87,16 @@ fn parse() -> Result<Option<Args>> {
         memtables: MapKind::ALL.to_vec(),
         benchmarks: vec!["fillrandom".into(), "readrandom".into()],
         num: 1_000_000,
+        reads: None,
+        stages: Vec::new(),
         key_size: 16,
         value_size: 100,
         sync: SyncPolicy::None,
         memtable_mb: 64,
         cache_mb: 64,
         bloom_bits: 10,
+        point_index_mb: 0,
+        no_event_stats: false,
         dir: None,
         seed: 301,
         wal_json: false,
@@ -107,6 +124,7 @@ fn parse() -> Result<Option<Args>> {
             "--wal-reopen" => a.wal_reopen = true,
             "--no-compaction" => a.no_compaction = true,
             "--no-background" => a.no_background = true,
+            "--no-event-stats" => a.no_event_stats = true,
             "--memtables" => {
                 a.memtables = value()?
                     .split(',')
@@ -122,11 +140,19 @@ fn parse() -> Result<Option<Args>> {
                 }
             }
             "--num" => a.num = value()?.parse()?,
+            "--reads" => a.reads = Some(value()?.parse()?),
+            "--stages" => {
+                a.stages = value()?
+                    .split(',')
+                    .map(|s| s.parse::<Stage>())
+                    .collect::<Result<_, _>>()?
+            }
             "--key-size" => a.key_size = value()?.parse()?,
             "--value-size" => a.value_size = value()?.parse()?,
             "--memtable-mb" => a.memtable_mb = value()?.parse()?,
             "--cache-mb" => a.cache_mb = value()?.parse()?,
             "--bloom-bits" => a.bloom_bits = value()?.parse()?,
+            "--point-index-mb" => a.point_index_mb = value()?.parse()?,
             "--dir" => a.dir = Some(value()?.into()),
             "--seed" => a.seed = value()?.parse()?,
             "--sync" => {
@@ -204,16 +230,27 @@ impl Outcome {
 /// Every 64th operation is timed for the latency percentiles.
 const SAMPLE: u64 = 64;
 
-fn run_one(db: &Db, bench: &str, a: &Args, rng: &mut Rng, bar: &ProgressBar) -> Result<Outcome> {
+fn run_one(
+    db: &Db,
+    label: &str,
+    bench: &str,
+    a: &Args,
+    rng: &mut Rng,
+    bar: &ProgressBar,
+) -> Result<Outcome> {
     let value: Vec<u8> = (0..a.value_size).map(|i| b'a' + (i % 26) as u8).collect();
     let value = bytes::Bytes::from(value);
     let mut lat = Vec::with_capacity((a.num / SAMPLE) as usize + 1);
     let mut bytes = 0u64;
     let mut found = 0u64;
     let mut ops = 0u64;
-    bar.set_length(a.num);
+    let count = match bench {
+        "readrandom" => a.reads.unwrap_or(a.num),
+        _ => a.num,
+    };
+    bar.set_length(count);
     bar.set_position(0);
-    bar.set_message(format!("{} {bench}", db.stats().memtable));
+    bar.set_message(format!("{label} {bench}"));
     let start = Instant::now();
     if bench == "readseq" {
         for item in db.iter()? {
@@ -225,7 +262,7 @@ fn run_one(db: &Db, bench: &str, a: &Args, rng: &mut Rng, bar: &ProgressBar) -> 
             }
         }
     } else {
-        for i in 0..a.num {
+        for i in 0..count {
             let k = match bench {
                 "fillseq" => i,
                 _ => rng.next() % a.num,
@@ -262,7 +299,7 @@ fn run_one(db: &Db, bench: &str, a: &Args, rng: &mut Rng, bar: &ProgressBar) -> 
     let secs = start.elapsed().as_secs_f64();
     lat.sort_unstable();
     let note = match bench {
-        "readrandom" => format!("{found} of {} found", a.num),
+        "readrandom" => format!("{found} of {count} found"),
         "readseq" => format!("{ops} entries"),
         _ => String::new(),
     };
@@ -306,36 +343,37 @@ fn main() -> Result<()> {
     );
     let mut rows = Vec::new();
     let mut shape = Vec::new();
+    let mut runs: Vec<(String, Options)> = Vec::new();
     for &kind in &a.memtables {
-        let dir = parent.path().join(kind.name());
-        let opts = Options::default()
-            .memtable(kind)
-            .sync(a.sync)
-            .memtable_size(a.memtable_mb << 20)
-            .block_cache_bytes(a.cache_mb << 20)
-            .bloom_bits_per_key(a.bloom_bits)
-            .wal_format(if a.wal_json {
-                RecordFormat::Json
-            } else {
-                RecordFormat::Binary
-            })
-            .wal_reopen_per_write(a.wal_reopen)
-            .compaction(!a.no_compaction)
-            .auto_compaction(!a.no_background);
+        if a.stages.is_empty() {
+            runs.push((kind.name().to_string(), feature_options(&a, kind)));
+        }
+        for &stage in &a.stages {
+            let opts = Options::stage(stage)
+                .event_stats(!a.no_event_stats)
+                .memtable(kind)
+                .memtable_size(a.memtable_mb << 20);
+            runs.push((format!("{stage} {}", kind.name()), opts));
+        }
+    }
+    // Stage runs are listed stage by stage.
+    runs.sort_by_key(|(label, _)| label.starts_with('S').then(|| label.clone()));
+    for (label, opts) in runs {
+        let dir = parent.path().join(label.replace(' ', "-"));
         let db = Db::open(&dir, opts).with_context(|| format!("opening {}", dir.display()))?;
         let mut rng = Rng(a.seed | 1);
         for bench in &a.benchmarks {
-            let o = run_one(&db, bench, &a, &mut rng, &bar)?;
+            let o = run_one(&db, &label, bench, &a, &mut rng, &bar)?;
             bar.println(format!(
                 "{:10} {:12} {:>10.0} ops/s {:>7.1} MB/s  {}",
-                kind.name(),
+                label,
                 o.name,
                 o.ops_per_sec(),
                 o.bytes as f64 / o.secs / 1e6,
                 o.note
             ));
             rows.push(vec![
-                kind.name().to_string(),
+                label.clone(),
                 o.name.clone(),
                 format!("{:.0}", o.ops_per_sec()),
                 format!("{:.1}", o.bytes as f64 / o.secs / 1e6),
@@ -347,7 +385,7 @@ fn main() -> Result<()> {
         }
         let s = db.stats();
         shape.push(vec![
-            kind.name().to_string(),
+            label.clone(),
             format!("{:.2}", s.write_amplification()),
             format!("{:.2}", s.table_write_amplification()),
             format!("{:?}", s.files_per_level),
@@ -362,16 +400,42 @@ fn main() -> Result<()> {
                 "{:.0}%",
                 100.0 * s.cache_hits as f64 / (s.cache_hits + s.cache_misses).max(1) as f64
             ),
+            format!("{:.0}%", 100.0 * s.index_hits as f64 / s.gets.max(1) as f64),
         ]);
         db.close()?;
     }
     bar.finish_and_clear();
+    print_tables(&rows, &shape);
+    Ok(())
+}
+
+/// The options the feature flags describe, over memtable `kind`.
+fn feature_options(a: &Args, kind: MapKind) -> Options {
+    Options::default()
+        .memtable(kind)
+        .sync(a.sync)
+        .memtable_size(a.memtable_mb << 20)
+        .block_cache_bytes(a.cache_mb << 20)
+        .bloom_bits_per_key(a.bloom_bits)
+        .point_index_bytes(a.point_index_mb << 20)
+        .event_stats(!a.no_event_stats)
+        .wal_format(if a.wal_json {
+            RecordFormat::Json
+        } else {
+            RecordFormat::Binary
+        })
+        .wal_reopen_per_write(a.wal_reopen)
+        .compaction(!a.no_compaction)
+        .auto_compaction(!a.no_background)
+}
+
+fn print_tables(rows: &[Vec<String>], shape: &[Vec<String>]) {
     let header = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     println!(
         "\n{}",
         render(
             &header(&[
-                "memtable",
+                "run",
                 "benchmark",
                 "ops/s",
                 "MB/s",
@@ -380,24 +444,24 @@ fn main() -> Result<()> {
                 "p99.9 µs",
                 "note"
             ]),
-            &rows
+            rows
         )
     );
     println!(
         "{}",
         render(
             &header(&[
-                "memtable",
+                "run",
                 "write amp",
                 "table w-amp",
                 "files per level",
                 "flushes",
                 "compactions",
                 "stalls / time",
-                "cache hit"
+                "cache hit",
+                "index hit"
             ]),
-            &shape
+            shape
         )
     );
-    Ok(())
 }
