@@ -116,6 +116,11 @@ impl WriteBatch {
         &self.ops
     }
 
+    /// The operations, by value.
+    pub(crate) fn into_ops(self) -> Vec<BatchOp> {
+        self.ops
+    }
+
     /// Check every key and value against the engine's limits.
     pub(crate) fn validate(&self) -> Result<()> {
         for op in &self.ops {

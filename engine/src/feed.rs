@@ -158,6 +158,13 @@ pub(crate) struct Feed {
 /// Events of one commit group, captured before its batches move into the memtable.
 pub(crate) struct Captured(Vec<Event>);
 
+impl Captured {
+    /// Every operation of the group, in sequence order.
+    pub(crate) fn ops(&self) -> impl Iterator<Item = &BatchOp> {
+        self.0.iter().flat_map(|e| e.ops.iter())
+    }
+}
+
 impl Feed {
     pub(crate) fn new() -> Feed {
         Feed {
@@ -166,25 +173,31 @@ impl Feed {
         }
     }
 
-    /// The group's events if anybody subscribed (one atomic load otherwise). Called by the
-    /// leader with the WAL lock held, so it agrees with registrations (also under it).
-    pub(crate) fn capture(&self, first_seq: SeqNo, batches: &[WriteBatch]) -> Option<Captured> {
+    /// The group's events if anybody subscribed (one atomic load otherwise): the batches'
+    /// operations move into them. Without subscribers the batches come back untouched. Called
+    /// by the leader with the WAL lock held, so it agrees with registrations (also under it).
+    pub(crate) fn capture(
+        &self,
+        first_seq: SeqNo,
+        batches: Vec<WriteBatch>,
+    ) -> std::result::Result<Captured, Vec<WriteBatch>> {
         if self.subs.load().is_empty() {
-            return None;
+            return Err(batches);
         }
         let mut seq = first_seq;
         let events = batches
-            .iter()
+            .into_iter()
             .map(|b| {
+                let len = b.len() as u64;
                 let e = Event {
                     seq,
-                    ops: Arc::from(b.ops()),
+                    ops: Arc::from(b.into_ops()),
                 };
-                seq += b.len() as u64;
+                seq += len;
                 e
             })
             .collect();
-        Some(Captured(events))
+        Ok(Captured(events))
     }
 
     /// Deliver captured events to every subscriber (after `visible_seq` was stored).

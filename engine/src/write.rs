@@ -18,7 +18,7 @@
 //!
 //! Stall time and count are in [`crate::DbStats`]; a `tracing` event marks each stop.
 
-use crate::batch::WriteBatch;
+use crate::batch::{BatchOp, WriteBatch};
 use crate::db::{lock, Inner, MemGen, Pending, SuperVersion, WalState};
 use crate::memtable::MapMemTable;
 use crate::options::{SyncPolicy, BUFFERED_WAL_BYTES};
@@ -26,6 +26,7 @@ use crate::types::ValueKind;
 use crate::wal::record::{LogWriter, MAX_RECORD_LEN, WAL_MAGIC};
 use crate::wal::segment::segment_path;
 use crate::{fsutil, Error, Result};
+use bytes::Bytes;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -178,7 +179,6 @@ impl Inner {
         }
         let wal_bytes = log.len() - before;
 
-        let events = self.feed.capture(first, &batches);
         let sv = self.sv.load();
         let mem = &sv.mem.table;
         let mut seq = first;
@@ -186,16 +186,36 @@ impl Inner {
             .point_index
             .as_ref()
             .map(|index| index.recorder(index_fifo));
-        for batch in batches {
-            for op in batch.ops {
-                if let Some(index) = &mut index {
-                    let value = (op.kind == ValueKind::Put).then_some(&op.value);
-                    index.record(&op.key, seq, value);
-                }
-                mem.insert(&op.key, seq, op.kind, op.value);
-                seq += 1;
+        let mut apply = |op: &BatchOp, value: Bytes, seq: u64| {
+            if let Some(index) = &mut index {
+                let value = (op.kind == ValueKind::Put).then_some(&value);
+                index.record(&op.key, seq, value);
             }
-        }
+            // The memtable copies the key; only the value moves in.
+            mem.insert(&op.key, seq, op.kind, value);
+        };
+        // With subscribers the batches' operations move into the events and the memtable
+        // shares their values; without, the values move into the memtable.
+        let events = match self.feed.capture(first, batches) {
+            Ok(captured) => {
+                for op in captured.ops() {
+                    apply(op, op.value.clone(), seq);
+                    seq += 1;
+                }
+                Some(captured)
+            }
+            Err(batches) => {
+                for batch in batches {
+                    for mut op in batch.ops {
+                        let value = std::mem::take(&mut op.value);
+                        apply(&op, value, seq);
+                        seq += 1;
+                    }
+                }
+                None
+            }
+        };
+        drop(apply);
         drop(index);
         let last = seq - 1;
         wal.last_seq = last;

@@ -313,6 +313,10 @@ pub struct Setup {
     /// 1 MiB). The sizes above still apply; `bloom`, `cache` and `auto_compaction` are set to
     /// the preset's, `ancestor` is off, and `sync` only ever strengthens the preset's policy.
     pub stage: Option<Stage>,
+    /// The event-statistics projection (a change-feed subscriber inside the engine) on, as by
+    /// default, or off: with no subscriber the write path moves values into the memtable
+    /// instead of sharing them with events.
+    pub event_stats: bool,
     /// The operations were generated calm (rare flushes, compactions and reopens; see
     /// [`op_strategy`]). Not an option: shown with them.
     pub calm: bool,
@@ -332,6 +336,7 @@ impl Setup {
             big_memtable: false,
             ancestor: false,
             stage: None,
+            event_stats: true,
             calm: false,
         }
     }
@@ -363,7 +368,8 @@ impl Setup {
             .num_levels(self.num_levels)
             .bloom_bits_per_key(if self.bloom { 10 } else { 0 })
             .block_cache_bytes(if self.cache { 1 << 20 } else { 0 })
-            .auto_compaction(self.auto_compaction);
+            .auto_compaction(self.auto_compaction)
+            .event_stats(self.event_stats);
         let opts = match (self.sync, self.stage) {
             (true, _) => opts.sync(SyncPolicy::EveryWrite),
             (false, None) => opts.sync(SyncPolicy::None),
@@ -405,6 +411,9 @@ impl fmt::Display for Setup {
             if self.cache { "1 << 20" } else { "0" },
             self.auto_compaction,
         )?;
+        if !self.event_stats {
+            f.write_str(".event_stats(false)")?;
+        }
         if self.sync {
             f.write_str(".sync(SyncPolicy::EveryWrite)")?;
         } else if self.stage.is_none() {
@@ -518,6 +527,7 @@ pub fn case_strategy(auto: bool, max_ops: usize) -> impl Strategy<Value = (Setup
             proptest::bool::weighted(0.25),
             proptest::bool::weighted(0.25),
             proptest::bool::weighted(0.25),
+            any::<bool>(),
             // Half the cases start from a preset: S0–S2 have no background work, S3–S5 do.
             proptest::option::weighted(
                 0.5,
@@ -529,7 +539,17 @@ pub fn case_strategy(auto: bool, max_ops: usize) -> impl Strategy<Value = (Setup
             ),
         )
             .prop_map(
-                move |(bloom, cache, num_levels, sync, tight, big_memtable, ancestor, stage)| {
+                move |(
+                    bloom,
+                    cache,
+                    num_levels,
+                    sync,
+                    tight,
+                    big_memtable,
+                    ancestor,
+                    event_stats,
+                    stage,
+                )| {
                     let preset = stage.map(Options::stage);
                     Setup {
                         auto_compaction: auto,
@@ -541,6 +561,7 @@ pub fn case_strategy(auto: bool, max_ops: usize) -> impl Strategy<Value = (Setup
                         big_memtable,
                         ancestor: ancestor && stage.is_none(),
                         stage,
+                        event_stats,
                         calm,
                     }
                 },
