@@ -215,7 +215,6 @@ impl Inner {
                 None
             }
         };
-        drop(apply);
         drop(index);
         let last = seq - 1;
         wal.last_seq = last;
