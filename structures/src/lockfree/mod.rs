@@ -131,6 +131,16 @@ macro_rules! skip_list_face {
             pub fn new() -> Self {
                 Self::default()
             }
+
+            /// Benchmarking aid: search for `key` as [`ConcurrentMap::get`] does, then block
+            /// *inside* the operation until `until` becomes `true` — a stalled reader. Under
+            /// epochs it keeps the epoch pinned (nothing retired after it can be freed); under
+            /// hazard pointers it keeps only the nodes its search protects; without
+            /// reclamation nothing is freed anyway. Polls `until` every millisecond.
+            #[cfg(not(any(loom, feature = "shuttle")))]
+            pub fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
+                self.raw.stall_in_get(key, until)
+            }
         }
 
         impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for $name<K, V> {

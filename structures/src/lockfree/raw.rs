@@ -562,6 +562,24 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         })
     }
 
+    /// Search for `key` as `get` does, then stay inside the operation — the epoch pinned,
+    /// the hazard pointers of the search still published — until `until` is set: a reader
+    /// stalled in the middle of a get (for the stalled-reader benchmark). The thread does
+    /// nothing else meanwhile, so it cannot re-enter its own slot.
+    #[cfg(not(any(loom, feature = "shuttle")))]
+    pub(crate) fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
+        self.op(|local, _| {
+            // SAFETY: inside an operation.
+            let node = unsafe { self.seek(local, |nk| nk < key, Some(key)) };
+            std::hint::black_box(node);
+            // Acquire pairs with the releaser's Release store (a plain stop flag; nothing is
+            // published through it, Acquire only keeps the check honest).
+            while !until.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        })
+    }
+
     /// Remove `key`, returning a clone of its value.
     pub(crate) fn remove(&self, key: &K) -> Option<V> {
         // SAFETY: inside an operation.

@@ -144,3 +144,60 @@ scheme_tests! {
     hazard: HazardSkipList,
     noreclaim: NoReclaimSkipList,
 }
+
+/// `stall_in_get`: while a reader is stalled inside a get, epochs free nothing retired after
+/// it (the count grows with the updates) and hazard pointers keep the count bounded; once
+/// the reader is released, epochs catch up.
+#[cfg(not(any(loom, feature = "shuttle")))]
+#[cfg_attr(miri, ignore)] // 40 000 updates: too slow under Miri, and not about memory safety
+#[test]
+fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
+    use std::sync::atomic::AtomicBool;
+    const ROUNDS: u64 = 20_000;
+    fn churn<M: ConcurrentMap<u64, u64>>(map: &M) {
+        for i in 0..ROUNDS {
+            let k = 1_000 + i % 512;
+            map.insert(k, k);
+            map.remove(&k);
+        }
+    }
+    /// Unreclaimed nodes after `ROUNDS` removes with a stalled reader, and after as many
+    /// more once it is released.
+    fn stalled<M: ConcurrentMap<u64, u64> + Sync>(
+        map: &M,
+        stall: impl Fn(&M, &AtomicBool) + Sync,
+    ) -> (u64, u64) {
+        for k in 0..100 {
+            map.insert(k, k);
+        }
+        let release = AtomicBool::new(false);
+        let during = std::thread::scope(|s| {
+            s.spawn(|| stall(map, &release));
+            std::thread::sleep(std::time::Duration::from_millis(20)); // let it pin
+            churn(map);
+            let during = map.reclamation().unreclaimed();
+            release.store(true, Ordering::Release);
+            during
+        });
+        churn(map);
+        (during, map.reclamation().unreclaimed())
+    }
+
+    let epoch = EpochSkipList::<u64, u64>::new();
+    let (during, after) = stalled(&epoch, |m, r| m.stall_in_get(&50, r));
+    assert!(
+        during >= ROUNDS * 9 / 10,
+        "epoch: {during} unreclaimed while stalled"
+    );
+    assert!(
+        after < during / 4,
+        "epoch: {after} unreclaimed after release"
+    );
+
+    let hazard = HazardSkipList::<u64, u64>::new();
+    let (during, _) = stalled(&hazard, |m, r| m.stall_in_get(&50, r));
+    assert!(
+        during < ROUNDS / 10,
+        "hazard: {during} unreclaimed while stalled"
+    );
+}
