@@ -6,8 +6,11 @@
 //!   [`ConcurrentMap<u64, u64>`](ferrolite_structures::ConcurrentMap), with validation.
 //! * [`report`] — folding repetitions into cells and printing summary tables.
 //! * [`cli`] — the command line of the `synchro` binary.
+//! * [`sidecar`] — the criterion benches' scale, configuration and side data (read by
+//!   `cargo xtask report`).
 
 pub mod cli;
 pub mod report;
+pub mod sidecar;
 pub mod synchro;
 pub mod workload;

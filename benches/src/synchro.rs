@@ -22,6 +22,7 @@ use ferrolite_structures::{
     ConcurrentMap, CrossbeamSkipMap, EpochSkipList, HazardSkipList, MapKind, MutexBTreeMap,
     MutexSkipList, NoReclaimSkipList, ReclaimStats,
 };
+use hdrhistogram::Histogram;
 use rand::Rng;
 use serde::Serialize;
 use std::fmt;
@@ -206,11 +207,94 @@ pub fn run_kind(kind: MapKind, config: &SynchroConfig) -> Result<RunResult, Vali
     }
 }
 
+/// Optional measurements of a run besides its throughput ([`measure`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Probes {
+    /// Time every `n`th operation of each worker into a per-operation-type HDR histogram
+    /// (0: none). Timing costs two clock reads per timed operation.
+    pub latency_every: u32,
+    /// Sample the map's retired-but-unfreed count this often while the workers run.
+    pub unreclaimed_every: Option<Duration>,
+}
+
+/// Latencies of the timed operations, in nanoseconds (3 significant digits).
+#[derive(Clone, Debug)]
+pub struct Latencies {
+    /// `get` calls.
+    pub get: Histogram<u64>,
+    /// `insert` calls.
+    pub insert: Histogram<u64>,
+    /// `remove` calls.
+    pub remove: Histogram<u64>,
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        let h = || Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds");
+        Latencies {
+            get: h(),
+            insert: h(),
+            remove: h(),
+        }
+    }
+}
+
+impl Latencies {
+    /// Add `other`'s samples.
+    pub fn merge(&mut self, other: &Latencies) {
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.get.add(&other.get);
+        let _ = self.insert.add(&other.insert);
+        let _ = self.remove.add(&other.remove);
+    }
+}
+
+/// What the [`Probes`] of a run measured.
+#[derive(Clone, Debug, Default)]
+pub struct ProbeResult {
+    /// Timed operations (empty histograms without `latency_every`).
+    pub latency: Latencies,
+    /// `(milliseconds since the start, unreclaimed)` samples.
+    pub unreclaimed: Vec<(f64, u64)>,
+}
+
+impl ProbeResult {
+    /// Mean of the unreclaimed samples (0 without samples).
+    pub fn unreclaimed_avg(&self) -> f64 {
+        if self.unreclaimed.is_empty() {
+            return 0.0;
+        }
+        self.unreclaimed.iter().map(|s| s.1 as f64).sum::<f64>() / self.unreclaimed.len() as f64
+    }
+}
+
 /// Run once on `map`, which should be empty: pre-fill, measure, validate.
 ///
 /// # Panics
 /// If `config.range < 2` or `config.threads == 0` or `config.update_percent > 100`.
 pub fn run_on<M>(map: &M, config: &SynchroConfig) -> Result<RunResult, ValidationError>
+where
+    M: ConcurrentMap<u64, u64> + ?Sized,
+{
+    prefill(map, config);
+    measure(map, config, Probes::default()).map(|(r, _)| r)
+}
+
+/// Fill `map` (which should be empty) with `range / 2` distinct uniform keys, as a run does.
+pub fn prefill_map<M: ConcurrentMap<u64, u64> + ?Sized>(map: &M, config: &SynchroConfig) {
+    prefill(map, config);
+}
+
+/// Measure one run on `map` as it is (pre-filled by [`prefill_map`] or an earlier run — the
+/// alternating updates keep it near half the range), with `probes`, and validate it.
+///
+/// # Panics
+/// If `config.range < 2` or `config.threads == 0` or `config.update_percent > 100`.
+pub fn measure<M>(
+    map: &M,
+    config: &SynchroConfig,
+    probes: Probes,
+) -> Result<(RunResult, ProbeResult), ValidationError>
 where
     M: ConcurrentMap<u64, u64> + ?Sized,
 {
@@ -224,26 +308,47 @@ where
         "the update ratio is a percentage"
     );
 
-    prefill(map, config);
     let initial_len = map.len();
 
     let space = KeySpace::new(config.range, config.dist);
     let barrier = Barrier::new(config.threads + 1);
     let stop = StopFlag::default();
+    let mut samples = Vec::new();
 
     let (per_thread, elapsed) = std::thread::scope(|s| {
         let workers: Vec<_> = (0..config.threads)
             .map(|t| {
                 let (space, barrier, stop) = (&space, &barrier, &stop);
                 let seed = derive_seed(config.seed, 1 + t as u64);
-                s.spawn(move || worker(map, space, seed, config.update_percent, barrier, stop))
+                let every = probes.latency_every;
+                s.spawn(move || {
+                    worker(
+                        map,
+                        space,
+                        seed,
+                        config.update_percent,
+                        every,
+                        barrier,
+                        stop,
+                    )
+                })
             })
             .collect();
         barrier.wait();
         let start = Instant::now();
-        std::thread::sleep(config.duration);
+        match probes.unreclaimed_every {
+            None => std::thread::sleep(config.duration),
+            Some(every) => loop {
+                let now = start.elapsed();
+                samples.push((now.as_secs_f64() * 1e3, map.reclamation().unreclaimed()));
+                if now >= config.duration {
+                    break;
+                }
+                std::thread::sleep(every.min(config.duration - now));
+            },
+        }
         stop.0.store(true, Ordering::Relaxed);
-        let counts: Vec<ThreadCounts> = workers
+        let counts: Vec<(ThreadCounts, Latencies)> = workers
             .into_iter()
             .map(|w| w.join().expect("a worker thread panicked"))
             .collect();
@@ -251,7 +356,15 @@ where
     });
 
     let mut totals = ThreadCounts::default();
-    per_thread.iter().for_each(|c| totals.add(c));
+    let mut probe = ProbeResult {
+        unreclaimed: samples,
+        ..ProbeResult::default()
+    };
+    for (c, lat) in &per_thread {
+        totals.add(c);
+        probe.latency.merge(lat);
+    }
+    let per_thread: Vec<ThreadCounts> = per_thread.into_iter().map(|(c, _)| c).collect();
 
     let final_len = map.len();
     let result = RunResult {
@@ -281,7 +394,7 @@ where
         check_contents(map, config.range, final_len)
     };
     match verdict {
-        Ok(()) => Ok(result),
+        Ok(()) => Ok((result, probe)),
         Err(detail) => Err(ValidationError {
             map: result.map.clone(),
             detail,
@@ -313,35 +426,51 @@ fn worker<M: ConcurrentMap<u64, u64> + ?Sized>(
     space: &KeySpace,
     seed: u64,
     update_percent: u32,
+    latency_every: u32,
     barrier: &Barrier,
     stop: &StopFlag,
-) -> ThreadCounts {
+) -> (ThreadCounts, Latencies) {
     let mut keys = space.generator(seed);
     let mut c = ThreadCounts::default();
+    let mut lat = Latencies::default();
     let mut insert_next = true;
+    let mut until_timed = latency_every;
     barrier.wait();
     while !stop.0.load(Ordering::Relaxed) {
         let key = keys.next_key();
-        if keys.chance_percent(update_percent) {
-            if insert_next {
+        let timed = latency_every > 0 && {
+            until_timed -= 1;
+            until_timed == 0
+        };
+        let t = timed.then(Instant::now);
+        let hist = if keys.chance_percent(update_percent) {
+            let hist = if insert_next {
                 c.inserts += 1;
                 if map.insert(key, key) {
                     c.effective_inserts += 1;
                 }
+                &mut lat.insert
             } else {
                 c.removes += 1;
                 if map.remove(&key).is_some() {
                     c.effective_removes += 1;
                 }
-            }
+                &mut lat.remove
+            };
             insert_next = !insert_next;
+            hist
         } else {
             c.gets += 1;
             black_box(map.get(&key));
+            &mut lat.get
+        };
+        if let Some(t) = t {
+            hist.saturating_record(t.elapsed().as_nanos() as u64);
+            until_timed = latency_every;
         }
         c.ops += 1;
     }
-    c
+    (c, lat)
 }
 
 /// Iterate the quiescent map: exactly `len` entries, strictly increasing keys in range, each
