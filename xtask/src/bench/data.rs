@@ -1,0 +1,411 @@
+//! Loading the saved results: criterion's estimates and the side data our benches write.
+//!
+//! * Criterion keeps, for every benchmark, `<criterion>/<group>/<function>/<parameter>/new/`
+//!   with `benchmark.json` (the ids and the throughput) and `estimates.json` (the statistics
+//!   in nanoseconds per iteration). The directory names are sanitised copies of the ids, so
+//!   the ids are read from `benchmark.json` rather than from the path.
+//! * Our benches write one JSON file per measured cell under
+//!   `<side>/<group>/<function>/<parameter>.json` for what criterion cannot hold
+//!   (repetitions, latency percentiles, unreclaimed nodes, time series, extras).
+//!
+//! Both sources are merged into one [`Cell`] per (group, function, parameter).
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where the saved results live.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    /// Criterion's output directory (`<target>/criterion`).
+    pub criterion: PathBuf,
+    /// Our side data (`<target>/ferrolite-bench`).
+    pub side: PathBuf,
+}
+
+impl Sources {
+    /// The two directories under a cargo target directory.
+    pub fn under(target: &Path) -> Self {
+        Self {
+            criterion: target.join("criterion"),
+            side: target.join("ferrolite-bench"),
+        }
+    }
+}
+
+/// Criterion's median for one benchmark, turned into operations per second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Criterion {
+    /// Median time of one iteration, in ns.
+    pub median_ns: f64,
+    /// Elements (operations) per iteration: the benchmark's `Throughput::Elements`, or 1.
+    pub elements: f64,
+    /// Median throughput, ops/s.
+    pub ops: f64,
+    /// The median's confidence interval in ops/s (low, high), if criterion saved one.
+    pub ops_ci: Option<(f64, f64)>,
+}
+
+/// Throughput over a bench's repetitions, in ops/s.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct OpsPerSec {
+    /// Median over the repetitions.
+    pub median: Option<f64>,
+    /// Slowest repetition.
+    pub min: Option<f64>,
+    /// Fastest repetition.
+    pub max: Option<f64>,
+    /// Number of repetitions.
+    pub reps: Option<u64>,
+}
+
+/// Latency percentiles of one operation kind, in ns.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Latency {
+    /// Median.
+    pub p50: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// 99.9th percentile.
+    pub p999: Option<f64>,
+}
+
+/// Nodes retired but not yet freed over a run.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Unreclaimed {
+    /// The most at any sample.
+    pub peak: Option<f64>,
+    /// The mean over the samples.
+    pub avg: Option<f64>,
+}
+
+/// A time series (e.g. unreclaimed nodes while a reader is stalled).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Series {
+    /// What the y values are.
+    #[serde(default)]
+    pub name: String,
+    /// What the x values are, with the unit.
+    #[serde(default)]
+    pub x_label: String,
+    /// (x, y) points.
+    #[serde(default)]
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One side-data file (every field but the ids is optional).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Side {
+    /// The criterion group.
+    pub group: String,
+    /// The function within the group.
+    pub function: String,
+    /// The parameter.
+    pub parameter: String,
+    /// The cell's parameters, as the bench describes them.
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+    /// Throughput over the repetitions.
+    pub ops_per_sec: Option<OpsPerSec>,
+    /// Latency percentiles per operation kind.
+    #[serde(default)]
+    pub latency_ns: BTreeMap<String, Latency>,
+    /// Unreclaimed nodes.
+    pub unreclaimed: Option<Unreclaimed>,
+    /// A time series.
+    pub series: Option<Series>,
+    /// Anything else (write amplification, MB/s, ...).
+    #[serde(default)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Everything known about one (group, function, parameter).
+#[derive(Clone, Debug, Default)]
+pub struct Cell {
+    /// The criterion group.
+    pub group: String,
+    /// The function within the group.
+    pub function: String,
+    /// The parameter (empty when the benchmark has none).
+    pub parameter: String,
+    /// Criterion's estimate, if it saved one.
+    pub criterion: Option<Criterion>,
+    /// Our side data, if the bench wrote some.
+    pub side: Option<Side>,
+}
+
+impl Cell {
+    /// Median throughput in ops/s: criterion's when it measured the cell, else the side
+    /// data's median over repetitions.
+    pub fn ops(&self) -> Option<f64> {
+        self.criterion
+            .as_ref()
+            .map(|c| c.ops)
+            .or_else(|| self.side.as_ref()?.ops_per_sec.as_ref()?.median)
+            .filter(|v| v.is_finite() && *v > 0.0)
+    }
+
+    /// The spread of the throughput (low, high) in ops/s: the repetitions' min–max from the
+    /// side data, else criterion's confidence interval of the median.
+    pub fn ops_spread(&self) -> Option<(f64, f64)> {
+        let side = self.side.as_ref().and_then(|s| s.ops_per_sec.as_ref());
+        if let Some(OpsPerSec {
+            min: Some(lo),
+            max: Some(hi),
+            ..
+        }) = side
+        {
+            return Some((*lo, *hi));
+        }
+        self.criterion.as_ref()?.ops_ci
+    }
+
+    /// A numeric parameter from the side data's `params`.
+    pub fn param_num(&self, key: &str) -> Option<f64> {
+        self.side.as_ref()?.params.get(key)?.as_f64()
+    }
+
+    /// A string parameter from the side data's `params`.
+    pub fn param_str(&self, key: &str) -> Option<String> {
+        match self.side.as_ref()?.params.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// A numeric extra from the side data.
+    pub fn extra(&self, key: &str) -> Option<f64> {
+        self.side.as_ref()?.extra.get(key)?.as_f64()
+    }
+
+    /// The latency percentiles of one operation kind.
+    pub fn latency(&self, op: &str) -> Option<&Latency> {
+        self.side.as_ref()?.latency_ns.get(op)
+    }
+
+    /// The unreclaimed-node counts.
+    pub fn unreclaimed(&self) -> Option<&Unreclaimed> {
+        self.side.as_ref()?.unreclaimed.as_ref()
+    }
+}
+
+/// All the cells, keyed by (group, function, parameter).
+#[derive(Clone, Debug, Default)]
+pub struct Dataset {
+    /// The cells.
+    pub cells: BTreeMap<(String, String, String), Cell>,
+    /// Files that could not be read, with why (reported, not fatal).
+    pub warnings: Vec<String>,
+}
+
+impl Dataset {
+    /// The cells of one group, in (function, parameter) order.
+    pub fn group(&self, group: &str) -> Vec<&Cell> {
+        self.cells.values().filter(|c| c.group == group).collect()
+    }
+
+    /// One cell.
+    #[cfg(test)]
+    pub fn get(&self, group: &str, function: &str, parameter: &str) -> Option<&Cell> {
+        self.cells
+            .get(&(group.into(), function.into(), parameter.into()))
+    }
+
+    fn cell(&mut self, group: &str, function: &str, parameter: &str) -> &mut Cell {
+        self.cells
+            .entry((group.into(), function.into(), parameter.into()))
+            .or_insert_with(|| Cell {
+                group: group.into(),
+                function: function.into(),
+                parameter: parameter.into(),
+                ..Cell::default()
+            })
+    }
+}
+
+/// Reads both sources; a missing directory is no data, an unreadable file a warning.
+pub fn load(src: &Sources) -> Result<Dataset> {
+    let mut ds = Dataset::default();
+    let mut files = Vec::new();
+    walk(&src.criterion, &mut files)?;
+    for f in files.iter().filter(|f| f.ends_with("new/benchmark.json")) {
+        match read_criterion(f) {
+            Ok((g, func, p, c)) => ds.cell(&g, &func, &p).criterion = Some(c),
+            Err(e) => ds.warnings.push(format!("{}: {e:#}", f.display())),
+        }
+    }
+    files.clear();
+    walk(&src.side, &mut files)?;
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"))
+    {
+        let side = std::fs::read_to_string(f)
+            .map_err(anyhow::Error::from)
+            .and_then(|s| serde_json::from_str::<Side>(&s).map_err(Into::into));
+        match side {
+            Ok(s) => {
+                let (g, func, p) = (s.group.clone(), s.function.clone(), s.parameter.clone());
+                ds.cell(&g, &func, &p).side = Some(s);
+            }
+            Err(e) => ds.warnings.push(format!("{}: {e:#}", f.display())),
+        }
+    }
+    Ok(ds)
+}
+
+/// Every file under `dir`, recursively; nothing if `dir` does not exist.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The ids and the estimate of one criterion benchmark, from its `new/benchmark.json` and
+/// the `estimates.json` beside it.
+fn read_criterion(benchmark_json: &Path) -> Result<(String, String, String, Criterion)> {
+    let id: Value = serde_json::from_str(&std::fs::read_to_string(benchmark_json)?)?;
+    let text = |k: &str| id.get(k).and_then(Value::as_str).map(str::to_string);
+    let group = text("group_id").context("no group_id")?;
+    let function = text("function_id").unwrap_or_default();
+    let parameter = text("value_str").unwrap_or_default();
+    // `throughput` is an externally tagged enum: {"Elements": n}, {"Bytes": n}, ... or null.
+    // Only elements count operations; anything else is one operation per iteration.
+    let elements = id
+        .get("throughput")
+        .and_then(|t| t.get("Elements"))
+        .and_then(Value::as_f64)
+        .filter(|n| *n > 0.0)
+        .unwrap_or(1.0);
+
+    let est_path = benchmark_json.with_file_name("estimates.json");
+    let est: Value = serde_json::from_str(
+        &std::fs::read_to_string(&est_path)
+            .with_context(|| format!("reading {}", est_path.display()))?,
+    )?;
+    let median = est.get("median").context("no median in estimates.json")?;
+    let median_ns = median
+        .get("point_estimate")
+        .and_then(Value::as_f64)
+        .filter(|v| *v > 0.0)
+        .context("no positive median.point_estimate")?;
+    let bound = |k: &str| {
+        median
+            .get("confidence_interval")?
+            .get(k)?
+            .as_f64()
+            .filter(|v| *v > 0.0)
+    };
+    let per_sec = |ns: f64| elements / (ns * 1e-9);
+    let ops_ci = match (bound("lower_bound"), bound("upper_bound")) {
+        // A longer time is a lower throughput.
+        (Some(lo), Some(hi)) => Some((per_sec(hi), per_sec(lo))),
+        _ => None,
+    };
+    Ok((
+        group,
+        function,
+        parameter,
+        Criterion {
+            median_ns,
+            elements,
+            ops: per_sec(median_ns),
+            ops_ci,
+        },
+    ))
+}
+
+/// A `structures` cell's workload, from its side-data params or its parameter string
+/// `t{threads}-u{update}-r{range}-{dist}`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StructWorkload {
+    /// Update percentage.
+    pub update: u32,
+    /// Key range.
+    pub range: u64,
+    /// Key distribution.
+    pub dist: String,
+}
+
+/// A `structures` cell's coordinates: its workload and thread count.
+pub fn structures_coords(c: &Cell) -> Option<(StructWorkload, u32)> {
+    let parsed = parse_structures_param(&c.parameter);
+    let threads = c
+        .param_num("threads")
+        .map(|v| v as u32)
+        .or(parsed.as_ref().map(|p| p.1))?;
+    let update = c
+        .param_num("update_percent")
+        .map(|v| v as u32)
+        .or(parsed.as_ref().map(|p| p.0.update))?;
+    let range = c
+        .param_num("range")
+        .map(|v| v as u64)
+        .or(parsed.as_ref().map(|p| p.0.range))?;
+    let dist = c
+        .param_str("dist")
+        .or(parsed.as_ref().map(|p| p.0.dist.clone()))?;
+    Some((
+        StructWorkload {
+            update,
+            range,
+            dist,
+        },
+        threads,
+    ))
+}
+
+fn parse_structures_param(p: &str) -> Option<(StructWorkload, u32)> {
+    let mut it = p.splitn(4, '-');
+    let threads = it.next()?.strip_prefix('t')?.parse().ok()?;
+    let update = it.next()?.strip_prefix('u')?.parse().ok()?;
+    let range = it.next()?.strip_prefix('r')?.parse().ok()?;
+    let dist = it.next()?.to_string();
+    Some((
+        StructWorkload {
+            update,
+            range,
+            dist,
+        },
+        threads,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_structures_parameters() {
+        let (w, t) = parse_structures_param("t2-u10-r65536-uniform").unwrap();
+        assert_eq!(t, 2);
+        assert_eq!(
+            w,
+            StructWorkload {
+                update: 10,
+                range: 65536,
+                dist: "uniform".into()
+            }
+        );
+        let (w, _) = parse_structures_param("t1-u0-r1024-zipf-0.99").unwrap();
+        assert_eq!(w.dist, "zipf-0.99");
+        assert!(parse_structures_param("fillrandom").is_none());
+    }
+}

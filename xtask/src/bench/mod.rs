@@ -1,0 +1,342 @@
+//! `cargo xtask bench` and `cargo xtask report`.
+//!
+//! * `bench` runs `$CARGO bench -p ferrolite-benches` (with `FERROLITE_BENCH_SCALE=smoke`
+//!   under `--smoke`), then the report.
+//! * `report` rereads the saved results without running anything — criterion's estimates
+//!   under `<target>/criterion` and the side data the benches write under
+//!   `<target>/ferrolite-bench` (see [`data`]) — and writes `reports/*.svg` ([`plots`]) and
+//!   `reports/bench.md` ([`markdown`]), whose tables hold the figures' numbers and whose
+//!   "Targets" section says which throughput targets are met.
+//!
+//! A group without results is a "no data" section, not an error.
+
+pub mod data;
+pub mod markdown;
+pub mod model;
+pub mod plots;
+
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BENCH_USAGE: &str = "\
+usage: cargo xtask bench [--smoke] [-- <cargo bench args>]
+
+Runs `cargo bench -p ferrolite-benches` (criterion's estimates go to <target>/criterion, the
+benches' side data to <target>/ferrolite-bench), then `cargo xtask report`.
+
+OPTIONS:
+  --smoke      FERROLITE_BENCH_SCALE=smoke: tiny sizes, a quick check that the benches run
+  -h, --help   this text
+
+Arguments after `--` go to `cargo bench` (e.g. `-- --bench synchro`, or a filter after a
+second `--`).";
+
+const REPORT_USAGE: &str = "\
+usage: cargo xtask report [--target-dir DIR] [--out DIR]
+
+Regenerates reports/*.svg and reports/bench.md from the saved results, without running any
+benchmark: criterion's estimates (<target>/criterion/<group>/<function>/<parameter>/new/) and
+the benches' side data (<target>/ferrolite-bench/<group>/<function>/<parameter>.json).
+
+OPTIONS:
+  --target-dir DIR   the cargo target directory (default: $CARGO_TARGET_DIR, else target/)
+  --out DIR          where to write (default: reports/)
+  -h, --help         this text";
+
+fn workspace_root() -> PathBuf {
+    // xtask lives in `<root>/xtask`.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .into()
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR` (relative to the root) or `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("target"),
+    }
+}
+
+/// `cargo xtask bench`.
+pub fn bench_main(args: &[String]) -> Result<()> {
+    let (ours, theirs) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let mut smoke = false;
+    for a in ours {
+        match a.as_str() {
+            "--smoke" => smoke = true,
+            "-h" | "--help" => {
+                println!("{BENCH_USAGE}");
+                return Ok(());
+            }
+            other => bail!("unknown option `{other}`\n\n{BENCH_USAGE}"),
+        }
+    }
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.current_dir(&root)
+        .args(["bench", "-p", "ferrolite-benches"])
+        .args(theirs);
+    if smoke {
+        cmd.env("FERROLITE_BENCH_SCALE", "smoke");
+    }
+    eprintln!(
+        "== {cargo} bench -p ferrolite-benches {}{}",
+        theirs.join(" "),
+        if smoke {
+            " (FERROLITE_BENCH_SCALE=smoke)"
+        } else {
+            ""
+        }
+    );
+    let status = cmd.status().with_context(|| format!("running {cargo}"))?;
+    if !status.success() {
+        bail!("cargo bench failed ({status}); the report was not regenerated");
+    }
+    let target = target_dir(&root);
+    report(&data::Sources::under(&target), &root.join("reports"), &root)
+}
+
+/// `cargo xtask report`.
+pub fn report_main(args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    let mut target = target_dir(&root);
+    let mut out = root.join("reports");
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| -> Result<PathBuf> {
+            let v = it.next().with_context(|| format!("{name} needs a value"))?;
+            Ok(std::env::current_dir()?.join(v))
+        };
+        match a.as_str() {
+            "--target-dir" => target = value("--target-dir")?,
+            "--out" => out = value("--out")?,
+            "-h" | "--help" => {
+                println!("{REPORT_USAGE}");
+                return Ok(());
+            }
+            other => bail!("unknown option `{other}`\n\n{REPORT_USAGE}"),
+        }
+    }
+    report(&data::Sources::under(&target), &out, &root)
+}
+
+fn report(src: &data::Sources, out: &Path, root: &Path) -> Result<()> {
+    let prov = provenance(root);
+    let written = generate(src, out, &prov)?;
+    for w in &written.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "read {} cells from {} and {}",
+        written.cells,
+        src.criterion.display(),
+        src.side.display()
+    );
+    for f in &written.files {
+        println!("wrote {}", out.join(f).display());
+    }
+    Ok(())
+}
+
+/// What [`generate`] wrote.
+#[derive(Debug)]
+pub struct Written {
+    /// File names under the output directory (the SVGs, then `bench.md`).
+    pub files: Vec<String>,
+    /// Cells read.
+    pub cells: usize,
+    /// Files that could not be read.
+    pub warnings: Vec<String>,
+}
+
+/// Is this one of the figure files the report owns (and may replace or remove)?
+fn is_our_figure(name: &str) -> bool {
+    name.ends_with(".svg")
+        && (name.starts_with("structures-")
+            || name.starts_with("engine-")
+            || matches!(
+                name,
+                "stages.svg" | "unreclaimed.svg" | "stalled-reader.svg"
+            ))
+}
+
+/// Reads the saved results in `src` and writes the figures and `bench.md` into `out`.
+/// Figures of an earlier report that this data no longer produces are removed, so that the
+/// directory matches `bench.md`.
+pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) -> Result<Written> {
+    let ds = data::load(src)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+
+    let structures = model::structures(&ds);
+    let stages = model::stages(&ds);
+    let engine = model::grid(&ds, "engine");
+    let yardstick = model::grid(&ds, "yardstick");
+    let unreclaimed = model::unreclaimed(&ds);
+    let targets = model::targets(&structures);
+
+    let mut figures = BTreeSet::new();
+    for f in &structures {
+        plots::structures(out, f)?;
+        figures.insert(f.file_name());
+    }
+    if !stages.ops.is_empty() {
+        plots::stages(out, &stages)?;
+        figures.insert("stages.svg".to_string());
+    }
+    if plots::engine_throughput(out, &engine)? {
+        figures.insert("engine-throughput.svg".into());
+    }
+    if plots::engine_latency(out, &engine)? {
+        figures.insert("engine-latency.svg".into());
+    }
+    if plots::unreclaimed(out, &unreclaimed)? {
+        figures.insert("unreclaimed.svg".into());
+    }
+    if plots::stalled_reader(out, &ds.group("stalled_reader"))? {
+        figures.insert("stalled-reader.svg".into());
+    }
+
+    for e in std::fs::read_dir(out)? {
+        let name = e?.file_name().to_string_lossy().into_owned();
+        if is_our_figure(&name) && !figures.contains(&name) {
+            std::fs::remove_file(out.join(&name))?;
+        }
+    }
+
+    let md = markdown::render(&markdown::Inputs {
+        prov,
+        ds: &ds,
+        structures: &structures,
+        stages: &stages,
+        engine: &engine,
+        yardstick: &yardstick,
+        unreclaimed: &unreclaimed,
+        targets: &targets,
+        figures: &figures,
+    });
+    std::fs::write(out.join("bench.md"), md)?;
+    let mut files: Vec<String> = figures.into_iter().collect();
+    files.push("bench.md".into());
+    Ok(Written {
+        files,
+        cells: ds.cells.len(),
+        warnings: ds.warnings.clone(),
+    })
+}
+
+/// The machine, the date and the commit.
+pub fn provenance(root: &Path) -> markdown::Provenance {
+    markdown::Provenance {
+        cpu: cpu(),
+        memory: memory(),
+        date: utc_now(),
+        commit: commit(root),
+    }
+}
+
+fn cpu() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = info
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == "model name").then(|| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown model".into());
+    let listed = info
+        .lines()
+        .filter(|l| l.split(':').next().is_some_and(|k| k.trim() == "processor"))
+        .count();
+    let cores = if listed > 0 {
+        listed
+    } else {
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    };
+    format!("{model}, {cores} logical cores")
+}
+
+fn memory() -> String {
+    let info = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    info.lines()
+        .find_map(|l| {
+            let kb: f64 = l
+                .strip_prefix("MemTotal:")?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            Some(format!("{:.1} GiB", kb / (1024.0 * 1024.0)))
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn commit(root: &Path) -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(h) => {
+            let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+            if dirty {
+                format!("{h}-dirty")
+            } else {
+                h
+            }
+        }
+        None => "unknown (not a git checkout)".into(),
+    }
+}
+
+/// Now, as `YYYY-MM-DD HH:MM UTC`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format_utc(secs)
+}
+
+/// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+fn format_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), counting in 400-year eras of 146 097 days
+/// that start on 1 March, so the leap day falls at the end of the counting year.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468; // days since 0000-03-01
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // day of the era, 0..146096
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of the era
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the March-based year
+    let mp = (5 * doy + 2) / 153; // month, 0 = March
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,441 @@
+//! The figures' data, computed once from the [`Dataset`] so that each plot and its table in
+//! `bench.md` show the same numbers; and the targets.
+
+use super::data::{structures_coords, Cell, Dataset, StructWorkload};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The maps of the `structures` group in the order they are shown; others follow by name.
+pub const MAP_ORDER: [&str; 6] = [
+    "mutex",
+    "epoch",
+    "hazard",
+    "noreclaim",
+    "crossbeam",
+    "btree",
+];
+
+/// The engine workloads in db_bench/YCSB order; others follow by name.
+pub const WORKLOAD_ORDER: [&str; 14] = [
+    "fillseq",
+    "fillrandom",
+    "overwrite",
+    "readrandom",
+    "readseq",
+    "seekrandom",
+    "readwhilewriting",
+    "deleterandom",
+    "ycsba",
+    "ycsbb",
+    "ycsbc",
+    "ycsbd",
+    "ycsbe",
+    "ycsbf",
+];
+
+/// The lock-free maps that should beat the mutex skip list under contention.
+pub const LOCK_FREE: [&str; 4] = ["epoch", "hazard", "noreclaim", "crossbeam"];
+
+/// Sorts names by their position in `order`, unknown names last and by name.
+pub fn sort_by_order(names: &mut [String], order: &[&str]) {
+    names.sort_by_key(|n| {
+        (
+            order.iter().position(|o| o == n).unwrap_or(usize::MAX),
+            n.clone(),
+        )
+    });
+}
+
+/// The distinct values of `f` over `items`, sorted.
+fn distinct<T, K: Ord + Clone>(items: &[T], f: impl Fn(&T) -> K) -> Vec<K> {
+    items
+        .iter()
+        .map(f)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// One `structures` workload: throughput per (map, threads).
+#[derive(Clone, Debug)]
+pub struct StructFigure {
+    /// Update %, range, distribution.
+    pub workload: StructWorkload,
+    /// The thread counts, ascending.
+    pub threads: Vec<u32>,
+    /// The maps, in [`MAP_ORDER`].
+    pub maps: Vec<String>,
+    /// Median ops/s per (map, threads).
+    pub ops: BTreeMap<(String, u32), f64>,
+    /// Spread (low, high) ops/s per (map, threads), where known.
+    pub spread: BTreeMap<(String, u32), (f64, f64)>,
+    /// The cell's parameter string per (map, threads).
+    pub parameter: BTreeMap<(String, u32), String>,
+}
+
+impl StructFigure {
+    /// The file name of its plot.
+    pub fn file_name(&self) -> String {
+        let w = &self.workload;
+        let dist: String = w
+            .dist
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        format!("structures-u{}-r{}-{dist}.svg", w.update, w.range)
+    }
+
+    /// A human title.
+    pub fn title(&self) -> String {
+        let w = &self.workload;
+        format!(
+            "{}% updates, range {}, {} keys",
+            w.update,
+            w.range,
+            w.dist.replace('_', " ")
+        )
+    }
+}
+
+/// One figure per `structures` workload, ordered by (dist, range, update).
+pub fn structures(ds: &Dataset) -> Vec<StructFigure> {
+    let mut by_w: BTreeMap<(String, u64, u32), StructFigure> = BTreeMap::new();
+    for c in ds.group("structures") {
+        let (Some((w, t)), Some(ops)) = (structures_coords(c), c.ops()) else {
+            continue;
+        };
+        let fig = by_w
+            .entry((w.dist.clone(), w.range, w.update))
+            .or_insert_with(|| StructFigure {
+                workload: w.clone(),
+                threads: vec![],
+                maps: vec![],
+                ops: BTreeMap::new(),
+                spread: BTreeMap::new(),
+                parameter: BTreeMap::new(),
+            });
+        let key = (c.function.clone(), t);
+        fig.ops.insert(key.clone(), ops);
+        if let Some(s) = c.ops_spread() {
+            fig.spread.insert(key.clone(), s);
+        }
+        fig.parameter.insert(key, c.parameter.clone());
+    }
+    let mut figs: Vec<StructFigure> = by_w.into_values().collect();
+    for f in &mut figs {
+        let keys: Vec<(String, u32)> = f.ops.keys().cloned().collect();
+        f.threads = distinct(&keys, |k| k.1);
+        f.maps = distinct(&keys, |k| k.0.clone());
+        sort_by_order(&mut f.maps, &MAP_ORDER);
+    }
+    figs
+}
+
+/// The stage ladder: ops/s per stage, per (memtable, workload).
+#[derive(Clone, Debug, Default)]
+pub struct Stages {
+    /// S0, S1, ...
+    pub stages: Vec<String>,
+    /// (memtable, workload) series, memtables in [`MAP_ORDER`], workloads in
+    /// [`WORKLOAD_ORDER`].
+    pub series: Vec<(String, String)>,
+    /// ops/s per (stage, memtable, workload).
+    pub ops: BTreeMap<(String, String, String), f64>,
+}
+
+/// The `stages` group (functions `S{n}-{memtable}`, parameters = workloads).
+pub fn stages(ds: &Dataset) -> Stages {
+    let mut st = Stages::default();
+    for c in ds.group("stages") {
+        let Some(ops) = c.ops() else { continue };
+        let (stage, memtable) = c
+            .function
+            .split_once('-')
+            .unwrap_or((c.function.as_str(), ""));
+        st.ops
+            .insert((stage.into(), memtable.into(), c.parameter.clone()), ops);
+    }
+    let keys: Vec<_> = st.ops.keys().cloned().collect();
+    st.stages = distinct(&keys, |k| k.0.clone());
+    st.stages.sort_by_key(|s| {
+        (
+            s.trim_start_matches(['S', 's'])
+                .parse::<u32>()
+                .unwrap_or(u32::MAX),
+            s.clone(),
+        )
+    });
+    let mut memtables = distinct(&keys, |k| k.1.clone());
+    sort_by_order(&mut memtables, &MAP_ORDER);
+    let mut workloads = distinct(&keys, |k| k.2.clone());
+    sort_by_order(&mut workloads, &WORKLOAD_ORDER);
+    for m in &memtables {
+        for w in &workloads {
+            if keys.iter().any(|k| &k.1 == m && &k.2 == w) {
+                st.series.push((m.clone(), w.clone()));
+            }
+        }
+    }
+    st
+}
+
+/// A group whose functions are implementations and parameters workloads (`engine`,
+/// `yardstick`).
+#[derive(Clone, Debug, Default)]
+pub struct Grid<'a> {
+    /// The workloads, in [`WORKLOAD_ORDER`].
+    pub workloads: Vec<String>,
+    /// The functions (memtable kinds, engines), in [`MAP_ORDER`] then by name.
+    pub kinds: Vec<String>,
+    /// The cells per (kind, workload).
+    pub cells: BTreeMap<(String, String), &'a Cell>,
+}
+
+impl Grid<'_> {
+    /// Throughput of one cell.
+    pub fn ops(&self, kind: &str, workload: &str) -> Option<f64> {
+        self.cells.get(&(kind.into(), workload.into()))?.ops()
+    }
+}
+
+/// The cells of a (kind × workload) group.
+pub fn grid<'a>(ds: &'a Dataset, group: &str) -> Grid<'a> {
+    let mut g = Grid::default();
+    for c in ds.group(group) {
+        g.cells.insert((c.function.clone(), c.parameter.clone()), c);
+    }
+    let keys: Vec<_> = g.cells.keys().cloned().collect();
+    g.kinds = distinct(&keys, |k| k.0.clone());
+    sort_by_order(&mut g.kinds, &MAP_ORDER);
+    g.workloads = distinct(&keys, |k| k.1.clone());
+    sort_by_order(&mut g.workloads, &WORKLOAD_ORDER);
+    g
+}
+
+/// Peak and mean unreclaimed nodes of one cell.
+pub type PeakAvg = (Option<f64>, Option<f64>);
+
+/// Peak (and mean) unreclaimed nodes per scheme, workload and thread count.
+#[derive(Clone, Debug, Default)]
+pub struct Unreclaimed {
+    /// The schemes present, in [`MAP_ORDER`].
+    pub schemes: Vec<String>,
+    /// The update percentages present, ascending.
+    pub updates: Vec<u32>,
+    /// The thread counts present, ascending.
+    pub threads: Vec<u32>,
+    /// (peak, avg) per (scheme, workload, threads).
+    pub cells: BTreeMap<(String, StructWorkload, u32), PeakAvg>,
+}
+
+impl Unreclaimed {
+    /// The largest peak over ranges and distributions for (scheme, update %, threads): what
+    /// the figure plots.
+    pub fn max_peak(&self, scheme: &str, update: u32, threads: u32) -> Option<f64> {
+        self.cells
+            .iter()
+            .filter(|((s, w, t), _)| s == scheme && w.update == update && *t == threads)
+            .filter_map(|(_, (peak, _))| *peak)
+            .reduce(f64::max)
+    }
+}
+
+/// The unreclaimed-node counts of the `structures` group.
+pub fn unreclaimed(ds: &Dataset) -> Unreclaimed {
+    let mut u = Unreclaimed::default();
+    for c in ds.group("structures") {
+        let (Some((w, t)), Some(r)) = (structures_coords(c), c.unreclaimed()) else {
+            continue;
+        };
+        if r.peak.is_none() && r.avg.is_none() {
+            continue;
+        }
+        u.cells.insert((c.function.clone(), w, t), (r.peak, r.avg));
+    }
+    let keys: Vec<_> = u.cells.keys().cloned().collect();
+    u.schemes = distinct(&keys, |k| k.0.clone());
+    sort_by_order(&mut u.schemes, &MAP_ORDER);
+    u.updates = distinct(&keys, |k| k.1.update);
+    u.threads = distinct(&keys, |k| k.2);
+    u
+}
+
+/// The geometric mean of positive values.
+pub fn geomean(v: &[f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    Some((v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp())
+}
+
+/// The ratios `num / den` over the `structures` workloads that have both maps at `threads`
+/// and `update` %, with the parameter strings of the cells compared.
+pub fn ratios(
+    figs: &[StructFigure],
+    num: &str,
+    den: &str,
+    keep: impl Fn(u32, u32) -> bool,
+) -> Vec<(f64, String)> {
+    let mut out = Vec::new();
+    for f in figs {
+        for &t in &f.threads {
+            if !keep(t, f.workload.update) {
+                continue;
+            }
+            let a = f.ops.get(&(num.to_string(), t));
+            let b = f.ops.get(&(den.to_string(), t));
+            if let (Some(a), Some(b)) = (a, b) {
+                let p = f
+                    .parameter
+                    .get(&(num.to_string(), t))
+                    .cloned()
+                    .unwrap_or_default();
+                out.push((a / b, p));
+            }
+        }
+    }
+    out
+}
+
+/// A target's verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The data meets the target.
+    Met,
+    /// The data misses it.
+    Missed,
+    /// No data to judge.
+    NoData,
+}
+
+impl Verdict {
+    /// How `bench.md` writes it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Met => "MET",
+            Verdict::Missed => "MISSED",
+            Verdict::NoData => "no data",
+        }
+    }
+}
+
+/// One ratio target at one (threads, update %).
+#[derive(Clone, Debug)]
+pub struct RatioTarget {
+    /// Numerator map.
+    pub num: &'static str,
+    /// Denominator map.
+    pub den: &'static str,
+    /// Threads.
+    pub threads: u32,
+    /// Update %.
+    pub update: u32,
+    /// The geometric mean of the ratio over the workloads, and how many there were.
+    pub value: Option<(f64, usize)>,
+    /// The ratio it must reach.
+    pub target: f64,
+}
+
+impl RatioTarget {
+    /// Met, missed, or no data.
+    pub fn verdict(&self) -> Verdict {
+        match self.value {
+            None => Verdict::NoData,
+            Some((v, _)) if v >= self.target => Verdict::Met,
+            Some(_) => Verdict::Missed,
+        }
+    }
+}
+
+/// Whether a lock-free map beats the mutex skip list in every cell with 2+ threads and
+/// updates.
+#[derive(Clone, Debug)]
+pub struct BeatsMutex {
+    /// The map.
+    pub map: &'static str,
+    /// The smallest ratio map / mutex and its cell, and the number of cells compared.
+    pub worst: Option<(f64, String, usize)>,
+}
+
+impl BeatsMutex {
+    /// Met, missed, or no data.
+    pub fn verdict(&self) -> Verdict {
+        match &self.worst {
+            None => Verdict::NoData,
+            Some((v, _, _)) if *v > 1.0 => Verdict::Met,
+            Some(_) => Verdict::Missed,
+        }
+    }
+}
+
+/// The project's throughput targets.
+#[derive(Clone, Debug)]
+pub struct Targets {
+    /// epoch / crossbeam ≥ 1.0 and hazard / crossbeam ≥ 0.6 at 1 and 2 threads, 10% and 50%.
+    pub ratios: Vec<RatioTarget>,
+    /// Every lock-free map vs the mutex skip list.
+    pub beats_mutex: Vec<BeatsMutex>,
+    /// Each scheme / noreclaim: (scheme, threads, update, geomean, workloads).
+    pub vs_noreclaim: Vec<(&'static str, u32, u32, f64, usize)>,
+}
+
+/// Computes the targets from the `structures` figures.
+pub fn targets(figs: &[StructFigure]) -> Targets {
+    let mut ratios_out = Vec::new();
+    for (num, den, target) in [("epoch", "crossbeam", 1.0), ("hazard", "crossbeam", 0.6)] {
+        for threads in [1, 2] {
+            for update in [10, 50] {
+                let r: Vec<f64> = ratios(figs, num, den, |t, u| t == threads && u == update)
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect();
+                ratios_out.push(RatioTarget {
+                    num,
+                    den,
+                    threads,
+                    update,
+                    value: geomean(&r).map(|g| (g, r.len())),
+                    target,
+                });
+            }
+        }
+    }
+    let beats_mutex = LOCK_FREE
+        .iter()
+        .map(|&map| {
+            let r = ratios(figs, map, "mutex", |t, u| t >= 2 && u > 0);
+            let n = r.len();
+            BeatsMutex {
+                map,
+                worst: r
+                    .into_iter()
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(v, p)| (v, p, n)),
+            }
+        })
+        .collect();
+    let mut tu: BTreeSet<(u32, u32)> = BTreeSet::new();
+    for f in figs {
+        for &t in &f.threads {
+            tu.insert((t, f.workload.update));
+        }
+    }
+    let mut vs_noreclaim = Vec::new();
+    for &scheme in &["epoch", "hazard", "crossbeam"] {
+        for &(threads, update) in &tu {
+            let r: Vec<f64> = ratios(figs, scheme, "noreclaim", |t, u| {
+                t == threads && u == update
+            })
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+            if let Some(g) = geomean(&r) {
+                vs_noreclaim.push((scheme, threads, update, g, r.len()));
+            }
+        }
+    }
+    Targets {
+        ratios: ratios_out,
+        beats_mutex,
+        vs_noreclaim,
+    }
+}
