@@ -21,13 +21,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BENCH_USAGE: &str = "\
-usage: cargo xtask bench [--smoke] [-- <cargo bench args>]
+usage: cargo xtask bench [--smoke] [--fresh] [--out DIR] [-- <cargo bench args>]
 
 Runs `cargo bench -p ferrolite-benches` (criterion's estimates go to <target>/criterion, the
 benches' side data to <target>/ferrolite-bench), then `cargo xtask report`.
 
 OPTIONS:
   --smoke      FERROLITE_BENCH_SCALE=smoke: tiny sizes, a quick check that the benches run
+  --fresh      delete earlier results (<target>/criterion, <target>/ferrolite-bench) first,
+               so the report holds only this run
+  --out DIR    where the report goes (default: reports/)
   -h, --help   this text
 
 Arguments after `--` go to `cargo bench` (e.g. `-- --bench synchro`, or a filter after a
@@ -67,10 +70,19 @@ pub fn bench_main(args: &[String]) -> Result<()> {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (args, &[][..]),
     };
+    let root = workspace_root();
     let mut smoke = false;
-    for a in ours {
+    let mut fresh = false;
+    let mut out = root.join("reports");
+    let mut it = ours.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--smoke" => smoke = true,
+            "--fresh" => fresh = true,
+            "--out" => {
+                let dir = it.next().context("--out needs a directory")?;
+                out = root.join(dir);
+            }
             "-h" | "--help" => {
                 println!("{BENCH_USAGE}");
                 return Ok(());
@@ -78,7 +90,14 @@ pub fn bench_main(args: &[String]) -> Result<()> {
             other => bail!("unknown option `{other}`\n\n{BENCH_USAGE}"),
         }
     }
-    let root = workspace_root();
+    let target = target_dir(&root);
+    if fresh {
+        for d in [target.join("criterion"), target.join("ferrolite-bench")] {
+            if d.exists() {
+                std::fs::remove_dir_all(&d).with_context(|| format!("removing {}", d.display()))?;
+            }
+        }
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
@@ -100,8 +119,7 @@ pub fn bench_main(args: &[String]) -> Result<()> {
     if !status.success() {
         bail!("cargo bench failed ({status}); the report was not regenerated");
     }
-    let target = target_dir(&root);
-    report(&data::Sources::under(&target), &root.join("reports"), &root)
+    report(&data::Sources::under(&target), &out, &root)
 }
 
 /// `cargo xtask report`.
