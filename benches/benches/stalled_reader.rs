@@ -100,7 +100,8 @@ fn main() {
         scale.name(),
         duration.as_millis()
     );
-    let mut c = sidecar::criterion(10, duration);
+    // Each sample also pre-fills a fresh map (2^16 / 2 keys, tens of milliseconds).
+    let mut c = sidecar::criterion(10, duration + Duration::from_millis(40));
     for &t in &threads {
         cell::<EpochSkipList<u64, u64>>(&mut c, "epoch", t, duration);
         cell::<HazardSkipList<u64, u64>>(&mut c, "hazard", t, duration);
