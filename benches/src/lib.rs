@@ -4,10 +4,13 @@
 //! * [`workload`] — key distributions (uniform, scrambled zipfian) with per-thread generators.
 //! * [`synchro`] — the Synchrobench-style throughput runner, generic over
 //!   [`ConcurrentMap<u64, u64>`](ferrolite_structures::ConcurrentMap), with validation.
+//! * [`engine_bench`] — db_bench-style and YCSB workloads over an [`engine_bench::Engine`]
+//!   (Ferrolite, or fjall with the `yardstick` feature), run by the `dbbench` binary.
 //! * [`report`] — folding repetitions into cells and printing summary tables.
 //! * [`cli`] — the command line of the `synchro` binary.
 
 pub mod cli;
+pub mod engine_bench;
 pub mod report;
 pub mod synchro;
 pub mod workload;
