@@ -4,12 +4,15 @@
 //! * [`workload`] — key distributions (uniform, scrambled zipfian) with per-thread generators.
 //! * [`synchro`] — the Synchrobench-style throughput runner, generic over
 //!   [`ConcurrentMap<u64, u64>`](ferrolite_structures::ConcurrentMap), with validation.
+//! * [`engine_bench`] — db_bench-style and YCSB workloads over an [`engine_bench::Engine`]
+//!   (Ferrolite, or fjall with the `yardstick` feature), run by the `dbbench` binary.
 //! * [`report`] — folding repetitions into cells and printing summary tables.
 //! * [`cli`] — the command line of the `synchro` binary.
 //! * [`sidecar`] — the criterion benches' scale, configuration and side data (read by
 //!   `cargo xtask report`).
 
 pub mod cli;
+pub mod engine_bench;
 pub mod report;
 pub mod sidecar;
 pub mod synchro;

@@ -142,6 +142,17 @@ impl KeyGenerator {
         }
     }
 
+    /// The next *rank* (0 = most popular) of a zipfian space, before scrambling: rank `r`
+    /// is drawn with P ∝ 1/(r+1)^θ. For a uniform space, the same as [`Self::next_key`].
+    /// YCSB's "latest" distribution reads the key `r` places behind the newest one.
+    #[inline]
+    pub fn next_rank(&mut self) -> u64 {
+        match &self.space.kind {
+            SpaceKind::Uniform => self.rng.random_range(0..self.space.range),
+            SpaceKind::Zipf(z) => z.rank(self.rng.random::<f64>()),
+        }
+    }
+
     /// `true` with probability `percent`/100 (for choosing updates over reads).
     #[inline]
     pub fn chance_percent(&mut self, percent: u32) -> bool {
