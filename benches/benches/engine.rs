@@ -1,0 +1,170 @@
+//! db_bench and YCSB end to end under criterion, for every memtable kind: `fillseq` on a
+//! fresh database; then, on another, `fillrandom`, `overwrite`, `readrandom`, `readseq`,
+//! `seekrandom`, `readwhilewriting`, YCSB A–F (zipfian(0.99) request keys) and
+//! `deleterandom`, in that order (16-byte keys, 100-byte values; the workloads are
+//! `ferrolite_benches::engine_bench`'s, the same `dbbench` runs). One criterion sample is one
+//! whole benchmark of `num` operations; criterion records time per operation, the side data
+//! our median/spread of ops/s, MB/s, p50/p99/p99.9 latency per operation type (every
+//! operation timed) and the database's write amplification after the benchmark.
+//!
+//! With the `yardstick` feature, the `yardstick` group runs a subset on fjall and on
+//! ferrolite (epoch memtable) with matching settings, so the report can show the ratio.
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use ferrolite::{MapKind, Options};
+use ferrolite_benches::engine_bench::{BenchConfig, Benchmark, Engine, FerroliteEngine, Runner};
+use ferrolite_benches::sidecar::{self, per_iteration, Percentiles, Scale, Side, Spread};
+use std::time::Duration;
+
+/// Run `benches` in order on `engine`, each as a criterion benchmark `group/function/name`.
+fn run_all(
+    c: &mut Criterion,
+    group_name: &str,
+    function: &str,
+    engine: &dyn Engine,
+    cfg: &BenchConfig,
+    benches: &[Benchmark],
+) {
+    let runner = Runner::new(engine, cfg.clone());
+    for &bench in benches {
+        let (mut ops, mut mbs) = (Vec::new(), Vec::new());
+        let mut lat: Vec<(&'static str, hdrhistogram::Histogram<u64>)> = Vec::new();
+        let mut group = c.benchmark_group(group_name);
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(BenchmarkId::new(function, bench.name()), |b| {
+            b.iter_custom(|iters| {
+                let o = runner
+                    .run(bench)
+                    .unwrap_or_else(|e| panic!("{function} {bench}: {e:#}"));
+                ops.push(o.ops_per_sec());
+                mbs.push(o.mb_per_sec());
+                for (name, h) in &o.latencies {
+                    match lat.iter_mut().find(|(n, _)| n == name) {
+                        Some((_, acc)) => acc.add(h).expect("same bounds"),
+                        None => lat.push((name, h.clone())),
+                    }
+                }
+                per_iteration(Duration::from_secs_f64(o.secs), o.ops, iters)
+            })
+        });
+        group.finish();
+        let mut side = Side::new(group_name, function, bench.name())
+            .param("engine", engine.name())
+            .param("function", function)
+            .param("workload", bench.name())
+            .param("num", cfg.num);
+        side.ops_per_sec = Spread::of(&ops);
+        let mut all: Option<hdrhistogram::Histogram<u64>> = None;
+        for (name, h) in &lat {
+            if let Some(p) = Percentiles::of(h) {
+                side.latency_ns.insert((*name).into(), p);
+            }
+            match &mut all {
+                Some(a) => a.add(h).expect("same bounds"),
+                None => all = Some(h.clone()),
+            }
+        }
+        if let Some(p) = all.as_ref().and_then(Percentiles::of) {
+            side.latency_ns.insert("op".into(), p);
+        }
+        if let Some(m) = Spread::of(&mbs) {
+            side.extra.insert("mb_per_sec".into(), m.median);
+        }
+        if let Some(w) = engine.summary().write_amplification {
+            side.extra.insert("write_amp".into(), w);
+        }
+        side.write().expect("writing side data");
+    }
+}
+
+const AFTER_FILL: [Benchmark; 13] = [
+    Benchmark::FillRandom,
+    Benchmark::Overwrite,
+    Benchmark::ReadRandom,
+    Benchmark::ReadSeq,
+    Benchmark::SeekRandom,
+    Benchmark::ReadWhileWriting,
+    Benchmark::Ycsb(ferrolite_benches::engine_bench::Ycsb::A),
+    Benchmark::Ycsb(ferrolite_benches::engine_bench::Ycsb::B),
+    Benchmark::Ycsb(ferrolite_benches::engine_bench::Ycsb::C),
+    Benchmark::Ycsb(ferrolite_benches::engine_bench::Ycsb::D),
+    Benchmark::Ycsb(ferrolite_benches::engine_bench::Ycsb::E),
+    Benchmark::Ycsb(ferrolite_benches::engine_bench::Ycsb::F),
+    Benchmark::DeleteRandom,
+];
+
+fn options(kind: MapKind, memtable: usize) -> Options {
+    Options::default().memtable(kind).memtable_size(memtable)
+}
+
+fn main() {
+    let scale = Scale::from_env();
+    let num: u64 = scale.pick(2_000, 20_000, 200_000);
+    let memtable: usize = scale.pick(256 << 10, 4 << 20, 16 << 20);
+    let cfg = BenchConfig {
+        num,
+        ..BenchConfig::default()
+    };
+    eprintln!(
+        "engine: scale {}, {num} operations per benchmark sample, memtable {} KiB",
+        scale.name(),
+        memtable >> 10
+    );
+    let mut c = sidecar::criterion(10, Duration::from_millis(200));
+    for kind in MapKind::ALL {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let seq =
+            FerroliteEngine::open(dir.path().join("seq"), options(kind, memtable)).expect("open");
+        run_all(
+            &mut c,
+            "engine",
+            kind.name(),
+            &seq,
+            &cfg,
+            &[Benchmark::FillSeq],
+        );
+        seq.close().expect("close");
+        let db =
+            FerroliteEngine::open(dir.path().join("db"), options(kind, memtable)).expect("open");
+        run_all(&mut c, "engine", kind.name(), &db, &cfg, &AFTER_FILL);
+        db.close().expect("close");
+    }
+    #[cfg(feature = "yardstick")]
+    yardstick(&mut c, &cfg, memtable);
+    c.final_summary();
+}
+
+/// The same workloads on fjall and on ferrolite with matching settings.
+#[cfg(feature = "yardstick")]
+fn yardstick(c: &mut Criterion, cfg: &BenchConfig, memtable: usize) {
+    use ferrolite_benches::engine_bench::{FjallEngine, FjallOptions, Ycsb};
+    let benches = [
+        Benchmark::FillRandom,
+        Benchmark::ReadRandom,
+        Benchmark::ReadSeq,
+        Benchmark::SeekRandom,
+        Benchmark::Ycsb(Ycsb::A),
+        Benchmark::Ycsb(Ycsb::B),
+        Benchmark::Ycsb(Ycsb::C),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fjall = FjallEngine::open(
+        dir.path().join("fjall"),
+        FjallOptions {
+            memtable_bytes: memtable as u32,
+            cache_bytes: 64 << 20,
+            bloom_bits: 10,
+            sync_every_write: false,
+        },
+    )
+    .expect("open fjall");
+    run_all(c, "yardstick", "fjall", &fjall, cfg, &benches);
+    fjall.close().expect("close");
+    let ours = FerroliteEngine::open(
+        dir.path().join("ferrolite"),
+        options(MapKind::Epoch, memtable),
+    )
+    .expect("open");
+    run_all(c, "yardstick", "ferrolite", &ours, cfg, &benches);
+    ours.close().expect("close");
+}
