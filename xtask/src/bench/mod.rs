@@ -310,7 +310,9 @@ fn commit(root: &Path) -> String {
     };
     match git(&["rev-parse", "--short", "HEAD"]) {
         Some(h) => {
-            let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+            // Untracked files (the report being written, scratch output) do not change the code.
+            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
             if dirty {
                 format!("{h}-dirty")
             } else {
