@@ -102,6 +102,7 @@ pub fn render(i: &Inputs) -> String {
 
     targets(&mut out, i.targets, !i.structures.is_empty());
     structures(&mut out, i);
+    structure_latency(&mut out, i);
     unreclaimed(&mut out, i);
     stalled(&mut out, i);
     stages(&mut out, i);
@@ -263,6 +264,80 @@ fn structures(out: &mut String, i: &Inputs) {
             .collect();
         table(out, &header, &rows);
     }
+}
+
+/// Latency percentiles per operation type of the `structures` cells at 2 threads (the
+/// machine's core count in this project; every cell's percentiles are in the side data).
+fn structure_latency(out: &mut String, i: &Inputs) {
+    const THREADS: f64 = 2.0;
+    let cells: Vec<&crate::bench::data::Cell> =
+        i.ds.cells
+            .values()
+            .filter(|c| c.group == "structures" && c.param_num("threads") == Some(THREADS))
+            .filter(|c| c.latency("get").is_some())
+            .collect();
+    if cells.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Structures: latency per operation at 2 threads
+
+",
+    );
+    out.push_str(
+        "Every 16th operation of each thread timed into HDR histograms; p50 / p99 / p99.9 in \
+         ns per operation type (`–`: the workload has no such operation).\n\n",
+    );
+    let header: Vec<String> = ["workload", "map", "get", "insert", "remove"]
+        .map(String::from)
+        .to_vec();
+    let fmt = |l: Option<&crate::bench::data::Latency>| match l {
+        Some(l) => format!(
+            "{} / {} / {}",
+            opt(l.p50, si),
+            opt(l.p99, si),
+            opt(l.p999, si)
+        ),
+        None => "–".into(),
+    };
+    let mut rows: Vec<(String, Vec<String>)> = cells
+        .iter()
+        .map(|c| {
+            // Sort by workload (the parameter without its thread count), then map order.
+            let workload = c
+                .parameter
+                .split_once('-')
+                .map_or(c.parameter.clone(), |(_, w)| w.to_string());
+            (
+                format!("{workload}/{}", map_rank(&c.function)),
+                vec![
+                    workload,
+                    c.function.clone(),
+                    fmt(c.latency("get")),
+                    fmt(c.latency("insert")),
+                    fmt(c.latency("remove")),
+                ],
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.1).collect();
+    table(out, &header, &rows);
+}
+
+/// The maps in the order the figures use.
+fn map_rank(map: &str) -> usize {
+    [
+        "mutex",
+        "epoch",
+        "hazard",
+        "noreclaim",
+        "crossbeam",
+        "btree",
+    ]
+    .iter()
+    .position(|m| *m == map)
+    .unwrap_or(9)
 }
 
 fn unreclaimed(out: &mut String, i: &Inputs) {
