@@ -327,17 +327,10 @@ fn structure_latency(out: &mut String, i: &Inputs) {
 
 /// The maps in the order the figures use.
 fn map_rank(map: &str) -> usize {
-    [
-        "mutex",
-        "epoch",
-        "hazard",
-        "noreclaim",
-        "crossbeam",
-        "btree",
-    ]
-    .iter()
-    .position(|m| *m == map)
-    .unwrap_or(9)
+    crate::bench::model::MAP_ORDER
+        .iter()
+        .position(|m| *m == map)
+        .unwrap_or(9)
 }
 
 fn unreclaimed(out: &mut String, i: &Inputs) {

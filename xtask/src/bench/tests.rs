@@ -84,14 +84,7 @@ fn structures_ops(map: &str, threads: u32) -> f64 {
 }
 
 fn structures_fixture(src: &Sources) {
-    for map in [
-        "mutex",
-        "epoch",
-        "hazard",
-        "noreclaim",
-        "crossbeam",
-        "btree",
-    ] {
+    for map in MAP_ORDER {
         for threads in [1, 2, 4] {
             for update in [10, 50] {
                 let range = 65536;
@@ -142,22 +135,7 @@ fn stages_fixture(src: &Sources) {
     }
 }
 
-const ENGINE_WORKLOADS: [&str; 14] = [
-    "fillseq",
-    "fillrandom",
-    "overwrite",
-    "readrandom",
-    "readseq",
-    "seekrandom",
-    "readwhilewriting",
-    "deleterandom",
-    "ycsba",
-    "ycsbb",
-    "ycsbc",
-    "ycsbd",
-    "ycsbe",
-    "ycsbf",
-];
+use super::model::{MAP_ORDER, WORKLOAD_ORDER as ENGINE_WORKLOADS};
 
 fn engine_fixture(src: &Sources) {
     for (ki, kind) in ["mutex", "epoch"].iter().enumerate() {
