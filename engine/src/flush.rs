@@ -153,7 +153,9 @@ impl Inner {
 
         for (number, path) in list_segments(&self.dir)? {
             if number < log_number {
+                crate::kill::kill_point!("obsolete.before_delete");
                 std::fs::remove_file(&path).ctx(&path)?;
+                crate::kill::kill_point!("obsolete.after_delete");
             }
         }
         let bytes = handle.as_ref().map_or(0, |h| h.meta.size);

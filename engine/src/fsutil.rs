@@ -53,12 +53,14 @@ pub fn write_file_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<()> 
         f.write_all(contents).ctx(&tmp)?;
         f.sync_all().ctx(&tmp)?;
         drop(f);
+        crate::kill::kill_point!("current.before_rename");
         std::fs::rename(&tmp, &target).ctx(&target)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result?;
+    crate::kill::kill_point!("current.after_rename");
     sync_dir(dir)
 }
 

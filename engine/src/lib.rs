@@ -23,6 +23,7 @@ pub mod feed;
 mod flush;
 pub mod fsutil;
 pub mod iter;
+pub mod kill;
 pub mod memtable;
 pub mod options;
 mod point_index;

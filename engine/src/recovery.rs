@@ -88,7 +88,9 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
                     table = id,
                     "deleting a table no manifest lists (unfinished flush or compaction)"
                 );
+                crate::kill::kill_point!("obsolete.before_delete");
                 std::fs::remove_file(entry.path()).ctx(entry.path())?;
+                crate::kill::kill_point!("obsolete.after_delete");
             }
         }
         if name.ends_with(".tmp") {
@@ -128,6 +130,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let mut torn: Option<(std::path::PathBuf, u64)> = None;
     for (number, path) in list_segments(dir)? {
         if number < ms.log_number {
+            crate::kill::kill_point!("obsolete.before_delete");
             std::fs::remove_file(&path).ctx(&path)?;
             continue;
         }
@@ -199,7 +202,9 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     ms.last_seq = last_seq;
     let manifest = Manifest::create(dir, manifest_id, &ms)?;
     for path in &replayed_segments {
+        crate::kill::kill_point!("obsolete.before_delete");
         std::fs::remove_file(path).ctx(path)?;
+        crate::kill::kill_point!("obsolete.after_delete");
     }
     let mut version = version;
     for h in added {

@@ -122,7 +122,10 @@ impl TableHandle {
 impl Drop for TableHandle {
     fn drop(&mut self) {
         if self.obsolete.load(Ordering::Relaxed) {
-            match std::fs::remove_file(&self.path) {
+            crate::kill::kill_point!("obsolete.before_delete");
+            let removed = std::fs::remove_file(&self.path);
+            crate::kill::kill_point!("obsolete.after_delete");
+            match removed {
                 Ok(()) => tracing::debug!(file = %self.path.display(), "deleted obsolete table"),
                 Err(e) => {
                     tracing::warn!(file = %self.path.display(), error = %e, "could not delete obsolete table")
@@ -464,6 +467,7 @@ impl Manifest {
         fsutil::sync_dir(dir)?;
         fsutil::write_current(dir, &name)?;
         if let Some(old) = old.filter(|o| *o != name) {
+            crate::kill::kill_point!("obsolete.before_delete");
             std::fs::remove_file(dir.join(&old))
                 .ctx(dir.join(&old))
                 .or_else(|e| match &e {

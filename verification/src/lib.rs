@@ -17,6 +17,8 @@
 //! reports what it explored with [`report`] lines that the verifier parses.
 
 #[cfg(not(any(loom, feature = "shuttle")))] // the memtables need a loom/shuttle scheduler there
+pub mod crash;
+#[cfg(not(any(loom, feature = "shuttle")))]
 pub mod engine_model;
 pub mod lincheck;
 pub mod model;

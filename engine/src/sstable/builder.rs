@@ -208,7 +208,9 @@ impl TableBuilder {
             .into_inner()
             .map_err(|e| e.into_error())
             .ctx(&self.path)?;
+        crate::kill::kill_point!("sst.before_sync");
         file.sync_all().ctx(&self.path)?;
+        crate::kill::kill_point!("sst.after_sync");
         let largest = InternalKey::decode(&self.last_key)
             .map(|(user, seq, kind)| InternalKey::new(user.to_vec(), seq, kind))
             .ok_or_else(|| Error::InvalidOptions("table lost its last key".into()))?;
@@ -239,6 +241,7 @@ impl TableBuilder {
             self.opts.format,
         )?;
         self.data.reset();
+        crate::kill::kill_point!("sst.after_block");
         let mut encoded = Vec::with_capacity(12);
         handle.encode_into(&mut encoded);
         if !self.index.add(&self.last_key, &encoded) {

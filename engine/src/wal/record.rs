@@ -138,7 +138,32 @@ pub struct LogWriter {
     buf: Vec<u8>,
     /// Set when a write or sync failed.
     failed: bool,
+    /// Kill-point names of this log (WAL or manifest), for the crash test.
+    points: &'static LogPoints,
 }
+
+/// The kill points of one log kind ([`crate::kill`]).
+#[derive(Debug)]
+struct LogPoints {
+    before_write: &'static str,
+    after_write: &'static str,
+    before_sync: &'static str,
+    after_sync: &'static str,
+}
+
+static WAL_POINTS: LogPoints = LogPoints {
+    before_write: "wal.before_write",
+    after_write: "wal.after_write",
+    before_sync: "wal.before_sync",
+    after_sync: "wal.after_sync",
+};
+
+static MANIFEST_POINTS: LogPoints = LogPoints {
+    before_write: "manifest.before_write",
+    after_write: "manifest.after_write",
+    before_sync: "manifest.before_sync",
+    after_sync: "manifest.after_sync",
+};
 
 impl LogWriter {
     /// Create the log at `path` (which must not exist) and write its header.
@@ -159,6 +184,11 @@ impl LogWriter {
             written: 0,
             buf,
             failed: false,
+            points: if magic == MANIFEST_MAGIC {
+                &MANIFEST_POINTS
+            } else {
+                &WAL_POINTS
+            },
         };
         w.flush()?;
         Ok(w)
@@ -202,10 +232,12 @@ impl LogWriter {
                 self.file.insert(f)
             }
         };
+        crate::kill::kill_point!(self.points.before_write);
         if let Err(e) = file.write_all(&self.buf) {
             self.failed = true;
             return Err(e).ctx(&self.path);
         }
+        crate::kill::kill_point!(self.points.after_write);
         self.written += self.buf.len() as u64;
         self.buf.clear();
         if self.buf.capacity() > KEEP_CAPACITY {
@@ -217,6 +249,7 @@ impl LogWriter {
     /// [`flush`](Self::flush), then `sync_data`: the records survive a crash of the machine.
     pub fn sync(&mut self) -> Result<()> {
         self.flush()?;
+        crate::kill::kill_point!(self.points.before_sync);
         let synced = match &self.file {
             Some(f) => f.sync_data(),
             // Released right after a flush: reopen to sync what was written.
@@ -228,6 +261,7 @@ impl LogWriter {
             self.failed = true;
             return Err(e).ctx(&self.path);
         }
+        crate::kill::kill_point!(self.points.after_sync);
         Ok(())
     }
 
