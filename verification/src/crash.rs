@@ -502,6 +502,11 @@ pub fn run(kind: MapKind, mode: Mode, child: &Path) -> CrashReport {
         .map(|(_, n)| n)
         .sum();
     report("kill_point_crashes", kill_points);
+    for (ending, n) in &r.endings {
+        if let Some(point) = ending.strip_prefix("kill point ") {
+            report(&format!("killed_at_{point}"), *n);
+        }
+    }
     report(
         "timer_kills",
         r.endings

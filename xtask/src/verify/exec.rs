@@ -200,6 +200,15 @@ pub fn reason(excerpt: &str) -> String {
             "engine model check",
             "engine diverges from the model (shrunk sequence)",
         ),
+        (
+            "was acknowledged but the database ends at",
+            "crash: an acknowledged batch was lost",
+        ),
+        (
+            "differs from the prefix model",
+            "crash: recovered state is not a prefix of the commits",
+        ),
+        ("recovery failed", "crash: recovery failed"),
         ("no linearization", "not linearizable"),
         ("not linearizable", "not linearizable"),
         ("double free", "double free (allocator abort)"),
@@ -233,6 +242,8 @@ mod tests {
             ("panicked at x.rs:\nCausality violation: Concurrent write accesses", "loom: causality"),
             ("panicked at v.rs:\nengine model check: memtable `epoch` (x) diverges", "engine diverges"),
             ("engine model check: memtable `epoch`: a case made no progress for 120 s", "engine: a case hung"),
+            ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: writer 0: batch 7 was acknowledged but the database ends at Some(5)", "crash: an acknowledged batch"),
+            ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: recovered state differs from the prefix model (3 keys", "crash: recovered state"),
             ("something else entirely", "test failed"),
         ];
         for (excerpt, want) in cases {

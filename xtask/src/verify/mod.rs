@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: cargo xtask verify [OPTIONS]
 
-Runs every checker (model, loom, shuttle, lincheck, engine, miri) over every structure and
+Runs every checker (model, loom, shuttle, lincheck, engine, crash, miri) over every structure and
 every seeded mutant, prints a pass/fail matrix and writes reports/verification.{md,json}.
 
 OPTIONS:

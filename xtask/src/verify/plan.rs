@@ -24,17 +24,22 @@ pub enum Checker {
     /// the LSM engine over the structure as its memtable, proptest sequences against a
     /// `BTreeMap` (`verification/tests/engine.rs`).
     Engine,
+    /// the crash test: a child process writing through the engine over the structure is
+    /// killed at random moments and at the engine's kill points; every recovery is checked
+    /// (`verification/tests/crash.rs`).
+    Crash,
     /// the structures' own tests under Miri.
     Miri,
 }
 
 /// Every checker, in column order.
-pub const CHECKERS: [Checker; 6] = [
+pub const CHECKERS: [Checker; 7] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
     Checker::Lincheck,
     Checker::Engine,
+    Checker::Crash,
     Checker::Miri,
 ];
 
@@ -46,6 +51,7 @@ impl Checker {
             Checker::Shuttle => "shuttle",
             Checker::Lincheck => "lincheck",
             Checker::Engine => "engine",
+            Checker::Crash => "crash",
             Checker::Miri => "miri",
         }
     }
@@ -62,6 +68,7 @@ impl Checker {
             Checker::Shuttle => "schedules",
             Checker::Lincheck => "histories",
             Checker::Engine => "cases",
+            Checker::Crash => "cycles",
             Checker::Miri => "tests",
         }
     }
@@ -75,7 +82,7 @@ impl Checker {
             // the engine only inserts into its memtables (unique internal keys, one writer at a
             // time, frozen before another thread reads them), so its model could only ever
             // report "missed".
-            Checker::Engine if mutant => {
+            Checker::Engine | Checker::Crash if mutant => {
                 Some("memtables only insert, one writer at a time: these bugs cannot show")
             }
             Checker::Loom | Checker::Shuttle if reference => {
@@ -97,17 +104,17 @@ impl Checker {
         }
         match self {
             // Model, lincheck and engine share one optimised build.
-            Checker::Model | Checker::Lincheck | Checker::Engine => Build {
+            Checker::Model | Checker::Lincheck | Checker::Engine | Checker::Crash => Build {
                 key: format!("std{suffix}"),
                 miri: false,
                 args: vec!["test", "--release", "-p", "ferrolite-verification"],
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/std{suffix}"),
-                // The engine checker skips mutant rows (see `skip_reason`).
+                // The engine checkers skip mutant rows (see `skip_reason`).
                 tests: if mutants {
                     vec!["model", "lincheck"]
                 } else {
-                    vec!["model", "lincheck", "engine"]
+                    vec!["model", "lincheck", "engine", "crash"]
                 },
             },
             Checker::Loom => {
