@@ -805,7 +805,11 @@ mod tests {
         let mut w = fs.create_new(&p).unwrap();
         let e = w.write_all(b"abcdefgh").unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::StorageFull);
-        assert_eq!(fs.read(&p).unwrap(), b"abcd", "half written before the error");
+        assert_eq!(
+            fs.read(&p).unwrap(),
+            b"abcd",
+            "half written before the error"
+        );
         assert!(fs.is_stuck());
         assert_eq!(
             w.write_all(b"z").unwrap_err().kind(),
@@ -819,7 +823,11 @@ mod tests {
         w.sync_data().unwrap();
         fs.remove_file(&p).unwrap();
         let trace = fs.take_trace();
-        let failed: Vec<u64> = trace.iter().filter(|r| r.injected).map(|r| r.index).collect();
+        let failed: Vec<u64> = trace
+            .iter()
+            .filter(|r| r.injected)
+            .map(|r| r.index)
+            .collect();
         assert_eq!(failed, vec![2, 3, 4]);
         assert_eq!(trace[1].kind, OpKind::Write);
         assert_eq!(trace[1].class, FileClass::Wal);

@@ -168,10 +168,7 @@ impl Drop for StdLock {
 
 impl FileSystem for StdFs {
     fn create_new(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)?;
+        let file = OpenOptions::new().write(true).create_new(true).open(path)?;
         Ok(Box::new(StdFile::new(file)))
     }
 
@@ -346,7 +343,10 @@ mod tests {
         );
         fs.sync_dir(dir.path()).unwrap();
         fs.remove_file(&q).unwrap();
-        assert_eq!(fs.remove_file(&q).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(
+            fs.remove_file(&q).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
         let lock = fs.lock(&dir.path().join("LOCK")).unwrap();
         assert_eq!(
             fs.lock(&dir.path().join("LOCK")).unwrap_err().kind(),

@@ -5,8 +5,8 @@
 //! [`Options::validate`] checks ranges and contradictions once, at open; a bad option is an
 //! [`Error::InvalidOptions`] naming the field, never a panic later.
 
-use crate::fs::{FileSystem, StdFs};
 use crate::batch::RecordFormat;
+use crate::fs::{FileSystem, StdFs};
 use crate::{Error, Result};
 use ferrolite_structures::MapKind;
 use std::sync::Arc;

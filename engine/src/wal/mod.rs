@@ -27,6 +27,5 @@ pub use record::{
     MAX_RECORD_LEN, RECORD_HEADER_LEN, WAL_MAGIC,
 };
 pub use segment::{
-    list_segments, list_segments_in, parse_segment_name, segment_name, segment_path,
-    SEGMENT_SUFFIX,
+    list_segments, list_segments_in, parse_segment_name, segment_name, segment_path, SEGMENT_SUFFIX,
 };
