@@ -449,3 +449,33 @@ impl Inner {
         synced
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn followers_of_a_failed_group_get_the_leaders_io_error() {
+        let leader = Error::Io {
+            path: "/db/000007.wal".into(),
+            source: std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full"),
+        };
+        match follower_error(&leader) {
+            Error::Io { path, source } => {
+                assert_eq!(path, std::path::Path::new("/db/000007.wal"));
+                assert_eq!(source.kind(), std::io::ErrorKind::StorageFull);
+                assert_eq!(source.to_string(), "disk full");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(follower_error(&Error::Closed), Error::Closed));
+        assert!(matches!(
+            follower_error(&Error::Background("x".into())),
+            Error::Background(w) if w == "x"
+        ));
+        assert!(matches!(
+            follower_error(&Error::corruption("/db/a", 3, "bad")),
+            Error::Background(w) if w.contains("bad")
+        ));
+    }
+}
