@@ -104,6 +104,41 @@ impl Flavour {
     }
 }
 
+/// Engine configurations the scenarios run under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// `SyncPolicy::EveryWrite`: one `fdatasync` per commit.
+    Synced,
+    /// `SyncPolicy::None`: acknowledged means handed to the OS (the reopen is in the same
+    /// process, so the OS still has it).
+    Unsynced,
+    /// The stage ladder's S0 file handling: the WAL closed and reopened (append) for every
+    /// commit, JSON records and blocks.
+    ReopenPerWrite,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Synced => "synced",
+            Variant::Unsynced => "unsynced",
+            Variant::ReopenPerWrite => "reopen-per-write",
+        }
+    }
+
+    fn apply(self, o: Options) -> Options {
+        match self {
+            Variant::Synced => o.sync(SyncPolicy::EveryWrite),
+            Variant::Unsynced => o.sync(SyncPolicy::None),
+            Variant::ReopenPerWrite => o
+                .sync(SyncPolicy::EveryWrite)
+                .wal_reopen_per_write(true)
+                .wal_format(ferrolite::RecordFormat::Json)
+                .table_format(ferrolite::RecordFormat::Json),
+        }
+    }
+}
+
 /// What one kind's run did.
 #[derive(Clone, Debug, Default)]
 pub struct FaultsIoStats {
@@ -124,8 +159,9 @@ pub struct FaultsIoStats {
 }
 
 /// The operation kinds that are faulted.
-const FAULTED: [OpKind; 6] = [
+const FAULTED: [OpKind; 7] = [
     OpKind::Create,
+    OpKind::Open,
     OpKind::Write,
     OpKind::Sync,
     OpKind::SyncDir,
@@ -143,18 +179,18 @@ fn value(i: usize, tag: &str, len: usize) -> Vec<u8> {
     v
 }
 
-fn options(kind: MapKind, fs: Option<Arc<dyn ferrolite::FileSystem>>) -> Options {
+fn options(kind: MapKind, variant: Variant, fs: Option<Arc<dyn ferrolite::FileSystem>>) -> Options {
     let o = Options::default()
         .memtable(kind)
         .memtable_size(16 << 10)
         .auto_compaction(false)
         .compaction(false)
-        .sync(SyncPolicy::EveryWrite)
         .num_levels(3)
         .block_size(1024)
         .target_file_size(6 << 10)
         .block_cache_bytes(64 << 10)
         .event_stats(false);
+    let o = variant.apply(o);
     match fs {
         Some(fs) => o.file_system(fs),
         None => o,
@@ -223,8 +259,13 @@ fn step_batch() -> Ops {
 }
 
 /// Open a fresh database on `fault` and write the setup; the model of what was acknowledged.
-fn prepare(kind: MapKind, dir: &Path, fault: &FaultFs) -> Result<(Db, Model), String> {
-    let db = Db::open(dir, options(kind, Some(Arc::new(fault.clone()))))
+fn prepare(
+    kind: MapKind,
+    variant: Variant,
+    dir: &Path,
+    fault: &FaultFs,
+) -> Result<(Db, Model), String> {
+    let db = Db::open(dir, options(kind, variant, Some(Arc::new(fault.clone()))))
         .map_err(|e| format!("open: {e}"))?;
     let mut model = Model::new();
     for (i, (ops, flush)) in setup_batches().into_iter().enumerate() {
@@ -314,10 +355,10 @@ fn check_tables(dir: &Path) -> Result<usize, String> {
 }
 
 /// Run `scenario` once with a tracing file system: its operations.
-fn learn(kind: MapKind, scenario: Scenario) -> Result<Vec<OpRecord>, String> {
+fn learn(kind: MapKind, variant: Variant, scenario: Scenario) -> Result<Vec<OpRecord>, String> {
     let dir = scratch(kind, scenario, "learn")?;
     let fault = FaultFs::over_std();
-    let (db, _) = prepare(kind, dir.path(), &fault)?;
+    let (db, _) = prepare(kind, variant, dir.path(), &fault)?;
     fault.reset_counts();
     fault.start_trace();
     do_step(&db, scenario).map_err(|e| format!("the unfaulted step failed: {e}"))?;
@@ -351,6 +392,7 @@ fn scratch(kind: MapKind, scenario: Scenario, what: &str) -> Result<tempfile::Te
 /// One faulted run; `Err` describes the first violated expectation.
 fn faulted_run(
     kind: MapKind,
+    variant: Variant,
     scenario: Scenario,
     flavour: Flavour,
     target: &OpRecord,
@@ -359,7 +401,7 @@ fn faulted_run(
 ) -> Result<(), String> {
     let dir = scratch(kind, scenario, flavour.name())?;
     let fault = FaultFs::over_std();
-    let (db, before) = prepare(kind, dir.path(), &fault)?;
+    let (db, before) = prepare(kind, variant, dir.path(), &fault)?;
     let mut after = before.clone();
     let step_ops = if scenario == Scenario::Commit {
         step_batch()
@@ -483,7 +525,7 @@ fn faulted_run(
         }
     }
     drop(db);
-    let db = Db::open(dir.path(), options(kind, None))
+    let db = Db::open(dir.path(), options(kind, variant, None))
         .map_err(|e| format!("reopen with the real file system: {e}"))?;
     let mut with_batch = acknowledged.clone();
     if result.is_err() {
@@ -528,56 +570,70 @@ fn sample<T: Clone>(items: &[T], budget: usize) -> Vec<T> {
 }
 
 /// Run every scenario on memtable `kind`; panics with a reproducible description on the first
-/// failure. Budget: faulted operations per scenario and flavour, quick 40, default and full
-/// all; flavours quick `eio`, `full`; default and full add `eio-short`.
+/// failure. Budget: faulted operations per variant, scenario and flavour — quick 40, default
+/// and full all of them; quick runs the `synced` and `reopen-per-write` variants with the `eio`
+/// and `full` flavours, default and full add the `unsynced` variant and the `eio-short`
+/// flavour.
 pub fn run(kind: MapKind, mode: Mode) -> FaultsIoStats {
     let budget = mode.pick(40, usize::MAX, usize::MAX);
     let flavours: &[Flavour] = match mode {
         Mode::Quick => &[Flavour::Eio, Flavour::Full],
         _ => &[Flavour::Eio, Flavour::EioShort, Flavour::Full],
     };
+    let variants: &[Variant] = match mode {
+        Mode::Quick => &[Variant::Synced, Variant::ReopenPerWrite],
+        _ => &[Variant::Synced, Variant::Unsynced, Variant::ReopenPerWrite],
+    };
     let started = Instant::now();
     let mut stats = FaultsIoStats::default();
     let mut points = BTreeSet::new();
-    for scenario in Scenario::ALL {
-        let trace = learn(kind, scenario)
-            .unwrap_or_else(|e| panic!("faults_io: memtable {kind}, {}: {e}", scenario.name()));
-        // The n-th operation of its (kind, class), counted from the start of the step.
-        let mut seen: BTreeMap<(OpKind, FileClass), u64> = BTreeMap::new();
-        let mut candidates = Vec::new();
-        for op in &trace {
-            let n = seen.entry((op.kind, op.class)).or_insert(0);
-            if FAULTED.contains(&op.kind) {
-                candidates.push((op.clone(), *n));
+    for &variant in variants {
+        for scenario in Scenario::ALL {
+            let what = format!(
+                "faults_io: memtable {kind}, variant {}, scenario {}",
+                variant.name(),
+                scenario.name()
+            );
+            let trace = learn(kind, variant, scenario).unwrap_or_else(|e| panic!("{what}: {e}"));
+            // The n-th operation of its (kind, class), counted from the start of the step.
+            let mut seen: BTreeMap<(OpKind, FileClass), u64> = BTreeMap::new();
+            let mut candidates = Vec::new();
+            for op in &trace {
+                let n = seen.entry((op.kind, op.class)).or_insert(0);
+                if FAULTED.contains(&op.kind) {
+                    candidates.push((op.clone(), *n));
+                }
+                *n += 1;
             }
-            *n += 1;
-        }
-        for &flavour in flavours {
-            let candidates: Vec<_> = candidates
-                .iter()
-                .filter(|(op, _)| flavour != Flavour::EioShort || op.kind == OpKind::Write)
-                .cloned()
-                .collect();
-            for (target, nth) in sample(&candidates, budget) {
-                points.insert((scenario.name(), target.index));
-                if let Err(e) = faulted_run(kind, scenario, flavour, &target, nth, &mut stats) {
-                    let ops: Vec<String> = trace.iter().map(ToString::to_string).collect();
-                    panic!(
-                        "faults_io: memtable {kind}, scenario {}, fault {} at {target}: {e}\n\
-                         the step's operations (unfaulted run):\n  {}",
-                        scenario.name(),
-                        flavour.name(),
-                        ops.join("\n  ")
-                    );
+            let mut runs = 0;
+            for &flavour in flavours {
+                let candidates: Vec<_> = candidates
+                    .iter()
+                    .filter(|(op, _)| flavour != Flavour::EioShort || op.kind == OpKind::Write)
+                    .cloned()
+                    .collect();
+                for (target, nth) in sample(&candidates, budget) {
+                    points.insert((variant.name(), scenario.name(), target.index));
+                    runs += 1;
+                    let result =
+                        faulted_run(kind, variant, scenario, flavour, &target, nth, &mut stats);
+                    if let Err(e) = result {
+                        let ops: Vec<String> = trace.iter().map(ToString::to_string).collect();
+                        panic!(
+                            "{what}, fault {} at {target}: {e}\n\
+                             the step's operations (unfaulted run):\n  {}",
+                            flavour.name(),
+                            ops.join("\n  ")
+                        );
+                    }
                 }
             }
+            println!(
+                "{what}: {} operations, {} faultable, {runs} faulted runs",
+                trace.len(),
+                candidates.len()
+            );
         }
-        println!(
-            "faults_io: memtable {kind}, {}: {} operations, {} faultable",
-            scenario.name(),
-            trace.len(),
-            candidates.len()
-        );
     }
     stats.fault_points = points.len() as u64;
     println!(
