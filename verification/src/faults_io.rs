@@ -4,8 +4,9 @@
 //! For each of three scenarios — a commit that freezes a full memtable and flushes it inline
 //! before logging its batch, a `flush()`, a `compact()` — the step is first run with a
 //! tracing `FaultFs` to learn every file operation it makes, in order. Then, for every
-//! operation index whose kind can fail in a way the engine must survive (create, write, sync,
-//! directory sync, rename, remove; quick mode samples at most 40 per scenario and fault kind),
+//! operation index whose kind can fail in a way the engine must survive (create, open, write,
+//! sync, directory sync, rename, remove, and in default and full modes reads; quick mode
+//! samples at most 40 per variant, scenario and fault flavour),
 //! the scenario is rerun from scratch with a fault injected exactly there, in two flavours:
 //!
 //! * `eio`: that one operation fails with `EIO` (one-shot);
@@ -158,7 +159,7 @@ pub struct FaultsIoStats {
     pub failed_batch_recovered: u64,
 }
 
-/// The operation kinds that are faulted.
+/// The operation kinds that are faulted (default and full modes add reads).
 const FAULTED: [OpKind; 7] = [
     OpKind::Create,
     OpKind::Open,
@@ -572,8 +573,8 @@ fn sample<T: Clone>(items: &[T], budget: usize) -> Vec<T> {
 /// Run every scenario on memtable `kind`; panics with a reproducible description on the first
 /// failure. Budget: faulted operations per variant, scenario and flavour — quick 40, default
 /// and full all of them; quick runs the `synced` and `reopen-per-write` variants with the `eio`
-/// and `full` flavours, default and full add the `unsynced` variant and the `eio-short`
-/// flavour.
+/// and `full` flavours, default and full add the `unsynced` variant, the `eio-short` flavour
+/// and faults in reads.
 pub fn run(kind: MapKind, mode: Mode) -> FaultsIoStats {
     let budget = mode.pick(40, usize::MAX, usize::MAX);
     let flavours: &[Flavour] = match mode {
@@ -600,7 +601,7 @@ pub fn run(kind: MapKind, mode: Mode) -> FaultsIoStats {
             let mut candidates = Vec::new();
             for op in &trace {
                 let n = seen.entry((op.kind, op.class)).or_insert(0);
-                if FAULTED.contains(&op.kind) {
+                if FAULTED.contains(&op.kind) || (mode != Mode::Quick && op.kind == OpKind::Read) {
                     candidates.push((op.clone(), *n));
                 }
                 *n += 1;
