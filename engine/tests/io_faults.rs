@@ -280,3 +280,67 @@ fn failed_background_flush_is_reported_as_background_error() {
     drop(db);
     check(&reopen_std(dir.path()), 0..acked);
 }
+
+#[test]
+fn concurrent_writers_of_a_failed_group_get_typed_errors_and_acked_writes_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let fault = FaultFs::over_std();
+    let db = Arc::new(Db::open(dir.path(), opts(&fault).memtable_size(8 << 20)).unwrap());
+    fill(&db, 0..10);
+    // The 20th WAL write from now fails: some group in the middle of the run.
+    fault.arm(
+        FaultRule::full_disk()
+            .on(&[OpKind::Write])
+            .class(&[FileClass::Wal])
+            .nth(20)
+            .short_write(ferrolite::fault::ShortWrite::Half),
+    );
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let mut acked = Vec::new();
+                let mut errors = Vec::new();
+                for i in 0..50 {
+                    let k = 1000 + t * 100 + i;
+                    match db.put(key(k), format!("value-{k}")) {
+                        Ok(()) => acked.push(k),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (acked, errors)
+            })
+        })
+        .collect();
+    let mut acked = Vec::new();
+    let mut io_errors = 0;
+    for t in threads {
+        let (a, errors) = t.join().unwrap();
+        acked.extend(a);
+        for e in errors {
+            match e {
+                Error::Io { path, .. } => {
+                    assert!(path.to_string_lossy().ends_with(".wal"), "{path:?}");
+                    io_errors += 1;
+                }
+                Error::Background(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert!(io_errors >= 1, "the failing group's writers get Error::Io");
+    assert!(acked.len() < 200);
+    for &k in &acked {
+        assert!(db.get(key(k)).unwrap().is_some());
+    }
+    drop(db);
+    let db = reopen_std(dir.path());
+    for k in (0..10).chain(acked.iter().copied()) {
+        assert_eq!(
+            db.get(key(k)).unwrap().as_deref(),
+            Some(format!("value-{k}").as_bytes()),
+            "acknowledged {} lost",
+            key(k)
+        );
+    }
+}
