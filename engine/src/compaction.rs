@@ -207,7 +207,14 @@ impl Inner {
         edit.next_file = Some(self.next_file.load(Ordering::Relaxed));
 
         let mut state = lock(&self.state);
-        state.manifest.record(&edit)?;
+        if let Err(e) = state.manifest.record(&edit) {
+            // As in a flush: the edit may be in the manifest, so neither the outputs nor the
+            // inputs are deleted (the next open keeps whichever side the manifest lists and
+            // deletes the other as orphans), and with the manifest's log abandoned the
+            // database refuses writes until reopened.
+            self.fail(&e);
+            return Err(e);
+        }
         let cur = self.sv.load_full();
         let version = Arc::new(cur.version.apply(&edit, &outputs));
         debug_assert_eq!(version.check(), Ok(()));
@@ -260,7 +267,7 @@ impl Inner {
         if result.is_err() {
             // No manifest lists the outputs of a failed merge: don't leave them on disk.
             for id in created {
-                let _ = std::fs::remove_file(table_path(&self.dir, id));
+                let _ = self.fs().remove_file(&table_path(&self.dir, id));
             }
         }
         result
@@ -321,8 +328,11 @@ impl Inner {
             if current.is_none() {
                 let id = self.new_file_number();
                 created.push(id);
-                let builder =
-                    TableBuilder::create(&table_path(&self.dir, id), self.table_options())?;
+                let builder = TableBuilder::create_in(
+                    self.fs().as_ref(),
+                    &table_path(&self.dir, id),
+                    self.table_options(),
+                )?;
                 current = Some((id, builder));
             }
             let (_, builder) = current.as_mut().expect("just set");
@@ -335,7 +345,7 @@ impl Inner {
             let meta = builder.finish()?;
             outputs.push(self.open_table(id, meta)?);
         }
-        fsutil::sync_dir(&self.dir)?;
+        fsutil::sync_dir_in(self.fs().as_ref(), &self.dir)?;
         Ok(outputs)
     }
 }

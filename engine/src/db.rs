@@ -155,6 +155,11 @@ impl Inner {
         snaps.keys().next().copied().unwrap_or(visible).min(visible)
     }
 
+    /// The file system the database lives on ([`Options::file_system`]).
+    pub(crate) fn fs(&self) -> &Arc<dyn crate::fs::FileSystem> {
+        &self.opts.file_system
+    }
+
     pub(crate) fn new_file_number(&self) -> u64 {
         // Relaxed: only uniqueness matters; the number reaches the manifest under `state`.
         self.next_file.fetch_add(1, Ordering::Relaxed)

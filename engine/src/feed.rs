@@ -42,7 +42,7 @@ use crate::db::{lock, Inner};
 use crate::error::IoContext;
 use crate::types::SeqNo;
 use crate::wal::record::{decode_log, WAL_MAGIC};
-use crate::wal::segment::list_segments;
+use crate::wal::segment::list_segments_in;
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -427,11 +427,11 @@ impl Inner {
     ) -> Result<(Option<SeqNo>, Vec<Event>)> {
         let mut earliest = None;
         let mut events = Vec::new();
-        for (number, path) in list_segments(&self.dir)? {
+        for (number, path) in list_segments_in(self.fs().as_ref(), &self.dir)? {
             if number > active {
                 break;
             }
-            let data = match std::fs::read(&path) {
+            let data = match self.fs().read(&path) {
                 Ok(data) => data,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     // Deleted after a flush since it was listed: so are the older ones.

@@ -17,7 +17,7 @@ use crate::memtable::MemTable;
 use crate::sstable::{TableBuilder, TableOptions};
 use crate::types::InternalKey;
 use crate::version::{table_path, TableHandle, VersionEdit};
-use crate::wal::segment::list_segments;
+use crate::wal::segment::list_segments_in;
 use crate::{fsutil, Error, Result};
 use bytes::Bytes;
 use std::ops::Bound;
@@ -44,26 +44,38 @@ impl Inner {
 
     /// Write `entries` (sorted by internal key) to a new table file `id` and open it.
     /// Returns `None` for no entries.
+    ///
+    /// On error the partial file is deleted (best effort): no manifest lists it. (Fix: a
+    /// failed flush used to leave its partial `.sst` behind until the next open.)
     pub(crate) fn write_table(
         &self,
         id: u64,
         entries: impl Iterator<Item = Result<(InternalKey, Bytes)>>,
     ) -> Result<Option<Arc<TableHandle>>> {
         let path = table_path(&self.dir, id);
-        let mut builder = TableBuilder::create(&path, self.table_options())?;
-        let mut any = false;
-        for entry in entries {
-            let (key, value) = entry?;
-            builder.add(&key, &value)?;
-            any = true;
+        // A failed create left no file of ours (the number is new): nothing to delete.
+        let mut builder = TableBuilder::create_in(self.fs().as_ref(), &path, self.table_options())?;
+        let written = (|| {
+            let mut any = false;
+            for entry in entries {
+                let (key, value) = entry?;
+                builder.add(&key, &value)?;
+                any = true;
+            }
+            if !any {
+                return Ok(None);
+            }
+            let meta = builder.finish()?;
+            self.open_table(id, meta).map(Some)
+        })();
+        if !matches!(written, Ok(Some(_))) {
+            // No entries, or a failure: the file (empty or partial) must not stay. A failed
+            // delete is harmless: open deletes tables no manifest lists.
+            if let Err(e) = self.fs().remove_file(&path) {
+                tracing::warn!(file = %path.display(), error = %e, "could not delete an unfinished table");
+            }
         }
-        if !any {
-            drop(builder);
-            std::fs::remove_file(&path).ctx(&path)?;
-            return Ok(None);
-        }
-        let meta = builder.finish()?;
-        self.open_table(id, meta).map(Some)
+        written
     }
 
     /// Open a finished table and wrap it with its manifest metadata.
@@ -72,7 +84,7 @@ impl Inner {
         id: u64,
         meta: crate::sstable::TableMeta,
     ) -> Result<Arc<TableHandle>> {
-        TableHandle::open_built(&self.dir, id, meta, self.cache.clone())
+        TableHandle::open_built_in(self.fs().clone(), &self.dir, id, meta, self.cache.clone())
     }
 
     /// Flush the oldest frozen memtable. Returns `false` if there was none or another flush
@@ -121,7 +133,15 @@ impl Inner {
         let _enter = span.enter();
         let id = self.new_file_number();
         let handle = self.write_table(id, mem_entries(mem.table.as_ref()))?;
-        fsutil::sync_dir(&self.dir)?;
+        if let Err(e) = fsutil::sync_dir_in(self.fs().as_ref(), &self.dir) {
+            // No manifest lists the table yet: delete it when the handle drops below (fix:
+            // it used to stay until the next open). The memtable stays frozen, its WAL
+            // segment stays, and a later flush retries.
+            if let Some(h) = &handle {
+                h.mark_obsolete();
+            }
+            return Err(e);
+        }
 
         let mut state = lock(&self.state);
         let cur = self.sv.load_full();
@@ -142,7 +162,15 @@ impl Inner {
         if let Some(h) = &handle {
             edit.added.push((0, h.meta.clone()));
         }
-        state.manifest.record(&edit)?;
+        if let Err(e) = state.manifest.record(&edit) {
+            // The edit may have reached the manifest (a failed sync after a complete write),
+            // so the table must stay: whether it is live is decided at the next open (listed,
+            // or deleted as an orphan, with the WAL segment replayed instead). The manifest's
+            // log is abandoned after a failed write, so no later edit could be recorded: the
+            // database refuses writes until reopened.
+            self.fail(&e);
+            return Err(e);
+        }
         let version = Arc::new(cur.version.apply(&edit, &added));
         self.sv.store(Arc::new(SuperVersion {
             mem: cur.mem.clone(),
@@ -150,14 +178,7 @@ impl Inner {
             version,
         }));
         drop(state);
-
-        for (number, path) in list_segments(&self.dir)? {
-            if number < log_number {
-                crate::kill::kill_point!("obsolete.before_delete");
-                std::fs::remove_file(&path).ctx(&path)?;
-                crate::kill::kill_point!("obsolete.after_delete");
-            }
-        }
+        self.delete_obsolete_segments(log_number);
         let bytes = handle.as_ref().map_or(0, |h| h.meta.size);
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);
         self.stats.flush_bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -168,6 +189,29 @@ impl Inner {
             "memtable flushed to L0"
         );
         Ok(())
+    }
+
+    /// Delete the WAL segments below `log_number` (their memtables are in tables the manifest
+    /// records). Best effort: a segment that cannot be listed or deleted now is harmless —
+    /// the next open deletes every segment below the manifest's `log_number` — so a failure
+    /// here does not fail the flush that already succeeded.
+    fn delete_obsolete_segments(&self, log_number: u64) {
+        let segments = match list_segments_in(self.fs().as_ref(), &self.dir) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list WAL segments to delete");
+                return;
+            }
+        };
+        for (number, path) in segments {
+            if number < log_number {
+                crate::kill::kill_point!("obsolete.before_delete");
+                if let Err(e) = self.fs().remove_file(&path).ctx(&path) {
+                    tracing::warn!(error = %e, "could not delete a flushed WAL segment");
+                }
+                crate::kill::kill_point!("obsolete.after_delete");
+            }
+        }
     }
 
     /// Flush every frozen memtable, in this thread.

@@ -10,11 +10,11 @@
 //! directory's `LOCK` file so that two engines, in one process or in two, never open the same
 //! database.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
+use crate::fs::{FileLock, FileSystem, StdFs};
 
 /// Name of the file holding the manifest's file name.
 pub const CURRENT_FILE: &str = "CURRENT";
@@ -25,19 +25,12 @@ pub const LOCK_FILE: &str = "LOCK";
 ///
 /// On platforms that cannot open or sync a directory (Windows) this does nothing.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir).ctx(dir)?.sync_all().ctx(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        // Opening a directory as a file fails (access denied / is a directory); directory
-        // entries are durable once the file system's metadata journal commits.
-        if let Ok(f) = File::open(dir) {
-            let _ = f.sync_all();
-        }
-        Ok(())
-    }
+    sync_dir_in(&StdFs, dir)
+}
+
+/// [`sync_dir`] through `fs`.
+pub fn sync_dir_in(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
+    fs.sync_dir(dir).ctx(dir)
 }
 
 /// Replace `dir/name` with `contents` atomically: after a crash the file holds either its old
@@ -46,22 +39,32 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 /// Writes `dir/name.tmp`, syncs it, renames it over `dir/name` and syncs `dir`. `name` must be a
 /// plain file name.
 pub fn write_file_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<()> {
+    write_file_atomic_in(&StdFs, dir, name, contents)
+}
+
+/// [`write_file_atomic`] through `fs`.
+pub fn write_file_atomic_in(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    name: &str,
+    contents: &[u8],
+) -> Result<()> {
     let tmp = dir.join(format!("{name}.tmp"));
     let target = dir.join(name);
     let result = (|| {
-        let mut f = File::create(&tmp).ctx(&tmp)?;
+        let mut f = fs.create(&tmp).ctx(&tmp)?;
         f.write_all(contents).ctx(&tmp)?;
         f.sync_all().ctx(&tmp)?;
         drop(f);
         crate::kill::kill_point!("current.before_rename");
-        std::fs::rename(&tmp, &target).ctx(&target)
+        fs.rename(&tmp, &target).ctx(&target)
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = fs.remove_file(&tmp);
     }
     result?;
     crate::kill::kill_point!("current.after_rename");
-    sync_dir(dir)
+    sync_dir_in(fs, dir)
 }
 
 /// Whether `name` can be stored in `CURRENT`: not empty, no path separators or line breaks,
@@ -80,8 +83,13 @@ fn is_plain_file_name(name: &str) -> bool {
 /// Fails with [`Error::Corruption`] unless the file holds a plain file name followed by one
 /// newline.
 pub fn read_current(dir: &Path) -> Result<Option<String>> {
+    read_current_in(&StdFs, dir)
+}
+
+/// [`read_current`] through `fs`.
+pub fn read_current_in(fs: &dyn FileSystem, dir: &Path) -> Result<Option<String>> {
     let path = dir.join(CURRENT_FILE);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match fs.read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).ctx(&path),
@@ -105,6 +113,11 @@ pub fn read_current(dir: &Path) -> Result<Option<String>> {
 /// `manifest_name` must be a plain file name; otherwise an [`Error::Io`] of kind
 /// `InvalidInput` is returned and nothing is written.
 pub fn write_current(dir: &Path, manifest_name: &str) -> Result<()> {
+    write_current_in(&StdFs, dir, manifest_name)
+}
+
+/// [`write_current`] through `fs`.
+pub fn write_current_in(fs: &dyn FileSystem, dir: &Path, manifest_name: &str) -> Result<()> {
     if !is_plain_file_name(manifest_name) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -112,17 +125,23 @@ pub fn write_current(dir: &Path, manifest_name: &str) -> Result<()> {
         ))
         .ctx(dir.join(CURRENT_FILE));
     }
-    write_file_atomic(dir, CURRENT_FILE, format!("{manifest_name}\n").as_bytes())
+    write_file_atomic_in(
+        fs,
+        dir,
+        CURRENT_FILE,
+        format!("{manifest_name}\n").as_bytes(),
+    )
 }
 
 /// An exclusive lock on a database directory, held until dropped.
 ///
-/// The lock is an advisory lock (`flock` on Unix) on `dir/LOCK`, taken through its own open
-/// file, so it excludes other processes and also other `DirLock`s in this process. The `LOCK`
-/// file itself is left in place.
+/// The lock is an advisory lock (`flock` on Unix, through [`FileSystem::lock`]) on `dir/LOCK`,
+/// taken through its own open file, so it excludes other processes and also other `DirLock`s
+/// in this process. The `LOCK` file itself is left in place.
 #[derive(Debug)]
 pub struct DirLock {
-    file: File,
+    /// Dropping it releases the lock.
+    _lock: Box<dyn FileLock>,
     dir: PathBuf,
 }
 
@@ -130,34 +149,27 @@ impl DirLock {
     /// Lock `dir`, creating `dir/LOCK` if needed. Fails with [`Error::Locked`] if another
     /// `DirLock` (in any process) holds it.
     pub fn acquire(dir: &Path) -> Result<DirLock> {
+        DirLock::acquire_in(&StdFs, dir)
+    }
+
+    /// [`DirLock::acquire`] through `fs`.
+    pub fn acquire_in(fs: &dyn FileSystem, dir: &Path) -> Result<DirLock> {
         let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .ctx(&path)?;
-        match file.try_lock() {
-            Ok(()) => Ok(DirLock {
-                file,
+        match fs.lock(&path) {
+            Ok(lock) => Ok(DirLock {
+                _lock: lock,
                 dir: dir.to_path_buf(),
             }),
-            Err(TryLockError::WouldBlock) => Err(Error::Locked(dir.to_path_buf())),
-            Err(TryLockError::Error(e)) => Err(e).ctx(&path),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(Error::Locked(dir.to_path_buf()))
+            }
+            Err(e) => Err(e).ctx(&path),
         }
     }
 
     /// The locked directory.
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        // Closing the file releases the lock too; unlocking first makes it explicit.
-        let _ = self.file.unlock();
     }
 }
 

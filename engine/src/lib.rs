@@ -9,8 +9,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! See `ARCHITECTURE.md` for the map of the code: ports (`MemTable`, `Cache`, the table
-//! reader/builder, the record log) and their adapters, the write path (`write.rs`), the read
+//! See `ARCHITECTURE.md` for the map of the code: ports (`MemTable`, `Cache`, `FileSystem`,
+//! the table reader/builder, the record log) and their adapters, the write path (`write.rs`), the read
 //! path (`read.rs`), flushes (`flush.rs`), compactions (`compaction.rs`) and recovery
 //! (`recovery.rs`).
 
@@ -19,8 +19,10 @@ pub mod cache;
 mod compaction;
 mod db;
 pub mod error;
+pub mod fault;
 pub mod feed;
 mod flush;
+pub mod fs;
 pub mod fsutil;
 pub mod iter;
 pub mod kill;
@@ -42,6 +44,7 @@ pub use db::{Db, Snapshot};
 pub use error::{Error, Result};
 pub use feed::{Event, FeedItem, Subscription};
 pub use ferrolite_structures::MapKind;
+pub use fs::{FileSystem, StdFs};
 pub use iter::DbIter;
 pub use options::{CompactionStyle, Options, Stage, SyncPolicy};
 pub use stats::DbStats;

@@ -6,8 +6,10 @@
 //! [`Error::InvalidOptions`] naming the field, never a panic later.
 
 use crate::batch::RecordFormat;
+use crate::fs::{FileSystem, StdFs};
 use crate::{Error, Result};
 use ferrolite_structures::MapKind;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// When the WAL is made durable.
@@ -199,6 +201,10 @@ pub struct Options {
     /// Run flushes and compactions automatically (default `true`). With `false` only
     /// [`crate::Db::flush`] and [`crate::Db::compact`] write tables — for tests.
     pub auto_compaction: bool,
+    /// Where the database's files live (default [`crate::fs::StdFs`], the operating
+    /// system's). Every file operation of the engine goes through it; wrap it, e.g. in
+    /// [`crate::fault::FaultFs`], to observe or fail operations.
+    pub file_system: Arc<dyn FileSystem>,
 }
 
 impl Default for Options {
@@ -230,6 +236,7 @@ impl Default for Options {
             group_commit: true,
             point_index_bytes: 0,
             event_stats: true,
+            file_system: Arc::new(StdFs),
         }
     }
 }
@@ -354,6 +361,8 @@ setters! {
     point_index_bytes: u64,
     /// Set [`Options::event_stats`].
     event_stats: bool,
+    /// Set [`Options::file_system`].
+    file_system: Arc<dyn FileSystem>,
 }
 
 impl Options {

@@ -22,8 +22,8 @@ use crate::memtable::{MapMemTable, MemTable};
 use crate::options::Options;
 use crate::stats::Counters;
 use crate::version::{table_path, Manifest, ManifestState, TableHandle, Version, VersionEdit};
-use crate::wal::record::{read_log, LogWriter, WAL_MAGIC};
-use crate::wal::segment::{list_segments, segment_path};
+use crate::wal::record::{read_log_in, LogWriter, WAL_MAGIC};
+use crate::wal::segment::{list_segments_in, segment_path};
 use crate::{fsutil, Error, Result};
 use arc_swap::ArcSwap;
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -37,14 +37,15 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let started = Instant::now();
     let span = tracing::info_span!("open", dir = %dir.display(), memtable = opts.memtable.name());
     let _enter = span.enter();
-    if !dir.exists() {
+    let fs = opts.file_system.clone();
+    if !fs.exists(dir).ctx(dir)? {
         if !opts.create_if_missing {
             return Err(Error::NotFound(dir.to_path_buf()));
         }
-        std::fs::create_dir_all(dir).ctx(dir)?;
+        fs.create_dir_all(dir).ctx(dir)?;
     }
-    let lock = fsutil::DirLock::acquire(dir)?;
-    let loaded = Manifest::load(dir, opts.num_levels)?;
+    let lock = fsutil::DirLock::acquire_in(fs.as_ref(), dir)?;
+    let loaded = Manifest::load_in(fs.as_ref(), dir, opts.num_levels)?;
     let fresh = loaded.is_none();
     if !fresh && opts.error_if_exists {
         return Err(Error::AlreadyExists(dir.to_path_buf()));
@@ -68,9 +69,9 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     // File numbers: above everything in the manifest and in the directory.
     let mut next_file = ms.next_file.max(1);
     let listed: HashSet<u64> = ms.levels.iter().flatten().map(|m| m.id).collect();
-    for entry in std::fs::read_dir(dir).ctx(dir)? {
-        let entry = entry.ctx(dir)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for entry in fs.list_dir(dir).ctx(dir)? {
+        let name = entry.name;
+        let entry_path = dir.join(&name);
         let number = name
             .strip_suffix(".sst")
             .or_else(|| name.strip_suffix(".wal"))
@@ -89,12 +90,12 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
                     "deleting a table no manifest lists (unfinished flush or compaction)"
                 );
                 crate::kill::kill_point!("obsolete.before_delete");
-                std::fs::remove_file(entry.path()).ctx(entry.path())?;
+                fs.remove_file(&entry_path).ctx(&entry_path)?;
                 crate::kill::kill_point!("obsolete.after_delete");
             }
         }
         if name.ends_with(".tmp") {
-            std::fs::remove_file(entry.path()).ctx(entry.path())?;
+            fs.remove_file(&entry_path).ctx(&entry_path)?;
         }
     }
 
@@ -103,7 +104,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     for (level, metas) in ms.levels.iter().enumerate() {
         for meta in metas {
             let path = table_path(dir, meta.id);
-            if !path.exists() {
+            if !fs.exists(&path).ctx(&path)? {
                 return Err(Error::corruption(
                     &path,
                     0,
@@ -113,7 +114,12 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
                     ),
                 ));
             }
-            let table = Arc::new(crate::sstable::Table::open(&path, meta.id, cache.clone())?);
+            let table = Arc::new(crate::sstable::Table::open_in(
+                fs.clone(),
+                &path,
+                meta.id,
+                cache.clone(),
+            )?);
             version.levels[level].push(Arc::new(TableHandle::new(meta.clone(), table, path)));
         }
     }
@@ -128,13 +134,13 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let mut replayed_segments = Vec::new();
     let mut records = 0u64;
     let mut torn: Option<(std::path::PathBuf, u64)> = None;
-    for (number, path) in list_segments(dir)? {
+    for (number, path) in list_segments_in(fs.as_ref(), dir)? {
         if number < ms.log_number {
             crate::kill::kill_point!("obsolete.before_delete");
-            std::fs::remove_file(&path).ctx(&path)?;
+            fs.remove_file(&path).ctx(&path)?;
             continue;
         }
-        let contents = read_log(&path, WAL_MAGIC)?;
+        let contents = read_log_in(fs.as_ref(), &path, WAL_MAGIC)?;
         if let (Some((torn_path, offset)), false) = (&torn, contents.records.is_empty()) {
             return Err(Error::corruption(
                 torn_path,
@@ -179,7 +185,8 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     next_file += 2;
     if let Some(id) = recovered_id {
         let path = table_path(dir, id);
-        let mut builder = crate::sstable::TableBuilder::create(
+        let mut builder = crate::sstable::TableBuilder::create_in(
+            fs.as_ref(),
             &path,
             crate::sstable::TableOptions {
                 block_size: opts.block_size,
@@ -191,8 +198,8 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
             builder.add(&key, &value)?;
         }
         let meta = builder.finish()?;
-        fsutil::sync_dir(dir)?;
-        let handle = TableHandle::open_built(dir, id, meta, cache.clone())?;
+        fsutil::sync_dir_in(fs.as_ref(), dir)?;
+        let handle = TableHandle::open_built_in(fs.clone(), dir, id, meta, cache.clone())?;
         stats_flush(&mut counters, handle.meta.size);
         ms.levels[0].push(handle.meta.clone());
         added.push(handle);
@@ -200,10 +207,10 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     ms.log_number = wal_number;
     ms.next_file = next_file;
     ms.last_seq = last_seq;
-    let manifest = Manifest::create(dir, manifest_id, &ms)?;
+    let manifest = Manifest::create_in(fs.clone(), dir, manifest_id, &ms)?;
     for path in &replayed_segments {
         crate::kill::kill_point!("obsolete.before_delete");
-        std::fs::remove_file(path).ctx(path)?;
+        fs.remove_file(path).ctx(path)?;
         crate::kill::kill_point!("obsolete.after_delete");
     }
     let mut version = version;
@@ -212,8 +219,8 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     }
     let version = version.apply(&VersionEdit::default(), &[]);
 
-    let log = LogWriter::create(&segment_path(dir, wal_number), WAL_MAGIC)?;
-    fsutil::sync_dir(dir)?;
+    let log = LogWriter::create_in(fs.clone(), &segment_path(dir, wal_number), WAL_MAGIC)?;
+    fsutil::sync_dir_in(fs.as_ref(), dir)?;
     let mem = Arc::new(MemGen {
         table: Arc::new(MapMemTable::new(opts.memtable)) as Arc<dyn MemTable>,
         wal_number,

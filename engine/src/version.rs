@@ -18,9 +18,10 @@
 //! snapshot edit of the whole state, so manifests stay small.
 
 use crate::error::IoContext;
+use crate::fs::{FileSystem, StdFs};
 use crate::sstable::Table;
 use crate::types::{InternalKey, SeqNo};
-use crate::wal::record::{read_log, LogWriter, MANIFEST_MAGIC};
+use crate::wal::record::{read_log_in, LogWriter, MANIFEST_MAGIC};
 use crate::{fsutil, Error, Result};
 use bytes::Bytes;
 use std::path::{Path, PathBuf};
@@ -96,8 +97,19 @@ impl TableHandle {
         built: crate::sstable::TableMeta,
         cache: Arc<dyn crate::cache::Cache>,
     ) -> Result<Arc<TableHandle>> {
+        TableHandle::open_built_in(Arc::new(StdFs), dir, id, built, cache)
+    }
+
+    /// [`TableHandle::open_built`] on the file system `fs`.
+    pub fn open_built_in(
+        fs: Arc<dyn FileSystem>,
+        dir: &Path,
+        id: u64,
+        built: crate::sstable::TableMeta,
+        cache: Arc<dyn crate::cache::Cache>,
+    ) -> Result<Arc<TableHandle>> {
         let path = table_path(dir, id);
-        let table = Arc::new(Table::open(&path, id, cache)?);
+        let table = Arc::new(Table::open_in(fs, &path, id, cache)?);
         let meta = FileMeta {
             id,
             size: built.file_size,
@@ -123,7 +135,8 @@ impl Drop for TableHandle {
     fn drop(&mut self) {
         if self.obsolete.load(Ordering::Relaxed) {
             crate::kill::kill_point!("obsolete.before_delete");
-            let removed = std::fs::remove_file(&self.path);
+            // Through the file system the table was opened on.
+            let removed = self.table.file_system().remove_file(&self.path);
             crate::kill::kill_point!("obsolete.after_delete");
             match removed {
                 Ok(()) => tracing::debug!(file = %self.path.display(), "deleted obsolete table"),
@@ -424,18 +437,27 @@ impl Manifest {
     /// Read the manifest `CURRENT` names, if any. A torn last edit (a crash while it was
     /// written) is ignored: the flush or compaction it described never completed.
     pub fn load(dir: &Path, num_levels: usize) -> Result<Option<ManifestState>> {
-        let Some(name) = fsutil::read_current(dir)? else {
+        Manifest::load_in(&StdFs, dir, num_levels)
+    }
+
+    /// [`Manifest::load`] on the file system `fs`.
+    pub fn load_in(
+        fs: &dyn FileSystem,
+        dir: &Path,
+        num_levels: usize,
+    ) -> Result<Option<ManifestState>> {
+        let Some(name) = fsutil::read_current_in(fs, dir)? else {
             return Ok(None);
         };
         let path = dir.join(&name);
-        if !path.exists() {
+        if !fs.exists(&path).ctx(&path)? {
             return Err(Error::corruption(
                 dir.join("CURRENT"),
                 0,
                 format!("CURRENT names {name}, which does not exist"),
             ));
         }
-        let contents = read_log(&path, MANIFEST_MAGIC)?;
+        let contents = read_log_in(fs, &path, MANIFEST_MAGIC)?;
         if let Some(tail) = &contents.torn_tail {
             tracing::warn!(file = %path.display(), offset = tail.offset, reason = %tail.reason, "manifest has a torn tail; ignoring the unfinished edit");
         }
@@ -458,17 +480,27 @@ impl Manifest {
     /// Start a new manifest numbered `id` holding `state`, point `CURRENT` at it, and delete
     /// the manifest it replaces.
     pub fn create(dir: &Path, id: u64, state: &ManifestState) -> Result<Manifest> {
-        let old = fsutil::read_current(dir)?;
+        Manifest::create_in(Arc::new(StdFs), dir, id, state)
+    }
+
+    /// [`Manifest::create`] on the file system `fs`.
+    pub fn create_in(
+        fs: Arc<dyn FileSystem>,
+        dir: &Path,
+        id: u64,
+        state: &ManifestState,
+    ) -> Result<Manifest> {
+        let old = fsutil::read_current_in(fs.as_ref(), dir)?;
         let name = manifest_name(id);
         let path = dir.join(&name);
-        let mut log = LogWriter::create(&path, MANIFEST_MAGIC)?;
+        let mut log = LogWriter::create_in(fs.clone(), &path, MANIFEST_MAGIC)?;
         log.append(&state.snapshot_edit().encode())?;
         log.sync()?;
-        fsutil::sync_dir(dir)?;
-        fsutil::write_current(dir, &name)?;
+        fsutil::sync_dir_in(fs.as_ref(), dir)?;
+        fsutil::write_current_in(fs.as_ref(), dir, &name)?;
         if let Some(old) = old.filter(|o| *o != name) {
             crate::kill::kill_point!("obsolete.before_delete");
-            std::fs::remove_file(dir.join(&old))
+            fs.remove_file(&dir.join(&old))
                 .ctx(dir.join(&old))
                 .or_else(|e| match &e {
                     Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {

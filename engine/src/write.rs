@@ -31,6 +31,22 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The error a follower of a failed group gets: the leader's, rebuilt (an `io::Error` cannot
+/// be cloned) so that a WAL failure reaches every writer of the group as an [`Error::Io`]
+/// naming the file.
+fn follower_error(e: &Error) -> Error {
+    match e {
+        Error::Io { path, source } => Error::Io {
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        // The leader found the database closed: so is it for every follower.
+        Error::Closed => Error::Closed,
+        Error::Background(why) => Error::Background(why.clone()),
+        e => Error::Background(format!("group commit failed: {e}")),
+    }
+}
+
 /// Largest group a leader commits at once (bytes of batch payload).
 pub const MAX_GROUP_BYTES: usize = 1 << 20;
 
@@ -102,9 +118,7 @@ impl Inner {
             if !Arc::ptr_eq(p, &me) {
                 *lock(&p.result) = Some(match &result {
                     Ok(()) => Ok(()),
-                    // The leader found the database closed: so is it for every follower.
-                    Err(Error::Closed) => Err(Error::Closed),
-                    Err(e) => Err(Error::Background(format!("group commit failed: {e}"))),
+                    Err(e) => Err(follower_error(e)),
                 });
             }
         }
@@ -113,6 +127,21 @@ impl Inner {
         result
     }
 
+    /// Commit `group` (the leader's own batch first). On `Err` no batch of the group is
+    /// visible: the error comes before the memtable inserts and `visible_seq`.
+    ///
+    /// # After a WAL failure
+    ///
+    /// If appending to or syncing the WAL fails, the segment's tail is unknown: a prefix of the
+    /// group's records may be in the file (a short write), or all of it (a failed `fdatasync`
+    /// after a complete `write`). Another record appended after a torn one would turn that
+    /// torn tail into corruption in the middle of the log at recovery, and after a failed
+    /// `fdatasync` the kernel may have dropped pages written earlier. So, as LevelDB and
+    /// RocksDB do, the database then refuses every later write (`Error::Background`, naming
+    /// the WAL error) until it is reopened, while gets, scans and snapshots keep working on
+    /// what was acknowledged. Guarantee: every acknowledged write survives a reopen; a group
+    /// whose commit reported an error is, per batch, all-or-nothing after the reopen (each
+    /// batch is one checksummed record: recovery keeps it whole or drops it as a torn tail).
     fn commit_group(&self, group: &[Arc<Pending>]) -> Result<()> {
         let mut wal = lock(&self.wal);
         self.check_writable()?;
@@ -309,8 +338,8 @@ impl Inner {
     pub(crate) fn switch_memtable(&self, wal: &mut WalState) -> Result<()> {
         let number = self.new_file_number();
         let path = segment_path(&self.dir, number);
-        let fresh = LogWriter::create(&path, WAL_MAGIC).and_then(|log| {
-            fsutil::sync_dir(&self.dir)?;
+        let fresh = LogWriter::create_in(self.fs().clone(), &path, WAL_MAGIC).and_then(|log| {
+            fsutil::sync_dir_in(self.fs().as_ref(), &self.dir)?;
             Ok(log)
         });
         let fresh = match fresh {
@@ -418,5 +447,35 @@ impl Inner {
         lock(&self.dir_lock).take();
         tracing::info!(dir = %self.dir.display(), "database closed");
         synced
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn followers_of_a_failed_group_get_the_leaders_io_error() {
+        let leader = Error::Io {
+            path: "/db/000007.wal".into(),
+            source: std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full"),
+        };
+        match follower_error(&leader) {
+            Error::Io { path, source } => {
+                assert_eq!(path, std::path::Path::new("/db/000007.wal"));
+                assert_eq!(source.kind(), std::io::ErrorKind::StorageFull);
+                assert_eq!(source.to_string(), "disk full");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(follower_error(&Error::Closed), Error::Closed));
+        assert!(matches!(
+            follower_error(&Error::Background("x".into())),
+            Error::Background(w) if w == "x"
+        ));
+        assert!(matches!(
+            follower_error(&Error::corruption("/db/a", 3, "bad")),
+            Error::Background(w) if w.contains("bad")
+        ));
     }
 }

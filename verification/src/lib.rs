@@ -9,6 +9,7 @@
 //! | shuttle | `tests/shuttle.rs` | random and PCT schedules (`--features shuttle`) |
 //! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
 //! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
+//! | I/O faults | `tests/faults_io.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure
@@ -20,6 +21,8 @@
 pub mod crash;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod engine_model;
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub mod faults_io;
 pub mod lincheck;
 pub mod model;
 

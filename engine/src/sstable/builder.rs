@@ -15,10 +15,10 @@ use super::footer::{BlockHandle, Footer, FOOTER_LEN};
 use super::{TableMeta, TableOptions};
 use crate::batch::RecordFormat;
 use crate::error::{Error, IoContext, Result};
+use crate::fs::{FileSystem, StdFs, WriteAdapter};
 use crate::types::{InternalKey, SeqNo, ValueKind, MAX_SEQ};
 use crate::{MAX_KEY_LEN, MAX_VALUE_LEN};
 use std::cmp::Ordering;
-use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,7 @@ const WRITE_BUFFER: usize = 1 << 20;
 #[derive(Debug)]
 pub struct TableBuilder {
     path: PathBuf,
-    out: BufWriter<File>,
+    out: BufWriter<WriteAdapter>,
     opts: TableOptions,
     /// Bytes handed to `out` so far.
     offset: u64,
@@ -49,15 +49,16 @@ pub struct TableBuilder {
 impl TableBuilder {
     /// Create the file at `path` (which must not exist) and start a table.
     pub fn create(path: &Path, opts: TableOptions) -> Result<Self> {
+        TableBuilder::create_in(&StdFs, path, opts)
+    }
+
+    /// [`TableBuilder::create`] on the file system `fs`.
+    pub fn create_in(fs: &dyn FileSystem, path: &Path, opts: TableOptions) -> Result<Self> {
         opts.validate()?;
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .ctx(path)?;
+        let file = fs.create_new(path).ctx(path)?;
         Ok(TableBuilder {
             path: path.to_path_buf(),
-            out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            out: BufWriter::with_capacity(WRITE_BUFFER, WriteAdapter(file)),
             opts,
             offset: 0,
             data: BlockBuilder::default(),
@@ -203,13 +204,13 @@ impl TableBuilder {
         };
         self.out.write_all(&footer.encode()).ctx(&self.path)?;
         self.offset += FOOTER_LEN as u64;
-        let file = self
+        let mut file = self
             .out
             .into_inner()
             .map_err(|e| e.into_error())
             .ctx(&self.path)?;
         crate::kill::kill_point!("sst.before_sync");
-        file.sync_all().ctx(&self.path)?;
+        file.0.sync_all().ctx(&self.path)?;
         crate::kill::kill_point!("sst.after_sync");
         let largest = InternalKey::decode(&self.last_key)
             .map(|(user, seq, kind)| InternalKey::new(user.to_vec(), seq, kind))
@@ -256,7 +257,7 @@ impl TableBuilder {
 /// Write `contents` (a binary block, or any bytes for `Binary`) in `format` with its trailer
 /// at `*offset`, advancing it; the block's handle.
 fn write_block(
-    out: &mut BufWriter<File>,
+    out: &mut BufWriter<WriteAdapter>,
     offset: &mut u64,
     path: &Path,
     contents: &[u8],

@@ -22,11 +22,11 @@ use super::footer::{BlockHandle, Footer, FOOTER_LEN};
 use super::iter::TableIter;
 use crate::cache::Cache;
 use crate::error::{Error, IoContext, Result};
+use crate::fs::{FileSystem, RandomAccessFile, StdFs};
 use crate::types::{InternalKey, SeqNo, ValueKind, MAX_SEQ};
 use bytes::Bytes;
 use std::cmp::Ordering;
 use std::fmt;
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,15 +52,14 @@ pub struct VerifyReport {
 pub struct Table {
     id: u64,
     path: PathBuf,
-    file: File,
+    file: Arc<dyn RandomAccessFile>,
+    /// The file system the table was opened on (its owner deletes the file through it).
+    fs: Arc<dyn FileSystem>,
     file_size: u64,
     footer: Footer,
     index: Vec<IndexEntry>,
     filter: Option<Bloom>,
     cache: Arc<dyn Cache>,
-    /// Serializes seek+read pairs where positional reads are unavailable.
-    #[cfg(not(unix))]
-    seek_lock: std::sync::Mutex<()>,
 }
 
 impl fmt::Debug for Table {
@@ -81,8 +80,18 @@ impl Table {
     /// keys the cached blocks). A wrong magic or version is [`Error::Incompatible`]; a bad
     /// checksum or inconsistent layout is [`Error::Corruption`].
     pub fn open(path: &Path, id: u64, cache: Arc<dyn Cache>) -> Result<Table> {
-        let file = File::open(path).ctx(path)?;
-        let file_size = file.metadata().ctx(path)?.len();
+        Table::open_in(Arc::new(StdFs), path, id, cache)
+    }
+
+    /// [`Table::open`] on the file system `fs`.
+    pub fn open_in(
+        fs: Arc<dyn FileSystem>,
+        path: &Path,
+        id: u64,
+        cache: Arc<dyn Cache>,
+    ) -> Result<Table> {
+        let file = fs.open_random(path).ctx(path)?;
+        let file_size = file.len().ctx(path)?;
         let Some(footer_offset) = file_size.checked_sub(FOOTER_LEN as u64) else {
             return Err(Error::corruption(
                 path,
@@ -94,6 +103,7 @@ impl Table {
             id,
             path: path.to_path_buf(),
             file,
+            fs,
             file_size,
             footer: Footer {
                 filter: None,
@@ -105,8 +115,6 @@ impl Table {
             index: Vec::new(),
             filter: None,
             cache,
-            #[cfg(not(unix))]
-            seek_lock: std::sync::Mutex::new(()),
         };
         table.footer = table.read_footer()?;
         let footer = table.footer;
@@ -213,20 +221,15 @@ impl Table {
         self.file_size - FOOTER_LEN as u64
     }
 
-    /// Fill `buf` from the file at `offset`.
-    #[cfg(unix)]
+    /// Fill `buf` from the file at `offset` (a positional read: no seek, no lock).
+    #[inline]
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
+        self.file.read_exact_at(buf, offset)
     }
 
-    /// Fill `buf` from the file at `offset`.
-    #[cfg(not(unix))]
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
-        let _guard = self.seek_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let mut file = &self.file;
-        file.seek(SeekFrom::Start(offset))?;
-        file.read_exact(buf)
+    /// The file system the table was opened on.
+    pub fn file_system(&self) -> &Arc<dyn FileSystem> {
+        &self.fs
     }
 
     /// Read a block and its trailer from disk and check the checksum and encoding type;

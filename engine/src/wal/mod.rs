@@ -22,8 +22,10 @@ pub mod record;
 pub mod segment;
 
 pub use record::{
-    decode_log, read_log, truncate_torn_tail, LogContents, LogWriter, Record, TornTail,
-    LOG_FORMAT_VERSION, LOG_HEADER_LEN, MANIFEST_MAGIC, MAX_RECORD_LEN, RECORD_HEADER_LEN,
-    WAL_MAGIC,
+    decode_log, read_log, read_log_in, truncate_torn_tail, truncate_torn_tail_in, LogContents,
+    LogWriter, Record, TornTail, LOG_FORMAT_VERSION, LOG_HEADER_LEN, MANIFEST_MAGIC,
+    MAX_RECORD_LEN, RECORD_HEADER_LEN, WAL_MAGIC,
 };
-pub use segment::{list_segments, parse_segment_name, segment_name, segment_path, SEGMENT_SUFFIX};
+pub use segment::{
+    list_segments, list_segments_in, parse_segment_name, segment_name, segment_path, SEGMENT_SUFFIX,
+};

@@ -52,13 +52,14 @@
 //! damaged header because it fails its check first.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use crate::error::{Error, IoContext, Result};
+use crate::fs::{FileSystem, StdFs, WritableFile};
 
 /// Magic number of WAL segments.
 pub const WAL_MAGIC: [u8; 8] = *b"FLITEWAL";
@@ -129,8 +130,10 @@ fn encode_header(magic: [u8; 8]) -> [u8; LOG_HEADER_LEN] {
 /// should abandon the file and continue in a new one; a reader sees the partial record as a
 /// torn tail.
 pub struct LogWriter {
+    /// The file system the log lives on.
+    fs: Arc<dyn FileSystem>,
     /// `None` after [`release`](LogWriter::release): reopened (append) by the next flush.
-    file: Option<File>,
+    file: Option<Box<dyn WritableFile>>,
     path: PathBuf,
     /// Bytes handed to the OS so far.
     written: u64,
@@ -171,14 +174,16 @@ impl LogWriter {
     /// The header is flushed to the OS but not synced; syncing the file and its directory is the
     /// caller's job (see [`crate::fsutil::sync_dir`]).
     pub fn create(path: &Path, magic: [u8; 8]) -> Result<LogWriter> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .ctx(path)?;
+        LogWriter::create_in(Arc::new(StdFs), path, magic)
+    }
+
+    /// [`LogWriter::create`] on the file system `fs`.
+    pub fn create_in(fs: Arc<dyn FileSystem>, path: &Path, magic: [u8; 8]) -> Result<LogWriter> {
+        let file = fs.create_new(path).ctx(path)?;
         let mut buf = Vec::with_capacity(64 * 1024);
         buf.extend_from_slice(&encode_header(magic));
         let mut w = LogWriter {
+            fs,
             file: Some(file),
             path: path.to_path_buf(),
             written: 0,
@@ -225,10 +230,7 @@ impl LogWriter {
             None => {
                 // Released after the last write: reopen to append (the ancestor's first stage
                 // opened, appended to and closed its log for every write).
-                let f = OpenOptions::new()
-                    .append(true)
-                    .open(&self.path)
-                    .ctx(&self.path)?;
+                let f = self.fs.open_append(&self.path).ctx(&self.path)?;
                 self.file.insert(f)
             }
         };
@@ -250,10 +252,13 @@ impl LogWriter {
     pub fn sync(&mut self) -> Result<()> {
         self.flush()?;
         crate::kill::kill_point!(self.points.before_sync);
-        let synced = match &self.file {
+        let synced = match &mut self.file {
             Some(f) => f.sync_data(),
             // Released right after a flush: reopen to sync what was written.
-            None => File::open(&self.path).and_then(|f| f.sync_data()),
+            None => self
+                .fs
+                .open_append(&self.path)
+                .and_then(|mut f| f.sync_data()),
         };
         if let Err(e) = synced {
             // After a failed fsync the kernel may have dropped the dirty pages; nothing written
@@ -361,7 +366,12 @@ pub struct LogContents {
 /// [`Error::Io`] if the file cannot be read. A torn tail is not an error (see
 /// [`LogContents::torn_tail`]).
 pub fn read_log(path: &Path, magic: [u8; 8]) -> Result<LogContents> {
-    let data = std::fs::read(path).ctx(path)?;
+    read_log_in(&StdFs, path, magic)
+}
+
+/// [`read_log`] on the file system `fs`.
+pub fn read_log_in(fs: &dyn FileSystem, path: &Path, magic: [u8; 8]) -> Result<LogContents> {
+    let data = fs.read(path).ctx(path)?;
     decode_log(path, magic, Bytes::from(data))
 }
 
@@ -539,20 +549,12 @@ fn all_zero(data: &[u8]) -> bool {
 ///
 /// Fails with an [`Error::Io`] of kind `InvalidInput` if the file is shorter than `valid_len`.
 pub fn truncate_torn_tail(path: &Path, valid_len: u64) -> Result<()> {
-    let file = OpenOptions::new().write(true).open(path).ctx(path)?;
-    let len = file.metadata().ctx(path)?.len();
-    if len < valid_len {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("cannot truncate a file of {len} bytes to {valid_len} bytes"),
-        ))
-        .ctx(path);
-    }
-    if len > valid_len {
-        file.set_len(valid_len).ctx(path)?;
-        file.sync_all().ctx(path)?;
-    }
-    Ok(())
+    truncate_torn_tail_in(&StdFs, path, valid_len)
+}
+
+/// [`truncate_torn_tail`] on the file system `fs`.
+pub fn truncate_torn_tail_in(fs: &dyn FileSystem, path: &Path, valid_len: u64) -> Result<()> {
+    fs.truncate(path, valid_len).ctx(path)
 }
 
 #[cfg(test)]
@@ -937,8 +939,11 @@ mod tests {
         w.sync().unwrap();
         drop(w);
         let good = std::fs::metadata(&path).unwrap().len();
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(&[9, 0, 0, 0, 1, 2]).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, &[9, 0, 0, 0, 1, 2]).unwrap();
         drop(f);
         let c = read_log(&path, WAL_MAGIC).unwrap();
         assert_eq!(c.valid_len, good);

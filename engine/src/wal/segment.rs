@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
+use crate::fs::{FileSystem, StdFs};
 
 /// File name suffix of WAL segments.
 pub const SEGMENT_SUFFIX: &str = ".wal";
@@ -38,17 +39,20 @@ pub fn parse_segment_name(name: &str) -> Option<u64> {
 
 /// All segment files in `dir`, sorted by number.
 pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    list_segments_in(&StdFs, dir)
+}
+
+/// [`list_segments`] on the file system `fs`.
+pub fn list_segments_in(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).ctx(dir)? {
-        let entry = entry.ctx(dir)?;
-        let Some(number) = entry.file_name().to_str().and_then(parse_segment_name) else {
+    for entry in fs.list_dir(dir).ctx(dir)? {
+        let Some(number) = parse_segment_name(&entry.name) else {
             continue;
         };
-        let path = entry.path();
-        if entry.file_type().ctx(&path)?.is_dir() {
+        if entry.is_dir {
             continue;
         }
-        out.push((number, path));
+        out.push((number, dir.join(&entry.name)));
     }
     out.sort_unstable_by_key(|(n, _)| *n);
     Ok(out)
