@@ -20,7 +20,7 @@
 
 use crate::db::{lock, Inner, State, SuperVersion};
 use crate::iter::{table_iter, LevelSource, MergeIter, Source};
-use crate::sstable::TableBuilder;
+use crate::sstable::{TableBuilder, TableJob};
 use crate::types::{SeqNo, ValueKind};
 use crate::version::{table_path, TableHandle, Version, VersionEdit};
 use crate::{fsutil, CompactionStyle, Error, Result};
@@ -332,7 +332,8 @@ impl Inner {
                     self.fs().as_ref(),
                     &table_path(&self.dir, id),
                     self.table_options(),
-                )?;
+                )?
+                .for_job(TableJob::Compaction);
                 current = Some((id, builder));
             }
             let (_, builder) = current.as_mut().expect("just set");

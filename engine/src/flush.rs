@@ -14,7 +14,7 @@
 use crate::db::{lock, Inner, SuperVersion};
 use crate::error::IoContext;
 use crate::memtable::MemTable;
-use crate::sstable::{TableBuilder, TableOptions};
+use crate::sstable::{TableBuilder, TableJob, TableOptions};
 use crate::types::InternalKey;
 use crate::version::{table_path, TableHandle, VersionEdit};
 use crate::wal::segment::list_segments_in;
@@ -54,7 +54,8 @@ impl Inner {
     ) -> Result<Option<Arc<TableHandle>>> {
         let path = table_path(&self.dir, id);
         // A failed create left no file of ours (the number is new): nothing to delete.
-        let mut builder = TableBuilder::create_in(self.fs().as_ref(), &path, self.table_options())?;
+        let mut builder = TableBuilder::create_in(self.fs().as_ref(), &path, self.table_options())?
+            .for_job(TableJob::Flush);
         let written = (|| {
             let mut any = false;
             for entry in entries {

@@ -28,10 +28,19 @@ pub const POINTS: &[&str] = &[
     "wal.after_write",
     "wal.before_sync",
     "wal.after_sync",
-    // A table being written by a flush, a compaction or recovery's WAL replay.
-    "sst.after_block",
-    "sst.before_sync",
-    "sst.after_sync",
+    // A table being written by a flush (a data block handed to the file's buffer; the last
+    // block written, before the file's sync; synced, before the manifest edit)…
+    "flush.after_block",
+    "flush.before_sync",
+    "flush.after_sync",
+    // … by a compaction …
+    "compaction.after_block",
+    "compaction.before_sync",
+    "compaction.after_sync",
+    // … or by recovery, replaying the WAL into an L0 table at open.
+    "recovery.after_block",
+    "recovery.before_sync",
+    "recovery.after_sync",
     // A version edit appended to the manifest (after a flush or compaction, or at open).
     "manifest.before_write",
     "manifest.after_write",

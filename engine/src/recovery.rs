@@ -193,7 +193,8 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
                 bloom_bits_per_key: opts.bloom_bits_per_key,
                 format: opts.table_format,
             },
-        )?;
+        )?
+        .for_job(crate::sstable::TableJob::Recovery);
         for (key, value) in replay.iter_from(std::ops::Bound::Unbounded) {
             builder.add(&key, &value)?;
         }

@@ -272,7 +272,9 @@ pub struct CrashReport {
 fn odds_for(point: &str) -> u64 {
     match point {
         p if p.starts_with("wal.") => 150,
-        "sst.after_block" => 40,
+        "recovery.after_block" => 8,
+        p if p.starts_with("recovery.") => 1,
+        p if p.ends_with(".after_block") => 40,
         p if p.starts_with("current.") => 1,
         _ => 3,
     }
@@ -313,7 +315,7 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
             p
         });
         let delay = Duration::from_millis(match target {
-            Some(_) => 3_000,
+            Some(_) => 1_500,
             None => 5 + rng.below(400),
         });
         let starts: Vec<String> = applied
@@ -465,14 +467,14 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
     report
 }
 
-/// One matrix cell: the crash test over memtable `kind` with the budget of `mode` (quick 30,
+/// One matrix cell: the crash test over memtable `kind` with the budget of `mode` (quick 36,
 /// default 150, full 900 cycles; `FERROLITE_CRASH_CYCLES` overrides), seed from
 /// `FERROLITE_CRASH_SEED` (else random, printed). Prints `VERIFY-STAT` lines and a summary.
 pub fn run(kind: MapKind, mode: Mode, child: &Path) -> CrashReport {
     let cycles = std::env::var("FERROLITE_CRASH_CYCLES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| mode.pick(30, 150, 900));
+        .unwrap_or_else(|| mode.pick(36, 150, 900));
     let seed = std::env::var("FERROLITE_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

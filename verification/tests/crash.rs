@@ -4,7 +4,7 @@
 //! A child process (`crash-child`) writes through the engine and dies by `SIGKILL` at random
 //! moments and at the engine's kill points; every recovery must hold every acknowledged batch,
 //! no half batch, and a prefix of each writer's commits. Budget from `FERROLITE_VERIFY_MODE`
-//! (quick 30, default 150, full 900 cycles per kind; `FERROLITE_CRASH_CYCLES` overrides), seed
+//! (quick 36, default 150, full 900 cycles per kind; `FERROLITE_CRASH_CYCLES` overrides), seed
 //! from `FERROLITE_CRASH_SEED`. See `ferrolite_verification::crash`.
 #![cfg(not(any(loom, feature = "shuttle")))]
 

@@ -44,7 +44,46 @@ pub struct TableBuilder {
     entries: u64,
     min_seq: SeqNo,
     max_seq: SeqNo,
+    /// Kill-point names for the job writing this table ([`crate::kill`]).
+    points: &'static TablePoints,
 }
+
+/// Which job writes a table (for kill-point names only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TableJob {
+    /// A memtable flushed to L0.
+    Flush,
+    /// A compaction output.
+    Compaction,
+    /// The WAL replayed into an L0 table at open.
+    Recovery,
+}
+
+/// The kill points of a table write.
+#[derive(Debug)]
+struct TablePoints {
+    after_block: &'static str,
+    before_sync: &'static str,
+    after_sync: &'static str,
+}
+
+static FLUSH_POINTS: TablePoints = TablePoints {
+    after_block: "flush.after_block",
+    before_sync: "flush.before_sync",
+    after_sync: "flush.after_sync",
+};
+
+static COMPACTION_POINTS: TablePoints = TablePoints {
+    after_block: "compaction.after_block",
+    before_sync: "compaction.before_sync",
+    after_sync: "compaction.after_sync",
+};
+
+static RECOVERY_POINTS: TablePoints = TablePoints {
+    after_block: "recovery.after_block",
+    before_sync: "recovery.before_sync",
+    after_sync: "recovery.after_sync",
+};
 
 impl TableBuilder {
     /// Create the file at `path` (which must not exist) and start a table.
@@ -71,7 +110,19 @@ impl TableBuilder {
             entries: 0,
             min_seq: SeqNo::MAX,
             max_seq: 0,
+            points: &FLUSH_POINTS,
         })
+    }
+
+    /// Name this table's kill points after the job writing it (a flush unless said otherwise),
+    /// so the crash test can tell a crash mid-compaction from one mid-flush.
+    pub(crate) fn for_job(mut self, job: TableJob) -> Self {
+        self.points = match job {
+            TableJob::Flush => &FLUSH_POINTS,
+            TableJob::Compaction => &COMPACTION_POINTS,
+            TableJob::Recovery => &RECOVERY_POINTS,
+        };
+        self
     }
 
     /// Append an entry. Keys must arrive in strictly increasing internal order (user key
@@ -209,9 +260,9 @@ impl TableBuilder {
             .into_inner()
             .map_err(|e| e.into_error())
             .ctx(&self.path)?;
-        crate::kill::kill_point!("sst.before_sync");
+        crate::kill::kill_point!(self.points.before_sync);
         file.0.sync_all().ctx(&self.path)?;
-        crate::kill::kill_point!("sst.after_sync");
+        crate::kill::kill_point!(self.points.after_sync);
         let largest = InternalKey::decode(&self.last_key)
             .map(|(user, seq, kind)| InternalKey::new(user.to_vec(), seq, kind))
             .ok_or_else(|| Error::InvalidOptions("table lost its last key".into()))?;
@@ -242,7 +293,7 @@ impl TableBuilder {
             self.opts.format,
         )?;
         self.data.reset();
-        crate::kill::kill_point!("sst.after_block");
+        crate::kill::kill_point!(self.points.after_block);
         let mut encoded = Vec::with_capacity(12);
         handle.encode_into(&mut encoded);
         if !self.index.add(&self.last_key, &encoded) {

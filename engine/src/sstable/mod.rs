@@ -39,6 +39,7 @@ mod reader;
 mod tests;
 
 pub use builder::TableBuilder;
+pub(crate) use builder::TableJob;
 pub use iter::TableIter;
 pub use reader::{Table, VerifyReport};
 
