@@ -9,6 +9,7 @@
 //! | shuttle | `tests/shuttle.rs` | random and PCT schedules (`--features shuttle`) |
 //! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
 //! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
+//! | soak | `tests/soak.rs`, `soak` | 8 threads of mixed operations for a bounded time, full check, peak RSS |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure
@@ -20,6 +21,8 @@
 pub mod engine_model;
 pub mod lincheck;
 pub mod model;
+#[cfg(not(any(loom, feature = "shuttle")))] // the memtables need a loom/shuttle scheduler there
+pub mod soak;
 
 use std::fmt;
 
