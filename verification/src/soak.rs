@@ -5,7 +5,7 @@
 //!
 //! **Load.** Each thread owns [`KEYS_PER_THREAD`] keys (`s<tt>/<iiiii>`, disjoint between
 //! threads) and runs a seeded random mix until the time is up: puts of varied value sizes
-//! (most under 128 B, some KiB, 1 % up to 128 KiB), overwrites, deletes, multi-op batches (the
+//! (60 % under 128 B, a quarter up to 4 KiB, 12 % up to 32 KiB, 3 % up to 128 KiB), overwrites, deletes, multi-op batches (the
 //! same key may appear twice in one), point gets of its own and of other threads' keys, range
 //! scans of its own range and across other threads' ranges, snapshots held across hundreds or
 //! thousands of later operations (and so across flushes and compactions), and now and then a
@@ -15,7 +15,7 @@
 //!
 //! **Consistency.** Every thread keeps a `BTreeMap` model of its own keys (version and length
 //! of each live value). Values are self-describing: owner, key index, version (a per-owner
-//! counter, one per operation), length, a payload derived from those, and an FNV-1a checksum —
+//! counter, one per operation), length, a payload derived from those, and a checksum —
 //! so any value read anywhere can be checked. During the run a thread checks
 //! - read-your-writes: after every write, and on every get or scan of its own keys, the answer
 //!   equals its model exactly (nobody else writes those keys);
@@ -144,7 +144,7 @@ pub struct OpCounts {
     pub batches: u64,
     /// Operations inside those batches.
     pub batch_ops: u64,
-    /// Values of 16 KiB or more written.
+    /// Values over 32 KiB written.
     pub large_values: u64,
     /// Gets of the thread's own keys (read-your-writes checks included).
     pub own_gets: u64,
@@ -198,7 +198,7 @@ impl fmt::Display for SoakReport {
         )?;
         writeln!(
             f,
-            "  writes: {} puts ({} overwrites over puts and batches, {} values >= 16 KiB), {} deletes, \
+            "  writes: {} puts ({} overwrites over puts and batches, {} values > 32 KiB), {} deletes, \
              {} batches of {} ops; user flushes {}",
             c.puts, c.overwrites, c.large_values, c.deletes, c.batches, c.batch_ops, c.user_flushes
         )?;
@@ -216,11 +216,12 @@ impl fmt::Display for SoakReport {
         )?;
         writeln!(
             f,
-            "  engine: {} flushes, {} compactions ({} trivial moves), {} stalls ({:?}), {} MiB \
-             of user data written, files per level {:?}",
+            "  engine: {} flushes, {} compactions ({} trivial moves), table write amplification \
+             {:.1}, {} stalls ({:?}), {} MiB of user data written, files per level {:?}",
             self.stats.flushes,
             self.stats.compactions,
             self.stats.trivial_moves,
+            self.stats.table_write_amplification(),
             self.stats.stalls,
             self.stats.stall_time(),
             self.stats.user_bytes >> 20,
@@ -257,9 +258,9 @@ pub fn options(kind: MapKind) -> Options {
         .l0_compaction_trigger(2)
         .l0_slowdown_trigger(4)
         .l0_stop_trigger(8)
-        .level1_size(1 << 20)
-        .level_size_multiplier(4)
-        .target_file_size(256 << 10)
+        .level1_size(4 << 20)
+        .level_size_multiplier(8)
+        .target_file_size(1 << 20)
         .block_cache_bytes(4 << 20)
         .point_index_bytes(1 << 20)
         .background_threads(2)
@@ -284,17 +285,19 @@ pub fn budget(mode: Mode) -> Duration {
 
 /// The bound on RSS growth for `opts`, in KiB: what the engine may legitimately hold in memory
 /// — the active and frozen memtables (×4 for the maps' node overhead), the block cache and the
-/// point-get index (×2 for their own bookkeeping) — plus the checker's models (the live one and
-/// [`MAX_HELD`] snapshot copies per thread), the values in flight (a batch of the largest
-/// values per thread, encoded and in the WAL buffer) and [`RSS_SLACK_KIB`]. It does not grow
-/// with the bytes written or the time run.
+/// point-get index (×2 for their own bookkeeping) — plus the checker's own state (per thread
+/// the live model, [`MAX_HELD`] snapshot copies and the versions seen of the other threads'
+/// keys, 64 B an entry), the values in flight (a batch of the largest values per thread,
+/// twice: encoded, and in the WAL record) and [`RSS_SLACK_KIB`]. It does not grow with the
+/// bytes written or the time run.
 pub fn rss_bound_kib(opts: &Options) -> u64 {
     let memtables = opts.memtable_size as u64 * (opts.max_immutable_memtables as u64 + 1) * 4;
     let cache = opts.block_cache_bytes * 2;
     let index = opts.point_index_bytes * 2;
-    let models = THREADS as u64 * u64::from(KEYS_PER_THREAD) * (MAX_HELD as u64 + 1) * 64;
-    let in_flight = THREADS as u64 * MAX_BATCH as u64 * u64::from(MAX_VALUE) * 3;
-    (memtables + cache + index + models + in_flight) / 1024 + RSS_SLACK_KIB
+    let keys = u64::from(KEYS_PER_THREAD);
+    let checker = THREADS as u64 * keys * (MAX_HELD as u64 + 1 + THREADS as u64 - 1) * 64;
+    let in_flight = THREADS as u64 * MAX_BATCH as u64 * u64::from(MAX_VALUE) * 2;
+    (memtables + cache + index + checker + in_flight) / 1024 + RSS_SLACK_KIB
 }
 
 /// The process's resident set size in KiB (`VmRSS`), if `/proc/self/status` says.
@@ -374,16 +377,21 @@ fn payload_seed(h: &ValueHeader) -> u64 {
     splitmix(&mut s) ^ h.version.wrapping_mul(0xD6E8_FEB8_6659_FD93)
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+/// The checksum of a value's first bytes: a multiply-rotate hash over 8-byte words (the
+/// tail zero-padded), seeded with the length.
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325 ^ bytes.len() as u64;
+    for chunk in bytes.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(w))
+            .wrapping_mul(0x0000_0100_0000_01B3)
+            .rotate_left(29);
     }
-    h
+    h ^ (h >> 32)
 }
 
-/// The value `h` describes: header, a payload derived from the header, FNV-1a checksum.
+/// The value `h` describes: header, a payload derived from the header, checksum.
 pub fn encode(h: &ValueHeader) -> Vec<u8> {
     assert!(h.len >= MIN_VALUE, "value length {} < {MIN_VALUE}", h.len);
     let mut v = Vec::with_capacity(h.len as usize);
@@ -399,7 +407,7 @@ pub fn encode(h: &ValueHeader) -> Vec<u8> {
         let n = (body - v.len()).min(8);
         v.extend_from_slice(&w[..n]);
     }
-    let sum = fnv1a(&v);
+    let sum = checksum(&v);
     v.extend_from_slice(&sum.to_le_bytes());
     v
 }
@@ -420,15 +428,11 @@ pub fn decode(v: &[u8]) -> Result<ValueHeader, String> {
         len: u32_at(14),
     };
     if h.len as usize != v.len() {
-        return Err(format!(
-            "header says {} B, value has {} B",
-            h.len,
-            v.len()
-        ));
+        return Err(format!("header says {} B, value has {} B", h.len, v.len()));
     }
     let body = v.len() - TRAILER;
     let sum = u64::from_le_bytes(v[body..].try_into().expect("8 bytes"));
-    if fnv1a(&v[..body]) != sum {
+    if checksum(&v[..body]) != sum {
         return Err(format!("checksum mismatch (header {h:?})"));
     }
     let mut s = payload_seed(&h);
@@ -500,10 +504,10 @@ impl Rng {
     fn value_len(&mut self) -> u32 {
         let r = self.below(100);
         let (lo, hi) = match r {
-            0..70 => (u64::from(MIN_VALUE), 128),
-            70..92 => (129, 2048),
-            92..99 => (2049, 16 << 10),
-            _ => ((16 << 10) + 1, u64::from(MAX_VALUE)),
+            0..60 => (u64::from(MIN_VALUE), 128),
+            60..85 => (129, 4 << 10),
+            85..97 => ((4 << 10) + 1, 32 << 10),
+            _ => ((32 << 10) + 1, u64::from(MAX_VALUE)),
         };
         self.range(lo, hi) as u32
     }
@@ -661,7 +665,7 @@ impl<'a> Worker<'a> {
     fn next_value(&mut self, idx: u32) -> ValueHeader {
         self.version += 1;
         let len = self.rng.value_len();
-        if len >= 16 << 10 {
+        if len > 32 << 10 {
             self.counts.large_values += 1;
         }
         ValueHeader {
@@ -815,47 +819,52 @@ impl<'a> Worker<'a> {
     }
 
     /// Bounds over own keys: `[lo, hi)` or `[lo, hi]` or the whole prefix.
+    /// A scan of own keys: a short range (`[lo, lo + span)` or `[lo, lo + span]`) most of
+    /// the time, the whole prefix now and then; the answer must equal the model's range.
     fn own_scan(&mut self) {
-        let a = self.random_idx();
-        let b = self.random_idx();
-        let (lo, hi) = (a.min(b), a.max(b));
-        let shape = self.rng.below(3);
-        let (iter, expect): (_, Vec<(u32, (u64, u32))>) = match shape {
-            0 => (
+        let lo = self.random_idx();
+        let hi = (lo + self.rng.range(1, 160) as u32).min(KEYS_PER_THREAD - 1);
+        let shape = self.rng.below(10);
+        let (what, iter) = match shape {
+            0..5 => (
+                format!("scan of own keys [{lo}, {hi})"),
                 self.sh.db.scan(key(self.t, lo)..key(self.t, hi)),
-                self.model.range(lo..hi).map(|(k, v)| (*k, *v)).collect(),
             ),
-            1 => (
+            5..9 => (
+                format!("scan of own keys [{lo}, {hi}]"),
                 self.sh.db.scan(key(self.t, lo)..=key(self.t, hi)),
-                self.model.range(lo..=hi).map(|(k, v)| (*k, *v)).collect(),
             ),
             _ => (
+                "scan of every own key".to_string(),
                 self.sh.db.scan_prefix(prefix(self.t)),
-                self.model.iter().map(|(k, v)| (*k, *v)).collect(),
             ),
         };
-        let what = format!("scan of own keys {lo}..{hi} (shape {shape})");
         let iter = self.ok(&what, iter);
         self.tick();
         self.counts.scans += 1;
-        let mut got = Vec::new();
-        for item in iter {
-            got.push(self.ok(&what, item));
-        }
-        self.counts.scanned += got.len() as u64;
-        self.compare_own_scan(&got, &expect, &what);
+        let n = match shape {
+            0..5 => self.compare_own_scan(iter, self.model.range(lo..hi), &what),
+            5..9 => self.compare_own_scan(iter, self.model.range(lo..=hi), &what),
+            _ => self.compare_own_scan(iter, self.model.iter(), &what),
+        };
+        self.counts.scanned += n;
     }
 
-    /// A scan of exactly this thread's keys against the model's entries.
-    fn compare_own_scan(
+    /// A scan of exactly this thread's keys against the model's entries, entry by entry as
+    /// the iterator yields them (nothing is collected: a held entry would pin its block).
+    /// Returns the number of entries.
+    fn compare_own_scan<'m>(
         &self,
-        got: &[(impl AsRef<[u8]>, impl AsRef<[u8]>)],
-        expect: &[(u32, (u64, u32))],
+        iter: ferrolite::DbIter,
+        expect: impl Iterator<Item = (&'m u32, &'m (u64, u32))>,
         what: &str,
-    ) {
-        let mut e = expect.iter().peekable();
-        for (k, v) in got {
-            let k = k.as_ref();
+    ) -> u64 {
+        let mut e = expect.map(|(k, v)| (*k, *v)).peekable();
+        let mut n = 0;
+        for item in iter {
+            let (k, v) = self.ok(what, item);
+            n += 1;
+            let k = &k[..];
             let Some((owner, idx)) = parse_key(k).filter(|(o, _)| *o == self.t) else {
                 self.fail(format!(
                     "{what}: returned key {:?} that is not one of this thread's",
@@ -863,10 +872,7 @@ impl<'a> Worker<'a> {
                 ));
             };
             // Expected keys before this one were missed.
-            while let Some(&&(ei, ev)) = e.peek() {
-                if ei >= idx {
-                    break;
-                }
+            if let Some(&(ei, ev)) = e.peek().filter(|(ei, _)| *ei < idx) {
                 self.fail(format!(
                     "{what}: key {} missing: expected {}, the scan went on to {}",
                     String::from_utf8_lossy(&key(owner, ei)),
@@ -875,7 +881,7 @@ impl<'a> Worker<'a> {
                 ));
             }
             match e.next() {
-                Some(&(ei, ev)) if ei == idx => {
+                Some((ei, ev)) if ei == idx => {
                     self.check_own_value(idx, Some(v.as_ref()), Some(ev), what)
                 }
                 _ => self.fail(format!(
@@ -885,13 +891,14 @@ impl<'a> Worker<'a> {
                 )),
             }
         }
-        if let Some(&(ei, ev)) = e.next() {
+        if let Some((ei, ev)) = e.next() {
             self.fail(format!(
                 "{what}: key {} missing at the end of the scan: expected {}",
                 String::from_utf8_lossy(&key(self.t, ei)),
                 describe_expected(self.t, ei, Some(ev))
             ));
         }
+        n
     }
 
     // --- reads of other threads' keys ---------------------------------------------------------
@@ -1094,13 +1101,8 @@ impl<'a> Worker<'a> {
         let iter = self.ok(&what, r);
         self.tick();
         self.counts.snapshot_reads += 1;
-        let mut got = Vec::new();
-        for item in iter {
-            got.push(self.ok(&what, item));
-        }
-        self.counts.scanned += got.len() as u64;
-        let expect: Vec<(u32, (u64, u32))> = h.model.iter().map(|(k, v)| (*k, *v)).collect();
-        self.compare_own_scan(&got, &expect, &what);
+        let n = self.compare_own_scan(iter, h.model.iter(), &what);
+        self.counts.scanned += n;
     }
 }
 
@@ -1380,7 +1382,11 @@ pub fn run(kind: MapKind, mode: Mode) -> SoakReport {
         write_calls += o.write_calls;
         union.extend(o.model.iter().map(|(&i, &v)| ((t, i), v)));
     }
-    let ops: u64 = shared.progress.iter().map(|p| p.load(Ordering::Relaxed)).sum();
+    let ops: u64 = shared
+        .progress
+        .iter()
+        .map(|p| p.load(Ordering::Relaxed))
+        .sum();
     assert_eq!(
         (stats.writes, stats.batches, stats.last_seq),
         (writes, write_calls, writes),

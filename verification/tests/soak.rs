@@ -21,7 +21,10 @@ fn soak_cell(kind: MapKind) {
     let mode = if named { Mode::from_env() } else { Mode::Quick };
     let r = soak::run(kind, mode);
     // What the report claims must add up (run() already checked it against the engine).
-    assert!(r.ops > 0 && r.keys_checked >= 2 * (soak::THREADS as u64) * u64::from(soak::KEYS_PER_THREAD));
+    assert!(
+        r.ops > 0
+            && r.keys_checked >= 2 * (soak::THREADS as u64) * u64::from(soak::KEYS_PER_THREAD)
+    );
     assert!(r.stats.flushes > 0 && r.stats.compactions > 0);
     assert!(r.rss_growth_kib <= r.rss_bound_kib || r.rss_samples == 0);
 }
