@@ -1189,9 +1189,16 @@ fn hang(kind: MapKind, seed: u64, what: &str, progress: &[AtomicU64]) -> ! {
     std::process::exit(3);
 }
 
-/// Check the whole database against the union of the models: a full scan, then a get of
-/// every key of every thread. Returns the number of keys compared.
-fn check_all(db: &Db, union: &BTreeMap<(usize, u32), (u64, u32)>, ctx: &str) -> u64 {
+/// What every key should hold: `(owner, idx)` → `(version, len)` of its live value (absent
+/// keys are not in the map).
+pub type Expected = BTreeMap<(usize, u32), (u64, u32)>;
+
+/// Check the whole database against `expected` (the union of the threads' models): a full
+/// scan, then a get of every key of every thread. Panics on the first difference, naming the
+/// key, what was expected and what was found, after `ctx`. Returns the number of keys
+/// compared.
+pub fn check_all(db: &Db, expected: &Expected, ctx: &str) -> u64 {
+    let union = expected;
     let mut checked = 0u64;
     let what = format!("{ctx}: full scan");
     let iter = db.iter().unwrap_or_else(|e| panic!("{what}: {e}"));
