@@ -54,7 +54,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::panic;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Worker threads.
@@ -1086,15 +1086,14 @@ impl<'a> Worker<'a> {
                 }
             }
             match h.others.get(&(owner, idx)) {
-                Some(first) => {
-                    if first.as_deref() != got.as_deref() {
-                        self.fail(format!(
-                            "{what}: key {k} changed under the snapshot: first read {}, now {}",
-                            describe(first.as_deref()),
-                            describe(got.as_deref())
-                        ));
-                    }
+                Some(first) if first.as_deref() != got.as_deref() => {
+                    self.fail(format!(
+                        "{what}: key {k} changed under the snapshot: first read {}, now {}",
+                        describe(first.as_deref()),
+                        describe(got.as_deref())
+                    ));
                 }
+                Some(_) => {}
                 None if h.others.len() < HELD_OTHERS => {
                     h.others.insert((owner, idx), got.map(|b| b.to_vec()));
                 }
@@ -1177,6 +1176,13 @@ impl Sampler {
 
 /// Soak runs in one process take turns, so that each one's RSS is its own.
 static SOAK_LOCK: Mutex<()> = Mutex::new(());
+
+/// Hold this to keep soak runs of this process from measuring memory while you use some: a
+/// test in the same binary that allocates a lot (a panic with `RUST_BACKTRACE=1` loads the
+/// binary's debug information, about 90 MiB in a debug build) takes it. [`run`] holds it.
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    SOAK_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn hang(kind: MapKind, seed: u64, what: &str, progress: &[AtomicU64]) -> ! {
     let ops: Vec<u64> = progress.iter().map(|p| p.load(Ordering::Relaxed)).collect();
@@ -1291,7 +1297,7 @@ pub fn check_all(db: &Db, expected: &Expected, ctx: &str) -> u64 {
 /// `flushes`, `compactions`, `peak_rss_kib`, `rss_growth_kib`, `keys_checked`); panics with
 /// the seed, the thread, the key and expected vs. found on any failure.
 pub fn run(kind: MapKind, mode: Mode) -> SoakReport {
-    let _turn = SOAK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = exclusive();
     let budget = budget(mode);
     let seed = seed_from_env();
     let opts = options(kind, seed);
