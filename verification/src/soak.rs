@@ -298,14 +298,21 @@ pub fn budget(mode: Mode) -> Duration {
 }
 
 /// The bound on RSS growth for `opts`, in KiB: what the engine may legitimately hold in memory
-/// — the active and frozen memtables (×4 for the maps' node overhead), the block cache and the
+/// — the active and frozen memtables (×4 for the maps' node overhead, plus the partly used
+/// arena chunks of the `noreclaim` map), the block cache and the
 /// point-get index (×2 for their own bookkeeping) — plus the checker's own state (per thread
 /// the live model, [`MAX_HELD`] snapshot copies and the versions seen of the other threads'
 /// keys, 64 B an entry), the values in flight (a batch of the largest values per thread,
 /// twice: encoded, and in the WAL record) and [`RSS_SLACK_KIB`]. It does not grow with the
 /// bytes written or the time run.
 pub fn rss_bound_kib(opts: &Options) -> u64 {
-    let memtables = opts.memtable_size as u64 * (opts.max_immutable_memtables as u64 + 1) * 4;
+    let in_memory = opts.max_immutable_memtables as u64 + 1;
+    let mut memtables = opts.memtable_size as u64 * in_memory * 4;
+    if opts.memtable == MapKind::NoReclaim {
+        // Its nodes live in per-thread bump arenas of 256 KiB chunks: one partly used chunk
+        // per memtable and thread that inserted (any writer may lead a commit group).
+        memtables += in_memory * (THREADS + opts.background_threads) as u64 * (256 << 10);
+    }
     let cache = opts.block_cache_bytes * 2;
     let index = opts.point_index_bytes * 2;
     let keys = u64::from(KEYS_PER_THREAD);
