@@ -9,7 +9,9 @@
 //! | shuttle | `tests/shuttle.rs` | random and PCT schedules (`--features shuttle`) |
 //! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
 //! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
+//! | crash | `tests/crash.rs`, `crash`, `src/bin/crash-child.rs` | a child writes, is killed at kill points or by `SIGKILL`; recovery vs acknowledgements |
 //! | I/O faults | `tests/faults_io.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
+//! | soak | `tests/soak.rs`, `soak` | 8 threads of mixed operations for a bounded time, full check, peak RSS |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure
@@ -25,6 +27,8 @@ pub mod engine_model;
 pub mod faults_io;
 pub mod lincheck;
 pub mod model;
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub mod soak;
 
 use std::fmt;
 
