@@ -401,10 +401,11 @@ fn torn_wal_tail_appended_bytes() {
             "a record cut in its payload",
             frame[..frame.len() - 30].to_vec(),
         ),
-        ("a record with a bad payload at the end", {
+        ("a whole record whose payload's end reads as zeros", {
+            // The length reached the disk, the last blocks of the payload did not.
             let mut f = frame.clone();
-            let last = f.len() - 1;
-            f[last] ^= 1;
+            let last = f.len();
+            f[last - 30..].fill(0);
             f
         }),
         (
@@ -447,6 +448,32 @@ fn wal_ending_in_garbage_is_corruption_not_silence() {
                 assert_eq!((path, offset), (seg.clone(), len), "{kind}");
             }
             other => panic!("{kind}: expected corruption, got {other:?}"),
+        }
+    }
+}
+
+/// A complete last record that fails its checksum was damaged after it was written (a crash
+/// leaves a record short or zero-filled at its end, see `wal::record`): it may have been
+/// acknowledged, so it is reported, not dropped as a torn tail.
+#[test]
+fn damaged_complete_last_record_is_corruption_not_a_torn_tail() {
+    for kind in MapKind::ALL {
+        let base = tempfile::tempdir().unwrap();
+        let n = 12;
+        let (_, offsets) = db_with_wal(base.path(), kind, n);
+        let last = offsets[n - 1];
+        let len = std::fs::metadata(&wals(base.path())[0]).unwrap().len();
+        for at in [last, last + 4, last + 11, last + RECORD_HEADER_LEN as u64, len - 1] {
+            let dir = tempfile::tempdir().unwrap();
+            copy_db(base.path(), dir.path());
+            let seg = wals(dir.path())[0].clone();
+            flip(&seg, at);
+            match Db::open(dir.path(), roomy(kind, SyncPolicy::None)) {
+                Err(Error::Corruption { path, offset, .. }) => {
+                    assert_eq!((&path, offset), (&seg, last), "{kind}: byte {at}");
+                }
+                other => panic!("{kind}: byte {at} of the last record: {other:?}"),
+            }
         }
     }
 }

@@ -43,13 +43,29 @@
 //! 3. The header is intact but `len` exceeds [`MAX_RECORD_LEN`]: corruption at `p` (only a
 //!    broken writer produces that).
 //! 4. The header is intact but the payload reaches past the end of the file — torn tail.
-//! 5. The payload checksum fails: if the record ends exactly at the end of the file or only zero
-//!    bytes follow it — torn tail; otherwise corruption at `p`.
+//! 5. The header is intact, the whole payload is present, but the payload checksum fails: if the
+//!    record's last byte and everything after it are zero (the payload's unwritten end, which
+//!    the file system zero-filled) — torn tail; otherwise corruption at `p`, **even for the last
+//!    record of the file**.
 //!
 //! Damage to any bytes of a record that is followed by another record is thus reported as
 //! corruption at that record (short of a 1-in-2^32 checksum collision): the following record's
 //! header is never all zero, so rules 2 and 5 see data after it, and rule 4 cannot apply to a
 //! damaged header because it fails its check first.
+//!
+//! # Why a damaged complete last record is corruption, not a torn tail
+//!
+//! A crash of the process can only leave a record *shorter* than its header says (rule 4): the
+//! bytes of one `write` that reached the OS are all there. A crash of the machine can also leave
+//! a record whose length reached the disk but whose data did not; the file system then reads the
+//! missing blocks as zeros, so the record ends in zeros (rules 2 and 5). A record that is all
+//! there, does not end in a zero byte and still fails its checksum was *damaged after it was
+//! written* — and it may have been acknowledged (with `fdatasync` even). Dropping it as a torn
+//! tail would silently lose an acknowledged batch (for the manifest: a whole flush, whose WAL
+//! segment is already gone), so it is reported as corruption like damage anywhere else. The one
+//! ambiguity left is damage that itself produces the zero-fill signature — a bit flip that turns
+//! the final byte of the file into zero, with nothing after it: indistinguishable from an
+//! unfinished write by construction, it is read as one.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -453,24 +469,21 @@ fn read_frame(path: &Path, data: &[u8], pos: usize) -> Result<Frame> {
     let end = body + len;
     if crc32c::crc32c(&data[body..end]) != payload_crc {
         let after = data.len() - end;
-        if all_zero(&data[end..]) {
-            return Ok(Frame::Torn(if after == 0 {
-                format!(
-                    "payload checksum mismatch in a record of {len} bytes at the end of the file"
-                )
-            } else {
-                format!(
-                    "payload checksum mismatch in a record of {len} bytes with only {after} zero \
-                     bytes after it"
-                )
-            }));
+        // Rule 5: only a payload whose end (its last byte and everything after) is zero can be
+        // an unfinished write. `len > 0` here: an empty payload always matches its checksum
+        // (the header check vouches for the stored value).
+        if all_zero(&data[end - 1..]) {
+            return Ok(Frame::Torn(format!(
+                "payload checksum mismatch in a record of {len} bytes whose last byte and the \
+                 {after} bytes after it are zero (an unfinished write)"
+            )));
         }
         return Err(Error::corruption(
             path,
             pos as u64,
             format!(
-                "payload checksum mismatch in a record of {len} bytes followed by {after} more \
-                 bytes"
+                "payload checksum mismatch in a complete record of {len} bytes followed by \
+                 {after} more bytes (damaged after it was written)"
             ),
         ));
     }
@@ -762,18 +775,36 @@ mod tests {
             for mask in [0x01u8, 0x10, 0x80, 0xff] {
                 let mut d = bytes.clone();
                 d[at] ^= mask;
-                let r = decode(&d);
-                if at < last as usize + RECORD_HEADER_LEN {
-                    // A complete header that fails with the payload after it was not torn.
-                    assert_eq!(corruption_offset(r), Some(last), "byte {at} mask {mask:#x}");
-                    continue;
-                }
-                // Payload damage in the last record cannot be told from a torn write.
-                let c = r.unwrap_or_else(|e| panic!("byte {at} mask {mask:#x}: {e}"));
-                assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
-                assert_eq!(c.valid_len, last);
-                assert_eq!(c.torn_tail.unwrap().offset, last);
+                // A complete record that fails a check was damaged after it was written, not
+                // torn: the header's or the payload's, the record is reported, never dropped.
+                // (The payload's last byte is 201: no mask here makes it the zero that an
+                // unfinished write would leave.)
+                assert_ne!(d[d.len() - 1], 0);
+                assert_eq!(
+                    corruption_offset(decode(&d)),
+                    Some(last),
+                    "byte {at} mask {mask:#x}"
+                );
             }
+        }
+        // The same damage with zeros appended after the record (a preallocated tail): still
+        // corruption, the record itself does not end in zeros.
+        for at in last as usize..bytes.len() {
+            let mut d = bytes.clone();
+            d[at] ^= 0x10;
+            d.resize(bytes.len() + 100, 0);
+            assert_eq!(corruption_offset(decode(&d)), Some(last), "byte {at}");
+        }
+        // A payload whose end is zero (its last byte zeroed, as the file system leaves the
+        // unwritten part of a write) is the torn tail rule 5 describes.
+        for zeroed in 1..=payloads.last().unwrap().len() {
+            let mut d = bytes.clone();
+            let n = d.len();
+            d[n - zeroed..].fill(0);
+            let c = decode(&d).unwrap_or_else(|e| panic!("{zeroed} bytes zeroed: {e}"));
+            assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
+            assert_eq!(c.valid_len, last);
+            assert_eq!(c.torn_tail.unwrap().offset, last);
         }
     }
 
@@ -971,11 +1002,16 @@ mod tests {
             d[at] ^= mask;
             let i = offsets.iter().rposition(|&o| o <= at as u64).unwrap();
             let start = offsets[i] as usize;
-            // In the last record, only a damaged header with something other than zeros from
-            // its last byte on is corruption (see the module documentation).
-            let corrupt = i + 1 < offsets.len()
-                || (at < start + RECORD_HEADER_LEN
-                    && !all_zero(&d[start + RECORD_HEADER_LEN - 1..]));
+            // In the last record, damage is read as a torn tail only if it leaves the
+            // zero-fill signature of an unfinished write: zeros from the header's last byte on
+            // (header damage), or from the payload's last byte on — the end of the file —
+            // (payload damage); see the module documentation.
+            let torn_signature = if at < start + RECORD_HEADER_LEN {
+                all_zero(&d[start + RECORD_HEADER_LEN - 1..])
+            } else {
+                d[d.len() - 1] == 0
+            };
+            let corrupt = i + 1 < offsets.len() || !torn_signature;
             if corrupt {
                 prop_assert_eq!(corruption_offset(decode(&d)), Some(offsets[i]));
             } else {
