@@ -34,6 +34,8 @@
 //! 4. **Missing SSTable**: each table the manifest lists, removed in turn: open fails with
 //!    `Corruption` naming that file (open is eager: it opens every table); the file put back,
 //!    everything is there.
+//!    `CURRENT` or the manifest removed: `Corruption` naming `CURRENT` — never a new, empty
+//!    database over the old tables (which the orphan cleanup would then delete).
 //! 5. **Extra SSTables**: a valid table of another database copied in under an unused number,
 //!    a junk file and an empty file named like tables: the data is unchanged, no error, and the
 //!    files are gone after the open (the engine deletes tables no manifest lists — orphans of
@@ -42,8 +44,8 @@
 //! Directories live under [`crate::engine_model::scratch_root`] (`/dev/shm` when present).
 //! Everything is deterministic (a fixed seed per memtable kind), so a failure message names the
 //! trial (file, offset, bit) and reruns the same way. Reports `VERIFY-STAT` `cuts`,
-//! `bit_flips`, `corruption_detected`, `recovered_ok`, `undo_reopens`, `missing_tables` and
-//! `extra_tables`.
+//! `bit_flips`, `corruption_detected`, `recovered_ok`, `undo_reopens`, `missing_tables`,
+//! `missing_files` and `extra_tables`.
 
 use crate::engine_model::scratch_root;
 use crate::{report, Mode};
@@ -74,6 +76,7 @@ struct Stats {
     recovered_ok: u64,
     undo_reopens: u64,
     missing_tables: u64,
+    missing_files: u64,
     extra_tables: u64,
 }
 
@@ -862,6 +865,39 @@ fn missing_tables(base: &Base, st: &mut Stats) {
     }
 }
 
+/// 4b. `CURRENT` or the manifest removed: open fails with `Corruption` naming `CURRENT` (it
+/// does not start a new database over the tables, which would delete them); put back, all is
+/// there.
+fn missing_manifest_files(base: &Base, st: &mut Stats) {
+    let full = base.model(base.batches.len());
+    let manifest = std::fs::read_to_string(base.dir.path().join("CURRENT"))
+        .expect("reading CURRENT")
+        .trim_end()
+        .to_string();
+    for name in ["CURRENT".to_string(), manifest] {
+        let what = format!("{}: {name} removed", base.label());
+        guarded(&what, || {
+            let dir = base.copy();
+            let path = dir.path().join(&name);
+            let saved = std::fs::read(&path).map_err(|e| e.to_string())?;
+            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            let current = dir.path().join("CURRENT");
+            match Db::open(dir.path(), base.opts()) {
+                Err(Error::Corruption { path: p, .. }) if p == current => {}
+                Err(e) => return Err(format!("expected Corruption naming CURRENT, got {e:?}")),
+                Ok(_) => return Err("OPENED without its file list".into()),
+            }
+            std::fs::write(&path, saved).map_err(|e| e.to_string())?;
+            match examine(dir.path(), &base.opts(), &full, &base.universe, None)? {
+                (Found::Nothing, Some(db)) => db.close().map_err(|e| e.to_string()),
+                (found, _) => Err(format!("after putting it back: {found:?}")),
+            }
+        });
+        st.missing_files += 1;
+        st.corruption_detected += 1;
+    }
+}
+
 /// 5. Tables no manifest lists: a valid one from another database, junk, an empty file.
 fn extra_tables(base: &Base, st: &mut Stats) {
     let full = base.model(base.batches.len());
@@ -926,12 +962,14 @@ pub fn run(kind: MapKind, mode: Mode) {
             // Tables, manifest and CURRENT do not depend on the WAL format.
             bit_flips(&base, &budget, false, &mut st);
             missing_tables(&base, &mut st);
+            missing_manifest_files(&base, &mut st);
             extra_tables(&base, &mut st);
         }
     }
     println!(
         "corrupt: memtable {}, mode {mode}: {} WAL cuts, {} bit flips, {} detected, {} recovered \
-         exactly, {} undo reopens, {} missing tables, {} extra tables",
+         exactly, {} undo reopens, {} missing tables, {} missing CURRENT/manifest, {} extra \
+         tables",
         kind.name(),
         st.cuts,
         st.bit_flips,
@@ -939,6 +977,7 @@ pub fn run(kind: MapKind, mode: Mode) {
         st.recovered_ok,
         st.undo_reopens,
         st.missing_tables,
+        st.missing_files,
         st.extra_tables
     );
     report("cuts", st.cuts);
@@ -947,5 +986,6 @@ pub fn run(kind: MapKind, mode: Mode) {
     report("recovered_ok", st.recovered_ok);
     report("undo_reopens", st.undo_reopens);
     report("missing_tables", st.missing_tables);
+    report("missing_files", st.missing_files);
     report("extra_tables", st.extra_tables);
 }
