@@ -40,6 +40,16 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let started = Instant::now();
     let span = tracing::info_span!("open", dir = %dir.display(), memtable = opts.memtable.name());
     let _enter = span.enter();
+    if dir.exists() && !dir.is_dir() {
+        // Named plainly rather than as a failure to create `<file>/LOCK` inside it.
+        return Err(Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "the database path exists and is not a directory",
+            ),
+        });
+    }
     if !dir.exists() {
         if !opts.create_if_missing {
             return Err(Error::NotFound(dir.to_path_buf()));
