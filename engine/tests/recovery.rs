@@ -463,7 +463,13 @@ fn damaged_complete_last_record_is_corruption_not_a_torn_tail() {
         let (_, offsets) = db_with_wal(base.path(), kind, n);
         let last = offsets[n - 1];
         let len = std::fs::metadata(&wals(base.path())[0]).unwrap().len();
-        for at in [last, last + 4, last + 11, last + RECORD_HEADER_LEN as u64, len - 1] {
+        for at in [
+            last,
+            last + 4,
+            last + 11,
+            last + RECORD_HEADER_LEN as u64,
+            len - 1,
+        ] {
             let dir = tempfile::tempdir().unwrap();
             copy_db(base.path(), dir.path());
             let seg = wals(dir.path())[0].clone();

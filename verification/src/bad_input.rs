@@ -102,8 +102,18 @@ fn keys_and_values(c: &mut Cases, dir: &Path, opts: &Options) {
     let huge = Bytes::from(vec![0u8; MAX_VALUE_LEN + 1]);
     let max_value = huge.slice(..MAX_VALUE_LEN);
 
-    expect_err!(c, "put(empty key)", db.put(empty.clone(), "v"), Error::EmptyKey);
-    expect_err!(c, "delete(empty key)", db.delete(empty.clone()), Error::EmptyKey);
+    expect_err!(
+        c,
+        "put(empty key)",
+        db.put(empty.clone(), "v"),
+        Error::EmptyKey
+    );
+    expect_err!(
+        c,
+        "delete(empty key)",
+        db.delete(empty.clone()),
+        Error::EmptyKey
+    );
     expect_err!(c, "get(empty key)", db.get(&empty), Error::EmptyKey);
     expect_err!(
         c,
@@ -116,7 +126,12 @@ fn keys_and_values(c: &mut Cases, dir: &Path, opts: &Options) {
     expect_err!(c, "batch with an empty key", db.write(b), Error::EmptyKey);
     let mut b = WriteBatch::new();
     b.put("good-in-bad-batch", "v").delete(empty.clone());
-    expect_err!(c, "batch deleting an empty key", db.write(b), Error::EmptyKey);
+    expect_err!(
+        c,
+        "batch deleting an empty key",
+        db.write(b),
+        Error::EmptyKey
+    );
 
     let too_long = |len: usize, max: usize| len == MAX_KEY_LEN + 1 && max == MAX_KEY_LEN;
     expect_err!(
@@ -206,7 +221,10 @@ fn keys_and_values(c: &mut Cases, dir: &Path, opts: &Options) {
     let also: Vec<_> = db.iter().unwrap().map(|e| e.unwrap().0).collect();
     assert_eq!(all, also, "{}: scan from the empty key", c.ctx);
     assert!(
-        db.scan::<&[u8]>(&b""[..]..&b""[..]).unwrap().next().is_none(),
+        db.scan::<&[u8]>(&b""[..]..&b""[..])
+            .unwrap()
+            .next()
+            .is_none(),
         "{}: the empty range",
         c.ctx
     );
@@ -223,13 +241,21 @@ fn options_rules(c: &mut Cases, base: &Options) {
     let path = root.path().join("db");
     let d = |ms: u64| Duration::from_millis(ms);
     let cases: Vec<(&str, Options, Options)> = vec![
-        ("memtable_size", base.clone().memtable_size(4095), base.clone().memtable_size(4096)),
+        (
+            "memtable_size",
+            base.clone().memtable_size(4095),
+            base.clone().memtable_size(4096),
+        ),
         (
             "max_immutable_memtables",
             base.clone().max_immutable_memtables(0),
             base.clone().max_immutable_memtables(1),
         ),
-        ("block_size", base.clone().block_size(255), base.clone().block_size(256)),
+        (
+            "block_size",
+            base.clone().block_size(255),
+            base.clone().block_size(256),
+        ),
         (
             "block_size",
             base.clone().block_size((16 << 20) + 1),
@@ -267,14 +293,26 @@ fn options_rules(c: &mut Cases, base: &Options) {
                 .l0_slowdown_trigger(12)
                 .l0_stop_trigger(12),
         ),
-        ("num_levels", base.clone().num_levels(1), base.clone().num_levels(2)),
-        ("num_levels", base.clone().num_levels(17), base.clone().num_levels(16)),
+        (
+            "num_levels",
+            base.clone().num_levels(1),
+            base.clone().num_levels(2),
+        ),
+        (
+            "num_levels",
+            base.clone().num_levels(17),
+            base.clone().num_levels(16),
+        ),
         (
             "level_size_multiplier",
             base.clone().level_size_multiplier(1),
             base.clone().level_size_multiplier(2),
         ),
-        ("level1_size", base.clone().level1_size(4095), base.clone().level1_size(4096)),
+        (
+            "level1_size",
+            base.clone().level1_size(4095),
+            base.clone().level1_size(4096),
+        ),
         (
             "target_file_size",
             base.clone().target_file_size(4095),
@@ -290,12 +328,15 @@ fn options_rules(c: &mut Cases, base: &Options) {
             base.clone().sync(SyncPolicy::GroupCommit {
                 max_delay: d(1000) + Duration::from_nanos(1),
             }),
-            base.clone().sync(SyncPolicy::GroupCommit { max_delay: d(1000) }),
+            base.clone()
+                .sync(SyncPolicy::GroupCommit { max_delay: d(1000) }),
         ),
         (
             "max_delay",
-            base.clone().sync(SyncPolicy::Buffered { max_delay: d(2000) }),
-            base.clone().sync(SyncPolicy::Buffered { max_delay: d(1000) }),
+            base.clone()
+                .sync(SyncPolicy::Buffered { max_delay: d(2000) }),
+            base.clone()
+                .sync(SyncPolicy::Buffered { max_delay: d(1000) }),
         ),
     ];
     for (field, bad, boundary) in cases {
@@ -306,7 +347,11 @@ fn options_rules(c: &mut Cases, base: &Options) {
             Db::open(&path, bad.clone()),
             Error::InvalidOptions(ref msg) if msg.contains(field)
         );
-        assert!(!path.exists(), "{}: {what}: invalid options created {path:?}", c.ctx);
+        assert!(
+            !path.exists(),
+            "{}: {what}: invalid options created {path:?}",
+            c.ctx
+        );
         expect_err!(c, &what, bad.validate(), Error::InvalidOptions(_));
         boundary
             .validate()
@@ -325,7 +370,12 @@ fn options_rules(c: &mut Cases, base: &Options) {
         Error::InvalidOptions(ref msg) if msg.contains("num_levels")
     );
     let db = Db::open(&path, base.clone().num_levels(3)).unwrap();
-    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]), "{}", c.ctx);
+    assert_eq!(
+        db.get("k").unwrap().as_deref(),
+        Some(&b"v"[..]),
+        "{}",
+        c.ctx
+    );
     still_works(&db, &c.ctx);
 }
 
@@ -350,7 +400,12 @@ fn paths(c: &mut Cases, base: &Options) {
         e,
         ref e if not_a_dir(&file, e)
     );
-    assert_eq!(std::fs::read(&file).unwrap(), b"not a database", "{}", c.ctx);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"not a database",
+        "{}",
+        c.ctx
+    );
     let inside = file.join("db");
     let e = Db::open(&inside, base.clone()).map(|_| ());
     expect_err!(
@@ -372,7 +427,11 @@ fn paths(c: &mut Cases, base: &Options) {
         Db::open(&missing, base.clone().create_if_missing(false)),
         Error::NotFound(ref p) if *p == missing
     );
-    assert!(!missing.exists(), "{}: a refused open created {missing:?}", c.ctx);
+    assert!(
+        !missing.exists(),
+        "{}: a refused open created {missing:?}",
+        c.ctx
+    );
     // An empty directory is no database either.
     std::fs::create_dir(&missing).unwrap();
     expect_err!(
@@ -393,7 +452,12 @@ fn paths(c: &mut Cases, base: &Options) {
         Error::AlreadyExists(ref p) if *p == db_path
     );
     let db = Db::open(&db_path, base.clone().create_if_missing(false)).unwrap();
-    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]), "{}", c.ctx);
+    assert_eq!(
+        db.get("k").unwrap().as_deref(),
+        Some(&b"v"[..]),
+        "{}",
+        c.ctx
+    );
     still_works(&db, &c.ctx);
 }
 
@@ -446,10 +510,19 @@ fn locked_by_another_process(c: &mut Cases, base: &Options, lock_holder: &Path) 
     }
     drop(child.stdin.take()); // EOF: the holder closes its database and exits
     let status = child.wait().expect("waiting for the lock holder");
-    assert!(status.success(), "{}: the lock holder failed: {status}", c.ctx);
+    assert!(
+        status.success(),
+        "{}: the lock holder failed: {status}",
+        c.ctx
+    );
     let db = Db::open(&dir, base.clone())
         .unwrap_or_else(|e| panic!("{}: open after the holder exited: {e}", c.ctx));
-    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]), "{}", c.ctx);
+    assert_eq!(
+        db.get("k").unwrap().as_deref(),
+        Some(&b"v"[..]),
+        "{}",
+        c.ctx
+    );
     still_works(&db, &c.ctx);
 }
 
@@ -480,14 +553,24 @@ fn use_after_close(c: &mut Cases, base: &Options) {
     expect_err!(c, "snapshot.get", snap.get("k"), Error::Closed);
     expect_err!(c, "snapshot.scan", snap.scan::<&str>(..), Error::Closed);
     expect_err!(c, "snapshot.iter", snap.iter(), Error::Closed);
-    expect_err!(c, "snapshot.scan_prefix", snap.scan_prefix("k"), Error::Closed);
+    expect_err!(
+        c,
+        "snapshot.scan_prefix",
+        snap.scan_prefix("k"),
+        Error::Closed
+    );
     // Infallible methods still answer.
     assert_eq!(db.path(), root.path());
     let _ = db.stats();
     drop(snap);
     drop(db);
     let db = Db::open(root.path(), base.clone()).unwrap();
-    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]), "{}", c.ctx);
+    assert_eq!(
+        db.get("k").unwrap().as_deref(),
+        Some(&b"v"[..]),
+        "{}",
+        c.ctx
+    );
     still_works(&db, &c.ctx);
 }
 
@@ -506,7 +589,9 @@ fn only(dir: &Path, suffix: &str) -> PathBuf {
         .filter(|p| p.to_string_lossy().ends_with(suffix))
         .collect();
     found.sort();
-    found.pop().unwrap_or_else(|| panic!("no *{suffix} in {}", dir.display()))
+    found
+        .pop()
+        .unwrap_or_else(|| panic!("no *{suffix} in {}", dir.display()))
 }
 
 /// Rewrite the framed log at `path` with its records plus `extra`, as a writer of this format
@@ -597,7 +682,11 @@ fn future_formats(c: &mut Cases, base: &Options, mode: Mode) {
     };
     // The open that wrote the WAL records left them in one segment (the next open replays it).
     let wal = only(root.path(), ".wal");
-    let tags: Vec<u8> = mode.pick(vec![2, 3, 127, 255], (2..=255).collect(), (2..=255).collect());
+    let tags: Vec<u8> = mode.pick(
+        vec![2, 3, 127, 255],
+        (2..=255).collect(),
+        (2..=255).collect(),
+    );
     for tag in tags {
         case(
             c,
@@ -655,11 +744,13 @@ pub fn run(kind: MapKind, mode: Mode, lock_holder: &Path) {
     let presets: Vec<(String, Options)> = {
         let mut v = vec![("default options".to_string(), Options::default())];
         if mode != Mode::Quick {
-            v.extend(Stage::ALL.iter().map(|&s| (format!("preset {}", s.name()), Options::stage(s))));
+            v.extend(
+                Stage::ALL
+                    .iter()
+                    .map(|&s| (format!("preset {}", s.name()), Options::stage(s))),
+            );
         }
-        v.into_iter()
-            .map(|(n, o)| (n, o.memtable(kind)))
-            .collect()
+        v.into_iter().map(|(n, o)| (n, o.memtable(kind))).collect()
     };
     let mut c = Cases {
         n: 0,

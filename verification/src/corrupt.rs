@@ -265,7 +265,12 @@ fn copy_dir(from: &Path, to: &Path) {
 fn names_ending(dir: &Path, suffix: &str) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(dir)
         .expect("listing a database directory")
-        .map(|e| e.expect("listing").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("listing")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| n.ends_with(suffix))
         .collect();
     out.sort();
@@ -329,10 +334,20 @@ fn table_regions(name: &str, bytes: &[u8]) -> Vec<Region> {
     }
     if f_size > 0 || f_off > 0 {
         assert_eq!(f_off, data_end, "{name}: the filter follows the data");
-        out.push(region(RegionKind::FilterBlock, f_off..f_off + f_size + TRAILER));
+        out.push(region(
+            RegionKind::FilterBlock,
+            f_off..f_off + f_size + TRAILER,
+        ));
     }
-    assert_eq!(i_off + i_size + TRAILER, len - 64, "{name}: index ends at the footer");
-    out.push(region(RegionKind::IndexBlock, i_off..i_off + i_size + TRAILER));
+    assert_eq!(
+        i_off + i_size + TRAILER,
+        len - 64,
+        "{name}: index ends at the footer"
+    );
+    out.push(region(
+        RegionKind::IndexBlock,
+        i_off..i_off + i_size + TRAILER,
+    ));
     out.push(region(RegionKind::Footer, len - 64..len));
     out
 }
@@ -340,7 +355,10 @@ fn table_regions(name: &str, bytes: &[u8]) -> Vec<Region> {
 /// The regions of a framed log: its 16-byte header and each record.
 fn log_regions(name: &str, path: &Path, magic: [u8; 8]) -> (Vec<Region>, Vec<u64>) {
     let contents = read_log(path, magic).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert!(contents.torn_tail.is_none(), "{name}: the base log is whole");
+    assert!(
+        contents.torn_tail.is_none(),
+        "{name}: the base log is whole"
+    );
     let len = std::fs::metadata(path).expect("log size").len();
     let offsets: Vec<u64> = contents.records.iter().map(|r| r.offset).collect();
     let mut out = vec![Region {
@@ -426,7 +444,12 @@ impl Base {
             last: false,
         });
         let mut universe: Vec<Vec<u8>> = (0..KEYS).map(key).collect();
-        universe.extend([b"a".to_vec(), b"k0000\0".to_vec(), b"k9999".to_vec(), b"z".to_vec()]);
+        universe.extend([
+            b"a".to_vec(),
+            b"k0000\0".to_vec(),
+            b"k9999".to_vec(),
+            b"z".to_vec(),
+        ]);
         Base {
             kind,
             format,
@@ -497,7 +520,9 @@ fn check_error(e: &Error, damage: &Damage<'_>) -> Result<(), String> {
             Ok(())
         }
         Error::Incompatible { path, .. } if *path == damage.path => Ok(()),
-        other => Err(format!("expected Corruption or Incompatible, got {other:?}")),
+        other => Err(format!(
+            "expected Corruption or Incompatible, got {other:?}"
+        )),
     }
 }
 
@@ -521,7 +546,9 @@ fn examine(
 ) -> Result<(Found, Option<Db>), String> {
     let report_err = |e: &Error, what: &str| match damage {
         Some(d) => check_error(e, d).map_err(|m| format!("{what}: {m}")),
-        None => Err(format!("{what}: unexpected error on an undamaged database: {e}")),
+        None => Err(format!(
+            "{what}: unexpected error on an undamaged database: {e}"
+        )),
     };
     let db = match Db::open(dir, opts.clone()) {
         Ok(db) => db,
@@ -607,14 +634,18 @@ fn write_close_reopen(
 ) -> Result<(), String> {
     let mut model = model.clone();
     let batch: Batch = vec![
-        Op::Put(format!("after-{tag}").into_bytes(), tag.to_le_bytes().to_vec()),
+        Op::Put(
+            format!("after-{tag}").into_bytes(),
+            tag.to_le_bytes().to_vec(),
+        ),
         Op::Delete(key(tag % KEYS)),
         Op::Put(key((tag * 7 + 3) % KEYS), b"rewritten".to_vec()),
     ];
     db.write(to_write_batch(&batch))
         .map_err(|e| format!("a write after recovery failed: {e}"))?;
     apply(&mut model, &batch);
-    db.close().map_err(|e| format!("close after recovery: {e}"))?;
+    db.close()
+        .map_err(|e| format!("close after recovery: {e}"))?;
     drop(db);
     let mut keys = universe.to_vec();
     keys.push(format!("after-{tag}").into_bytes());
@@ -761,7 +792,7 @@ fn bit_flips(base: &Base, budget: &Budget, wal_only: bool, st: &mut Stats) {
                 let mut damaged = original.clone();
                 damaged[at as usize] ^= 1 << bit;
                 let torn = is_wal && torn_signature(&damaged, region, at);
-                let undo = detected % budget.undo_every == 0;
+                let undo = detected.is_multiple_of(budget.undo_every);
                 let mut was_detected = false;
                 guarded(&what, || {
                     let dir = base.copy();
@@ -792,10 +823,7 @@ fn bit_flips(base: &Base, budget: &Budget, wal_only: bool, st: &mut Stats) {
                     if let Some(db) = db {
                         db.close().map_err(|e| format!("close: {e}"))?;
                     }
-                    let must_fail_open = !matches!(
-                        region.kind,
-                        RegionKind::DataBlock
-                    );
+                    let must_fail_open = !matches!(region.kind, RegionKind::DataBlock);
                     match found {
                         Found::Nothing => {
                             return Err("UNDETECTED: every get and the scan gave the model's \
@@ -921,10 +949,26 @@ fn extra_tables(base: &Base, st: &mut Stats) {
         .max()
         .unwrap_or(0);
     let cases: Vec<(&str, String, Vec<u8>)> = vec![
-        ("a valid table of another database", format!("{:06}.sst", top + 50), foreign.clone()),
-        ("a valid foreign table numbered below ours", "000000.sst".into(), foreign),
-        ("junk named like a table", format!("{:06}.sst", top + 51), Rng(7).bytes(3000)),
-        ("an empty file named like a table", format!("{:06}.sst", top + 52), Vec::new()),
+        (
+            "a valid table of another database",
+            format!("{:06}.sst", top + 50),
+            foreign.clone(),
+        ),
+        (
+            "a valid foreign table numbered below ours",
+            "000000.sst".into(),
+            foreign,
+        ),
+        (
+            "junk named like a table",
+            format!("{:06}.sst", top + 51),
+            Rng(7).bytes(3000),
+        ),
+        (
+            "an empty file named like a table",
+            format!("{:06}.sst", top + 52),
+            Vec::new(),
+        ),
     ];
     for (i, (name, file, bytes)) in cases.into_iter().enumerate() {
         let what = format!("{}: extra file {file}: {name}", base.label());

@@ -20,7 +20,9 @@ fn main() {
         }
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "LOCKED").and_then(|()| out.flush()).expect("writing to stdout");
+    writeln!(out, "LOCKED")
+        .and_then(|()| out.flush())
+        .expect("writing to stdout");
     drop(out);
     // Wait for EOF on stdin: the parent closes its end when it is done (or dies).
     let mut sink = Vec::new();
