@@ -853,6 +853,35 @@ fn open_errors_are_typed() {
     ));
 }
 
+/// Without `CURRENT` a directory holding tables or WAL segments is not a new database:
+/// opening it as one would delete the tables as orphans.
+#[test]
+fn lost_current_is_corruption_not_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Db::open(dir.path(), Options::default()).unwrap();
+        db.put("k", "v").unwrap();
+        db.flush().unwrap();
+    }
+    let current = dir.path().join("CURRENT");
+    let saved = std::fs::read(&current).unwrap();
+    std::fs::remove_file(&current).unwrap();
+    let before = tables(dir.path());
+    assert!(!before.is_empty());
+    match Db::open(dir.path(), Options::default()) {
+        Err(Error::Corruption { path, .. }) => assert_eq!(path, current),
+        other => panic!("expected corruption naming CURRENT, got {other:?}"),
+    }
+    assert_eq!(
+        tables(dir.path()),
+        before,
+        "the refused open deleted tables"
+    );
+    std::fs::write(&current, saved).unwrap();
+    let db = Db::open(dir.path(), Options::default()).unwrap();
+    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]));
+}
+
 #[test]
 fn operations_after_close_are_closed_errors() {
     for kind in MapKind::ALL {
