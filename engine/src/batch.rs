@@ -14,6 +14,16 @@
 //!
 //! JSON is the ancestor's first encoding (the stage ladder's S0–S3): readable, and several
 //! times larger and slower than the binary one — which is what the ladder measures.
+//!
+//! # Format versions
+//!
+//! The tag byte is also the WAL's record-level version number: a later version that changes
+//! the encoding of a batch writes a new tag (2, 3, …). A record reaches [`WriteBatch::decode`]
+//! only after its checksum passed, so a tag this build does not know was *written* that way,
+//! by a newer version, not damaged: it is [`Error::Incompatible`] (naming the segment and the
+//! record's offset), while a malformed record under a known tag is [`Error::Corruption`]. (A
+//! change to the framing itself bumps the log header's version instead, see
+//! [`crate::wal::record`].)
 
 use crate::types::{SeqNo, ValueKind};
 use crate::{Error, Result, MAX_KEY_LEN, MAX_VALUE_LEN};
@@ -195,7 +205,16 @@ impl WriteBatch {
                 }
                 return Ok((json.seq, batch));
             }
-            Some(other) => return Err(bad(&format!("unknown record format {other}"))),
+            // Checksummed, yet unknown: a future version's encoding (see "Format versions").
+            Some(&other) => {
+                return Err(Error::Incompatible {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "WAL record at offset {offset} has format tag {other}, written by a newer \
+                         version; this build reads tags {TAG_BINARY} (binary) and {TAG_JSON} (JSON)"
+                    ),
+                })
+            }
             None => return Err(bad("empty record")),
         }
         let mut pos = 1usize;
@@ -289,6 +308,24 @@ mod tests {
                 matches!(err, Err(Error::Corruption { offset: 7, .. })),
                 "cut {cut}"
             );
+        }
+    }
+
+    #[test]
+    fn unknown_format_tags_are_incompatible() {
+        let mut b = WriteBatch::new();
+        b.put(&b"k"[..], &b"v"[..]);
+        let mut out = Vec::new();
+        b.encode_into(5, RecordFormat::Binary, &mut out);
+        for tag in 2..=u8::MAX {
+            out[0] = tag;
+            match WriteBatch::decode(&Bytes::from(out.clone()), Path::new("s.wal"), 40) {
+                Err(Error::Incompatible { path, reason }) => {
+                    assert_eq!(path, Path::new("s.wal"));
+                    assert!(reason.contains("offset 40") && reason.contains(&format!("tag {tag}")));
+                }
+                other => panic!("tag {tag}: {other:?}"),
+            }
         }
     }
 

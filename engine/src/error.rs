@@ -79,7 +79,10 @@ pub enum Error {
     #[error("a database already exists at {0}")]
     AlreadyExists(PathBuf),
     /// Another `Db` (in this or another process) holds the directory's lock file.
-    #[error("database at {0} is locked by another instance")]
+    #[error(
+        "database at {0} is locked by another instance (in this or another process: its LOCK \
+         file is held); close that instance first"
+    )]
     Locked(PathBuf),
     /// The database was closed; no further operations are accepted.
     #[error("database is closed")]

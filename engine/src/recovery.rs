@@ -2,7 +2,10 @@
 //!
 //! 1. Validate options; create the directory (or fail with `NotFound`); take the `LOCK`.
 //! 2. Load the manifest `CURRENT` names (a torn last edit is ignored: that flush or compaction
-//!    never completed) and open every table it lists — a missing table is `Corruption`.
+//!    never completed) and open every table it lists — a missing table is `Corruption`. No
+//!    `CURRENT` means a new database, unless the directory holds tables or WAL segments: the
+//!    first open writes `CURRENT` before either exists, so then `CURRENT` was lost, and
+//!    starting afresh would delete the tables as orphans — `Corruption` instead.
 //! 3. Delete leftovers no manifest knows: tables of unfinished flushes/compactions, WAL
 //!    segments below `log_number`, temporary files.
 //! 4. Replay the WAL segments from `log_number` on, oldest first, into a memtable. A torn
@@ -18,6 +21,7 @@ use crate::batch::WriteBatch;
 use crate::cache::{BlockCache, Cache, NoCache};
 use crate::db::{Db, Inner, MemGen, State, SuperVersion, WalState};
 use crate::error::IoContext;
+use crate::fs::FileSystem;
 use crate::memtable::{MapMemTable, MemTable};
 use crate::options::Options;
 use crate::stats::Counters;
@@ -38,7 +42,11 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let span = tracing::info_span!("open", dir = %dir.display(), memtable = opts.memtable.name());
     let _enter = span.enter();
     let fs = opts.file_system.clone();
-    if !fs.exists(dir).ctx(dir)? {
+    if fs.exists(dir).ctx(dir)? {
+        // A path that exists but is not a directory is named plainly (listing it fails with
+        // `NotADirectory`) rather than as a failure to create `<file>/LOCK` inside it.
+        fs.list_dir(dir).ctx(dir)?;
+    } else {
         if !opts.create_if_missing {
             return Err(Error::NotFound(dir.to_path_buf()));
         }
@@ -46,6 +54,9 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     }
     let lock = fsutil::DirLock::acquire_in(fs.as_ref(), dir)?;
     let loaded = Manifest::load_in(fs.as_ref(), dir, opts.num_levels)?;
+    if loaded.is_none() {
+        refuse_tables_without_current(fs.as_ref(), dir)?;
+    }
     let fresh = loaded.is_none();
     if !fresh && opts.error_if_exists {
         return Err(Error::AlreadyExists(dir.to_path_buf()));
@@ -305,4 +316,29 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         "database open"
     );
     Ok(Db { inner })
+}
+
+/// A directory without `CURRENT` is a new database only if it holds no table and no WAL
+/// segment: the first open points `CURRENT` at its manifest before it creates either (a crash
+/// before that leaves at most a manifest no `CURRENT` names). Otherwise `CURRENT` was lost, and
+/// opening the directory as a new database would delete every table as an orphan.
+fn refuse_tables_without_current(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
+    for entry in fs.list_dir(dir).ctx(dir)? {
+        let name = entry.name;
+        let numbered = |suffix: &str| {
+            name.strip_suffix(suffix)
+                .is_some_and(|n| n.parse::<u64>().is_ok())
+        };
+        if numbered(".sst") || numbered(".wal") {
+            return Err(Error::corruption(
+                dir.join(fsutil::CURRENT_FILE),
+                0,
+                format!(
+                    "CURRENT is missing but the directory holds {name}: the database's file \
+                     list is lost (not opening it as a new database, which would delete it)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -16,6 +16,10 @@
 //! encoded edits; the `CURRENT` file names the live manifest and is replaced atomically
 //! (write, fsync, rename, fsync the directory). Every open writes a fresh manifest holding one
 //! snapshot edit of the whole state, so manifests stay small.
+//!
+//! Format versions: a new manifest framing bumps the log header's version; a new kind of edit
+//! gets a new tag. Both are [`Error::Incompatible`] to a build that does not know them (an
+//! unknown tag sits in a record whose checksum passed, so it was written, not damaged).
 
 use crate::error::IoContext;
 use crate::fs::{FileSystem, StdFs};
@@ -336,7 +340,17 @@ impl VersionEdit {
                         _ => edit.last_seq = Some(v),
                     }
                 }
-                other => return Err(bad(&format!("unknown tag {other}"))),
+                // The record's checksum passed: a tag this build does not know was written
+                // by a newer version (a new kind of edit), not damaged.
+                other => {
+                    return Err(Error::Incompatible {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "manifest record at offset {offset} holds edit tag {other}, written \
+                             by a newer version; this build knows tags {TAG_ADD}..={TAG_LAST_SEQ}"
+                        ),
+                    })
+                }
             }
         }
         Ok(edit)

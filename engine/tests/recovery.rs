@@ -401,10 +401,11 @@ fn torn_wal_tail_appended_bytes() {
             "a record cut in its payload",
             frame[..frame.len() - 30].to_vec(),
         ),
-        ("a record with a bad payload at the end", {
+        ("a frame header whose payload reads as zeros", {
+            // The header reached the disk, the payload's blocks did not (see `wal::record`,
+            // rule 5; a partly zeroed payload is corruption).
             let mut f = frame.clone();
-            let last = f.len() - 1;
-            f[last] ^= 1;
+            f[RECORD_HEADER_LEN..].fill(0);
             f
         }),
         (
@@ -447,6 +448,38 @@ fn wal_ending_in_garbage_is_corruption_not_silence() {
                 assert_eq!((path, offset), (seg.clone(), len), "{kind}");
             }
             other => panic!("{kind}: expected corruption, got {other:?}"),
+        }
+    }
+}
+
+/// A complete last record that fails its checksum was damaged after it was written (a crash
+/// leaves a record short or zero-filled at its end, see `wal::record`): it may have been
+/// acknowledged, so it is reported, not dropped as a torn tail.
+#[test]
+fn damaged_complete_last_record_is_corruption_not_a_torn_tail() {
+    for kind in MapKind::ALL {
+        let base = tempfile::tempdir().unwrap();
+        let n = 12;
+        let (_, offsets) = db_with_wal(base.path(), kind, n);
+        let last = offsets[n - 1];
+        let len = std::fs::metadata(&wals(base.path())[0]).unwrap().len();
+        for at in [
+            last,
+            last + 4,
+            last + 11,
+            last + RECORD_HEADER_LEN as u64,
+            len - 1,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            copy_db(base.path(), dir.path());
+            let seg = wals(dir.path())[0].clone();
+            flip(&seg, at);
+            match Db::open(dir.path(), roomy(kind, SyncPolicy::None)) {
+                Err(Error::Corruption { path, offset, .. }) => {
+                    assert_eq!((&path, offset), (&seg, last), "{kind}: byte {at}");
+                }
+                other => panic!("{kind}: byte {at} of the last record: {other:?}"),
+            }
         }
     }
 }
@@ -818,6 +851,35 @@ fn open_errors_are_typed() {
         Db::open(&path, Options::default().num_levels(3)),
         Err(Error::InvalidOptions(_))
     ));
+}
+
+/// Without `CURRENT` a directory holding tables or WAL segments is not a new database:
+/// opening it as one would delete the tables as orphans.
+#[test]
+fn lost_current_is_corruption_not_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Db::open(dir.path(), Options::default()).unwrap();
+        db.put("k", "v").unwrap();
+        db.flush().unwrap();
+    }
+    let current = dir.path().join("CURRENT");
+    let saved = std::fs::read(&current).unwrap();
+    std::fs::remove_file(&current).unwrap();
+    let before = tables(dir.path());
+    assert!(!before.is_empty());
+    match Db::open(dir.path(), Options::default()) {
+        Err(Error::Corruption { path, .. }) => assert_eq!(path, current),
+        other => panic!("expected corruption naming CURRENT, got {other:?}"),
+    }
+    assert_eq!(
+        tables(dir.path()),
+        before,
+        "the refused open deleted tables"
+    );
+    std::fs::write(&current, saved).unwrap();
+    let db = Db::open(dir.path(), Options::default()).unwrap();
+    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]));
 }
 
 #[test]

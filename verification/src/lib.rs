@@ -12,6 +12,8 @@
 //! | crash | `tests/crash.rs`, `crash`, `src/bin/crash-child.rs` | a child writes, is killed at kill points or by `SIGKILL`; recovery vs acknowledgements |
 //! | I/O faults | `tests/faults_io.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
 //! | soak | `tests/soak.rs`, `soak` | 8 threads of mixed operations for a bounded time, full check, peak RSS |
+//! | damaged files | `tests/corrupt.rs`, `corrupt` | WAL cuts, bit flips in every file region, missing/extra tables |
+//! | bad input | `tests/bad_input.rs`, `bad_input` | every rejected input and misuse gets its typed error |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure
@@ -19,6 +21,10 @@
 //! cell's budget comes from [`Mode`] (environment variable `FERROLITE_VERIFY_MODE`), and it
 //! reports what it explored with [`report`] lines that the verifier parses.
 
+#[cfg(not(any(loom, feature = "shuttle")))] // the engine's memtables need a std scheduler
+pub mod bad_input;
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub mod corrupt;
 #[cfg(not(any(loom, feature = "shuttle")))] // the memtables need a loom/shuttle scheduler there
 pub mod crash;
 #[cfg(not(any(loom, feature = "shuttle")))]
@@ -52,6 +58,18 @@ impl Mode {
             Ok("quick") => Mode::Quick,
             Ok("full") => Mode::Full,
             Ok(other) => panic!("FERROLITE_VERIFY_MODE={other}: expected quick, default or full"),
+        }
+    }
+
+    /// The mode named by `FERROLITE_VERIFY_MODE`, but [`Mode::Quick`] when it is unset: a
+    /// plain `cargo test` (a debug build, most likely) stays short; the verifier always names
+    /// its mode.
+    pub fn from_env_or_quick() -> Mode {
+        let named = std::env::var_os("FERROLITE_VERIFY_MODE").is_some_and(|v| !v.is_empty());
+        if named {
+            Mode::from_env()
+        } else {
+            Mode::Quick
         }
     }
 

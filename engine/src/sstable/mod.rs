@@ -16,7 +16,8 @@
 //!   internal key][value]` followed by a u32 LE offset per entry and a u32 LE entry count, so a
 //!   reader binary-searches it in place. On disk every block is followed by a 5-byte
 //!   **trailer**: encoding type (0 = binary, 1 = JSON, see `block.rs`) and the crc32c of block
-//!   bytes + type byte.
+//!   bytes + type byte. The type is the block-level format version: a type this build does not
+//!   know, under a valid checksum, is [`crate::Error::Incompatible`] (a newer version wrote it).
 //! * Data blocks hold the entries in internal-key order and are cut once they reach
 //!   [`TableOptions::block_size`].
 //! * The **filter block** (`filter.rs`) is one bloom filter over the table's distinct user keys.

@@ -259,7 +259,16 @@ impl Table {
                 Ok(Bytes::from(buf))
             }
             BLOCK_JSON => json_to_block(contents).map_err(corrupt),
-            other => Err(corrupt(format!("unknown block encoding type {other}"))),
+            // The checksum vouches for the type byte: an unknown type was written by a newer
+            // version (a new encoding or compression), not damaged.
+            other => Err(Error::Incompatible {
+                path: self.path.clone(),
+                reason: format!(
+                    "block at offset {} has encoding type {other}, written by a newer version; \
+                     this build reads types {BLOCK_BINARY} (binary) and {BLOCK_JSON} (JSON)",
+                    handle.offset
+                ),
+            }),
         }
     }
 

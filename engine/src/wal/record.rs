@@ -43,13 +43,35 @@
 //! 3. The header is intact but `len` exceeds [`MAX_RECORD_LEN`]: corruption at `p` (only a
 //!    broken writer produces that).
 //! 4. The header is intact but the payload reaches past the end of the file — torn tail.
-//! 5. The payload checksum fails: if the record ends exactly at the end of the file or only zero
-//!    bytes follow it — torn tail; otherwise corruption at `p`.
+//! 5. The header is intact, the whole payload is present, but the payload checksum fails: if the
+//!    payload and everything after it are zero (a header that reached the disk without any of
+//!    its payload) — torn tail; otherwise corruption at `p`, **even for the last record of the
+//!    file**.
 //!
 //! Damage to any bytes of a record that is followed by another record is thus reported as
 //! corruption at that record (short of a 1-in-2^32 checksum collision): the following record's
 //! header is never all zero, so rules 2 and 5 see data after it, and rule 4 cannot apply to a
 //! damaged header because it fails its check first.
+//!
+//! # Why a damaged complete last record is corruption, not a torn tail
+//!
+//! A crash of the process can only leave a record *shorter* than its header says (rules 1 and
+//! 4): the bytes of one `write` that reached the OS are all there. A record that is all there
+//! and still fails its checksum was *damaged after it was written* — and it may have been
+//! acknowledged (with `fdatasync` even). Dropping it as a torn tail would silently lose an
+//! acknowledged batch (for the manifest, whose edits always end in the zero high bytes of a
+//! sequence number: a whole flush, whose WAL segment is already gone), so it is reported as
+//! corruption like damage anywhere else.
+//!
+//! The zero-filled forms of rules 2 and 5 are what a crash of the *machine* can leave on a file
+//! system that made the new length durable before the data: the unwritten blocks read as
+//! zeros. Only the forms that no damage to a written record can produce are accepted: an
+//! all-zero header end (a header's last byte is the top byte of a masked checksum) and an
+//! all-zero payload (no batch or edit encodes to zeros: both start with a non-zero field). A
+//! payload that is only *partly* zero-filled cannot be told from a damaged one (records, and
+//! manifest edits in particular, often end in zero bytes), so it is corruption: after such a
+//! crash the database refuses to open and the error names the segment and the record's offset,
+//! where [`truncate_torn_tail`] can cut it — a false alarm is preferred to a silent loss.
 
 use std::fmt;
 use std::io;
@@ -497,24 +519,20 @@ fn read_frame(path: &Path, data: &[u8], pos: usize) -> Result<Frame> {
     let end = body + len;
     if crc32c::crc32c(&data[body..end]) != payload_crc {
         let after = data.len() - end;
-        if all_zero(&data[end..]) {
-            return Ok(Frame::Torn(if after == 0 {
-                format!(
-                    "payload checksum mismatch in a record of {len} bytes at the end of the file"
-                )
-            } else {
-                format!(
-                    "payload checksum mismatch in a record of {len} bytes with only {after} zero \
-                     bytes after it"
-                )
-            }));
+        // Rule 5: only a payload that is entirely zero, with nothing but zeros after it, is
+        // an unfinished write (see "Why a damaged complete last record is corruption").
+        if all_zero(&data[body..]) {
+            return Ok(Frame::Torn(format!(
+                "payload checksum mismatch in a record of {len} bytes whose payload and the \
+                 {after} bytes after it are zero (an unfinished write)"
+            )));
         }
         return Err(Error::corruption(
             path,
             pos as u64,
             format!(
-                "payload checksum mismatch in a record of {len} bytes followed by {after} more \
-                 bytes"
+                "payload checksum mismatch in a complete record of {len} bytes followed by \
+                 {after} more bytes (damaged after it was written)"
             ),
         ));
     }
@@ -798,18 +816,42 @@ mod tests {
             for mask in [0x01u8, 0x10, 0x80, 0xff] {
                 let mut d = bytes.clone();
                 d[at] ^= mask;
-                let r = decode(&d);
-                if at < last as usize + RECORD_HEADER_LEN {
-                    // A complete header that fails with the payload after it was not torn.
-                    assert_eq!(corruption_offset(r), Some(last), "byte {at} mask {mask:#x}");
-                    continue;
-                }
-                // Payload damage in the last record cannot be told from a torn write.
-                let c = r.unwrap_or_else(|e| panic!("byte {at} mask {mask:#x}: {e}"));
-                assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
-                assert_eq!(c.valid_len, last);
-                assert_eq!(c.torn_tail.unwrap().offset, last);
+                // A complete record that fails a check was damaged after it was written, not
+                // torn: the header's or the payload's, the record is reported, never dropped.
+                // (The payload's last byte is 201: no mask here makes it the zero that an
+                // unfinished write would leave.)
+                assert_ne!(d[d.len() - 1], 0);
+                assert_eq!(
+                    corruption_offset(decode(&d)),
+                    Some(last),
+                    "byte {at} mask {mask:#x}"
+                );
             }
+        }
+        // The same damage with zeros appended after the record (a preallocated tail): still
+        // corruption, the record itself does not end in zeros.
+        for at in last as usize..bytes.len() {
+            let mut d = bytes.clone();
+            d[at] ^= 0x10;
+            d.resize(bytes.len() + 100, 0);
+            assert_eq!(corruption_offset(decode(&d)), Some(last), "byte {at}");
+        }
+        // A payload that is partly zero cannot be told from a damaged one: corruption. A
+        // payload that is entirely zero (the header reached the disk, none of the payload did)
+        // is the torn tail rule 5 describes.
+        let plen = payloads.last().unwrap().len();
+        for zeroed in 1..=plen {
+            let mut d = bytes.clone();
+            let n = d.len();
+            d[n - zeroed..].fill(0);
+            if zeroed < plen {
+                assert_eq!(corruption_offset(decode(&d)), Some(last), "{zeroed} zeroed");
+                continue;
+            }
+            let c = decode(&d).unwrap_or_else(|e| panic!("{zeroed} bytes zeroed: {e}"));
+            assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
+            assert_eq!(c.valid_len, last);
+            assert_eq!(c.torn_tail.unwrap().offset, last);
         }
     }
 
@@ -819,11 +861,20 @@ mod tests {
         let (bytes, offsets) = build(&payloads);
         let last = *offsets.last().unwrap() as usize;
         // The last write reached the disk up to `written` bytes into the record; the file was
-        // extended with zeros up to its full length (and perhaps further).
+        // extended with zeros up to its full length (and perhaps further). Torn while nothing
+        // of the payload is there; a partly written payload is corruption (rule 5).
         for written in 0..bytes.len() - last {
             for extra in [0usize, 1, 100] {
                 let mut d = bytes[..last + written].to_vec();
                 d.resize(bytes.len() + extra, 0);
+                if written > RECORD_HEADER_LEN {
+                    assert_eq!(
+                        corruption_offset(decode(&d)),
+                        Some(last as u64),
+                        "written {written}"
+                    );
+                    continue;
+                }
                 let c = decode(&d).unwrap_or_else(|e| panic!("written {written}: {e}"));
                 assert_eq!(payloads_of(&c), payloads[..payloads.len() - 1].to_vec());
                 assert_eq!(c.valid_len, last as u64);
@@ -1010,11 +1061,16 @@ mod tests {
             d[at] ^= mask;
             let i = offsets.iter().rposition(|&o| o <= at as u64).unwrap();
             let start = offsets[i] as usize;
-            // In the last record, only a damaged header with something other than zeros from
-            // its last byte on is corruption (see the module documentation).
-            let corrupt = i + 1 < offsets.len()
-                || (at < start + RECORD_HEADER_LEN
-                    && !all_zero(&d[start + RECORD_HEADER_LEN - 1..]));
+            // In the last record, damage is read as a torn tail only if it leaves the
+            // zero-fill signature of an unfinished write: zeros from the header's last byte on
+            // (header damage), or an all-zero payload (payload damage); see the module
+            // documentation.
+            let torn_signature = if at < start + RECORD_HEADER_LEN {
+                all_zero(&d[start + RECORD_HEADER_LEN - 1..])
+            } else {
+                all_zero(&d[start + RECORD_HEADER_LEN..])
+            };
+            let corrupt = i + 1 < offsets.len() || !torn_signature;
             if corrupt {
                 prop_assert_eq!(corruption_offset(decode(&d)), Some(offsets[i]));
             } else {
@@ -1042,7 +1098,7 @@ mod tests {
         }
 
         #[test]
-        fn prop_zero_filled_cut_is_a_torn_tail(
+        fn prop_zero_filled_cut_is_a_torn_tail_or_a_partly_zeroed_payload(
             payloads in payload_sets(),
             cut_frac in 0.0f64..=1.0,
             extra in 0usize..64,
@@ -1053,12 +1109,22 @@ mod tests {
                 + ((bytes.len() - LOG_HEADER_LEN) as f64 * cut_frac) as usize;
             let mut d = bytes[..cut].to_vec();
             d.resize(bytes.len() + extra, 0);
-            let c = decode(&d).unwrap();
             let whole = offsets
                 .iter()
                 .zip(&payloads)
                 .take_while(|(o, p)| *o + (RECORD_HEADER_LEN + p.len()) as u64 <= cut as u64)
                 .count();
+            let c = match decode(&d) {
+                Ok(c) => c,
+                // Rule 5: a record cut inside its payload whose zero-filled rest differs from
+                // what was written is corruption at that record.
+                Err(Error::Corruption { offset, .. }) => {
+                    prop_assert_eq!(Some(&offset), offsets.get(whole));
+                    prop_assert!(cut as u64 > offset + RECORD_HEADER_LEN as u64);
+                    return Ok(());
+                }
+                Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+            };
             // A record whose zeroed part was all zeros anyway still reads back intact.
             prop_assert!(c.records.len() >= whole);
             prop_assert_eq!(payloads_of(&c), payloads[..c.records.len()].to_vec());
