@@ -10,10 +10,10 @@
 //! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
 //! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
 //! | crash | `tests/crash.rs`, `crash`, `src/bin/crash-child.rs` | a child writes, is killed at kill points or by `SIGKILL`; recovery vs acknowledgements |
-//! | I/O faults | `tests/faults_io.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
+//! | I/O faults | `tests/faults.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
 //! | soak | `tests/soak.rs`, `soak` | 8 threads of mixed operations for a bounded time, full check, peak RSS |
-//! | damaged files | `tests/corrupt.rs`, `corrupt` | WAL cuts, bit flips in every file region, missing/extra tables |
-//! | bad input | `tests/bad_input.rs`, `bad_input` | every rejected input and misuse gets its typed error |
+//! | damaged files | `tests/faults.rs`, `corrupt` | WAL cuts, bit flips in every file region, missing/extra tables |
+//! | bad input | `tests/faults.rs`, `bad_input` | every rejected input and misuse gets its typed error |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure

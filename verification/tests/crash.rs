@@ -14,11 +14,7 @@ use ferrolite_structures::MapKind;
 use ferrolite_verification::{crash, Mode};
 
 fn cell(kind: MapKind) {
-    let mode = match std::env::var("FERROLITE_VERIFY_MODE") {
-        Ok(_) => Mode::from_env(),
-        // A plain `cargo test` runs the quick bound.
-        Err(_) => Mode::Quick,
-    };
+    let mode = Mode::from_env_or_quick();
     let r = crash::run(kind, mode, Path::new(env!("CARGO_BIN_EXE_crash-child")));
     assert!(r.cycles > 0);
 }

@@ -17,8 +17,7 @@ use ferrolite_verification::{soak, Mode};
 fn soak_cell(kind: MapKind) {
     // A plain `cargo test` (no mode set: a debug build, most likely) gets the quick budget;
     // the verifier always names its mode.
-    let named = std::env::var_os("FERROLITE_VERIFY_MODE").is_some_and(|v| !v.is_empty());
-    let mode = if named { Mode::from_env() } else { Mode::Quick };
+    let mode = Mode::from_env_or_quick();
     let r = soak::run(kind, mode);
     // What the report claims must add up (run() already checked it against the engine).
     assert!(

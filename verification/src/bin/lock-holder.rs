@@ -1,7 +1,7 @@
 //! `lock-holder <db-dir>`: open the database at `<db-dir>` (creating it if needed), print
 //! `LOCKED` on stdout, and keep it open until stdin is closed; then close it and exit.
 //!
-//! `tests/bad_input.rs` spawns it to hold a database's lock from **another process** and checks
+//! `tests/faults.rs` (through `bad_input`) spawns it to hold a database's lock from **another process** and checks
 //! that `Db::open` in the test process fails with `Error::Locked` naming the directory, and
 //! succeeds once this process is gone.
 

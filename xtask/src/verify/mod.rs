@@ -26,8 +26,9 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: cargo xtask verify [OPTIONS]
 
-Runs every checker (model, loom, shuttle, lincheck, engine, crash, miri) over every structure and
-every seeded mutant, prints a pass/fail matrix and writes reports/verification.{md,json}.
+Runs every checker (model, loom, shuttle, lincheck, engine, crash, faults, soak, miri) over
+every structure and every seeded mutant, prints a pass/fail matrix and writes
+reports/verification.{md,json}.
 
 OPTIONS:
   --quick              CI bounds (the whole run in minutes)

@@ -28,18 +28,27 @@ pub enum Checker {
     /// killed at random moments and at the engine's kill points; every recovery is checked
     /// (`verification/tests/crash.rs`).
     Crash,
+    /// fault injection, damaged files and bad input on the engine over the structure: failing
+    /// file operations through the file port, WAL cuts and bit flips, every rejected input
+    /// (`verification/tests/faults.rs`).
+    Faults,
+    /// the soak: 8 threads of mixed operations on the engine over the structure for a bounded
+    /// time, a full check and the peak RSS (`verification/tests/soak.rs`).
+    Soak,
     /// the structures' own tests under Miri.
     Miri,
 }
 
 /// Every checker, in column order.
-pub const CHECKERS: [Checker; 7] = [
+pub const CHECKERS: [Checker; 9] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
     Checker::Lincheck,
     Checker::Engine,
     Checker::Crash,
+    Checker::Faults,
+    Checker::Soak,
     Checker::Miri,
 ];
 
@@ -52,6 +61,8 @@ impl Checker {
             Checker::Lincheck => "lincheck",
             Checker::Engine => "engine",
             Checker::Crash => "crash",
+            Checker::Faults => "faults",
+            Checker::Soak => "soak",
             Checker::Miri => "miri",
         }
     }
@@ -69,6 +80,8 @@ impl Checker {
             Checker::Lincheck => "histories",
             Checker::Engine => "cases",
             Checker::Crash => "cycles",
+            Checker::Faults => "faults_injected",
+            Checker::Soak => "soak_ops",
             Checker::Miri => "tests",
         }
     }
@@ -82,7 +95,7 @@ impl Checker {
             // the engine only inserts into its memtables (unique internal keys, one writer at a
             // time, frozen before another thread reads them), so its model could only ever
             // report "missed".
-            Checker::Engine | Checker::Crash if mutant => {
+            Checker::Engine | Checker::Crash | Checker::Faults | Checker::Soak if mutant => {
                 Some("memtables only insert, one writer at a time: these bugs cannot show")
             }
             Checker::Loom | Checker::Shuttle if reference => {
@@ -104,7 +117,12 @@ impl Checker {
         }
         match self {
             // Model, lincheck and engine share one optimised build.
-            Checker::Model | Checker::Lincheck | Checker::Engine | Checker::Crash => Build {
+            Checker::Model
+            | Checker::Lincheck
+            | Checker::Engine
+            | Checker::Crash
+            | Checker::Faults
+            | Checker::Soak => Build {
                 key: format!("std{suffix}"),
                 miri: false,
                 args: vec!["test", "--release", "-p", "ferrolite-verification"],
@@ -114,7 +132,7 @@ impl Checker {
                 tests: if mutants {
                     vec!["model", "lincheck"]
                 } else {
-                    vec!["model", "lincheck", "engine", "crash"]
+                    vec!["model", "lincheck", "engine", "crash", "faults", "soak"]
                 },
             },
             Checker::Loom => {
