@@ -86,6 +86,41 @@ impl Checker {
         }
     }
 
+    /// Further stats shown per row in the report's details section (the engine checkers',
+    /// whose single headline number says little).
+    pub fn detail_stats(self) -> &'static [&'static str] {
+        match self {
+            Checker::Crash => &[
+                "cycles",
+                "acked_batches",
+                "kill_point_crashes",
+                "timer_kills",
+                "keys_checked",
+            ],
+            Checker::Faults => &[
+                "faults_injected",
+                "fault_points",
+                "reopens_checked",
+                "cuts",
+                "bit_flips",
+                "corruption_detected",
+                "recovered_ok",
+                "missing_tables",
+                "extra_tables",
+                "bad_inputs",
+            ],
+            Checker::Soak => &[
+                "soak_ops",
+                "flushes",
+                "compactions",
+                "keys_checked",
+                "peak_rss_kib",
+                "rss_growth_kib",
+            ],
+            _ => &[],
+        }
+    }
+
     /// Why this checker does not run on `structure` (in a mutant row when `mutant`), if it
     /// does not.
     pub fn skip_reason(self, structure: &str, mutant: bool) -> Option<&'static str> {

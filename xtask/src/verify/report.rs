@@ -190,6 +190,54 @@ impl<'a> Summary<'a> {
             .sum()
     }
 
+    /// Per-row figures of the checkers that name [`Checker::detail_stats`], and for the crash
+    /// checker how many crashes landed at each kill point (summed over the rows).
+    fn details(&self, s: &mut String) {
+        for &c in self.checkers {
+            let keys = c.detail_stats();
+            let passed: Vec<(&Row, &BTreeMap<String, u64>)> = self
+                .rows
+                .iter()
+                .filter_map(|r| match self.cell(r, c).map(|cell| &cell.outcome) {
+                    Some(Outcome::Pass { stats, .. }) => Some((r, stats)),
+                    _ => None,
+                })
+                .filter(|(r, _)| r.mutant.is_none())
+                .collect();
+            if keys.is_empty() || passed.is_empty() {
+                continue;
+            }
+            writeln!(s, "## {} — details\n", c.name()).unwrap();
+            writeln!(s, "| row | {} |", keys.join(" | ")).unwrap();
+            writeln!(s, "|:--|{}", "--:|".repeat(keys.len())).unwrap();
+            for (row, stats) in &passed {
+                let vals: Vec<String> = keys
+                    .iter()
+                    .map(|k| stats.get(*k).map_or("–".into(), |v| v.to_string()))
+                    .collect();
+                writeln!(s, "| {} | {} |", row.label(), vals.join(" | ")).unwrap();
+            }
+            writeln!(s).unwrap();
+            let mut points: BTreeMap<&str, u64> = BTreeMap::new();
+            for (_, stats) in &passed {
+                for (k, v) in stats.iter() {
+                    if let Some(p) = k.strip_prefix("killed_at_") {
+                        *points.entry(p).or_default() += v;
+                    }
+                }
+            }
+            if !points.is_empty() {
+                let list: Vec<String> = points.iter().map(|(p, n)| format!("{p} {n}")).collect();
+                writeln!(
+                    s,
+                    "Crashes per kill point (all rows): {}.\n",
+                    list.join(" · ")
+                )
+                .unwrap();
+            }
+        }
+    }
+
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         writeln!(s, "# Verification matrix\n").unwrap();
@@ -231,6 +279,8 @@ impl<'a> Summary<'a> {
             write!(s, " {:.0} s |", self.column_secs(c)).unwrap();
         }
         writeln!(s, "\n").unwrap();
+
+        self.details(&mut s);
 
         let mutants: Vec<&Row> = self.rows.iter().filter(|r| r.mutant.is_some()).collect();
         if !mutants.is_empty() {
