@@ -12,7 +12,8 @@
 //!    tail (a write that was never acknowledged) ends a segment; damage before the tail is
 //!    `Corruption` naming file and offset — the database does not open rather than silently
 //!    lose acknowledged writes. So is a torn tail followed by a later segment holding records:
-//!    those were acknowledged after the torn write, which therefore was acknowledged too.
+//!    those were acknowledged after the torn write, which therefore was acknowledged too. So is
+//!    a hole in the sequence numbers (a lost segment other than the newest).
 //! 5. Write the replayed memtable as an L0 table, start a new manifest holding the whole state
 //!    (and the new `log_number`), point `CURRENT` at it, delete the replayed segments.
 //! 6. Start a new WAL segment, the active memtable and the background workers.
@@ -168,6 +169,23 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         }
         for rec in &contents.records {
             let (first, batch) = WriteBatch::decode(&rec.payload, &path, rec.offset)?;
+            // Sequence numbers have no holes: each commit takes the next ones, a failed WAL
+            // write stops all writing until reopen, and the manifest's `last_seq` covers what
+            // was flushed before `log_number`. A record starting past the next expected number
+            // means a segment (or the start of this one) is gone: acknowledged writes would be
+            // lost silently, so refuse to open.
+            if first > last_seq + 1 {
+                return Err(Error::corruption(
+                    &path,
+                    rec.offset,
+                    format!(
+                        "sequence numbers {}..={} are missing before this record: a WAL \
+                         segment before it was lost",
+                        last_seq + 1,
+                        first - 1
+                    ),
+                ));
+            }
             for (seq, op) in (first..).zip(batch.ops()) {
                 if seq > ms.last_seq {
                     replay.insert(&op.key, seq, op.kind, op.value.clone());
