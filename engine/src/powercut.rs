@@ -227,6 +227,12 @@ struct State {
     /// Pending directory operations, oldest first, with their directory.
     pending: Vec<(PathBuf, DirOp)>,
     trash_seq: u64,
+    /// Mutating operations so far.
+    ops: u64,
+    /// Cut the power before this operation number, this way.
+    armed: Option<(u64, CutMode)>,
+    /// The outcome of the cut, once it happened.
+    last_cut: Option<Result<CutReport, String>>,
 }
 
 impl State {
@@ -280,6 +286,21 @@ impl Shared {
         if st.dead {
             return Err(dead());
         }
+        Ok(st)
+    }
+
+    /// The state for a mutating operation: counted, and the armed cut happens here, before
+    /// the operation, which then fails like every later one.
+    fn op(&self) -> io::Result<MutexGuard<'_, State>> {
+        let mut st = self.live()?;
+        if let Some((at, mode)) = st.armed {
+            if st.ops >= at {
+                let result = cut_now(self.inner.as_ref(), &mut st, mode);
+                st.last_cut = Some(result.map_err(|e| e.to_string()));
+                return Err(dead());
+            }
+        }
+        st.ops += 1;
         Ok(st)
     }
 }
@@ -388,98 +409,36 @@ impl PowerCutFs {
     /// second cut fails.
     pub fn cut(&self, mode: CutMode) -> io::Result<CutReport> {
         // Held through the cut: operations racing with it wait, then find the adapter dead.
-        let mut guard = self.shared.live()?;
-        let st = std::mem::take(&mut *guard);
-        guard.dead = true;
-        let inner = self.shared.inner.as_ref();
-        let mut rng = Rng(mode.seed ^ 0x6A09_E667_F3BC_C908);
-        let mut report = CutReport::default();
+        let mut st = self.shared.live()?;
+        let result = cut_now(self.shared.inner.as_ref(), &mut st, mode);
+        st.last_cut = Some(result.as_ref().copied().map_err(|e| e.to_string()));
+        result
+    }
 
-        // 1. File data, at each file's current name (the inode carries its data through
-        //    renames), in name order so a seed replays.
-        let mut names: Vec<(&PathBuf, &u64)> = st.names.iter().collect();
-        names.sort();
-        for (path, id) in names {
-            let Some(data) = st.data.get(id) else {
-                continue;
-            };
-            let real = match inner.open_random(path).and_then(|f| f.len()) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            let durable = data.synced.min(real);
-            if real == durable {
-                continue;
-            }
-            let (keep, zero_to) = match mode.tail {
-                TailMode::Drop => (durable, durable),
-                TailMode::Prefix => {
-                    let keep = durable + rng.upto(real - durable);
-                    (keep, keep)
-                }
-                TailMode::ZeroFill => {
-                    let keep = durable + rng.upto(real - durable);
-                    (keep, keep + rng.upto(real - keep))
-                }
-            };
-            if keep < real {
-                inner.truncate(path, keep)?;
-                report.files_truncated += 1;
-            }
-            if zero_to > keep {
-                let mut f = inner.open_append(path)?;
-                f.write_all(&vec![0u8; (zero_to - keep) as usize])?;
-                f.sync_all()?;
-                report.zeroed_bytes += zero_to - keep;
-            }
-            report.lost_unsynced_bytes += real - keep;
-        }
+    /// Cut the power (in `mode`) just before the mutating operation numbered `at` (counted
+    /// from this adapter's creation, from 0: creates, opens to append, writes, syncs, renames,
+    /// removals, truncations, directory creations and syncs); that operation and every later
+    /// one fail. Lands the cut at an exact point of the engine's sequence of operations —
+    /// between a rename and its directory sync, say — which a timer rarely hits. Replaces an
+    /// earlier arming; arming at or below [`ops`](Self::ops) cuts at the next operation.
+    pub fn arm_cut(&self, at: u64, mode: CutMode) {
+        self.shared.state().armed = Some((at, mode));
+    }
 
-        // 2. Pending directory operations: a prefix (in order) survives, the rest is undone
-        //    newest first.
-        let n = st.pending.len() as u64;
-        let kept = if mode.keep_dir_prefix { rng.upto(n) } else { 0 } as usize;
-        report.dir_ops_kept = kept as u64;
-        for (_, op) in &st.pending[..kept] {
-            if let Some(trash) = op.trash() {
-                remove_if_present(inner, trash)?;
-            }
-        }
-        for (_, op) in st.pending[kept..].iter().rev() {
-            match op {
-                DirOp::Created(path) => {
-                    if remove_if_present(inner, path)? {
-                        report.files_vanished += 1;
-                    }
-                }
-                DirOp::CreatedDir(dir) => {
-                    for entry in inner.list_dir(dir)? {
-                        if !entry.is_dir {
-                            inner.remove_file(&dir.join(&entry.name))?;
-                            report.files_vanished += 1;
-                        }
-                    }
-                    report.dirs_emptied += 1;
-                }
-                DirOp::Renamed {
-                    from,
-                    to,
-                    displaced,
-                } => {
-                    inner.rename(to, from)?;
-                    if let Some(trash) = displaced {
-                        inner.rename(trash, to)?;
-                    }
-                    report.renames_undone += 1;
-                }
-                DirOp::Removed { path, trash } => {
-                    inner.rename(trash, path)?;
-                    report.removals_undone += 1;
-                }
-            }
-        }
-        Ok(report)
+    /// Forget an armed cut.
+    pub fn disarm_cut(&self) {
+        self.shared.state().armed = None;
+    }
+
+    /// Mutating operations so far (see [`arm_cut`](Self::arm_cut)).
+    pub fn ops(&self) -> u64 {
+        self.shared.state().ops
+    }
+
+    /// What the cut threw away once it happened ([`cut`](Self::cut) or an armed cut), or why
+    /// applying it failed.
+    pub fn last_cut(&self) -> Option<Result<CutReport, String>> {
+        self.shared.state().last_cut.clone()
     }
 
     fn writable(&self, id: u64, inner: Box<dyn WritableFile>) -> Box<dyn WritableFile> {
@@ -489,6 +448,101 @@ impl PowerCutFs {
             inner,
         })
     }
+}
+
+/// Apply a power cut to the real files and mark the state dead.
+fn cut_now(inner: &dyn FileSystem, guard: &mut State, mode: CutMode) -> io::Result<CutReport> {
+    let st = std::mem::take(guard);
+    guard.dead = true;
+    guard.ops = st.ops;
+    let mut rng = Rng(mode.seed ^ 0x6A09_E667_F3BC_C908);
+    let mut report = CutReport::default();
+
+    // 1. File data, at each file's current name (the inode carries its data through
+    //    renames), in name order so a seed replays.
+    let mut names: Vec<(&PathBuf, &u64)> = st.names.iter().collect();
+    names.sort();
+    for (path, id) in names {
+        let Some(data) = st.data.get(id) else {
+            continue;
+        };
+        let real = match inner.open_random(path).and_then(|f| f.len()) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let durable = data.synced.min(real);
+        if real == durable {
+            continue;
+        }
+        let (keep, zero_to) = match mode.tail {
+            TailMode::Drop => (durable, durable),
+            TailMode::Prefix => {
+                let keep = durable + rng.upto(real - durable);
+                (keep, keep)
+            }
+            TailMode::ZeroFill => {
+                let keep = durable + rng.upto(real - durable);
+                (keep, keep + rng.upto(real - keep))
+            }
+        };
+        if keep < real {
+            inner.truncate(path, keep)?;
+            report.files_truncated += 1;
+        }
+        if zero_to > keep {
+            let mut f = inner.open_append(path)?;
+            f.write_all(&vec![0u8; (zero_to - keep) as usize])?;
+            f.sync_all()?;
+            report.zeroed_bytes += zero_to - keep;
+        }
+        report.lost_unsynced_bytes += real - keep;
+    }
+
+    // 2. Pending directory operations: a prefix (in order) survives, the rest is undone
+    //    newest first.
+    let n = st.pending.len() as u64;
+    let kept = if mode.keep_dir_prefix { rng.upto(n) } else { 0 } as usize;
+    report.dir_ops_kept = kept as u64;
+    for (_, op) in &st.pending[..kept] {
+        if let Some(trash) = op.trash() {
+            remove_if_present(inner, trash)?;
+        }
+    }
+    for (_, op) in st.pending[kept..].iter().rev() {
+        match op {
+            DirOp::Created(path) => {
+                if remove_if_present(inner, path)? {
+                    report.files_vanished += 1;
+                }
+            }
+            DirOp::CreatedDir(dir) => {
+                for entry in inner.list_dir(dir)? {
+                    if !entry.is_dir {
+                        inner.remove_file(&dir.join(&entry.name))?;
+                        report.files_vanished += 1;
+                    }
+                }
+                report.dirs_emptied += 1;
+            }
+            DirOp::Renamed {
+                from,
+                to,
+                displaced,
+            } => {
+                inner.rename(to, from)?;
+                if let Some(trash) = displaced {
+                    inner.rename(trash, to)?;
+                }
+                report.renames_undone += 1;
+            }
+            DirOp::Removed { path, trash } => {
+                inner.rename(trash, path)?;
+                report.removals_undone += 1;
+            }
+        }
+    }
+    Ok(report)
 }
 
 /// Remove `path`; `false` if it was not there.
@@ -519,7 +573,7 @@ impl fmt::Debug for PcFile {
 impl PcFile {
     /// Sync with `sync`; what was written when it started becomes durable.
     fn sync_with(&mut self, sync: fn(&mut dyn WritableFile) -> io::Result<()>) -> io::Result<()> {
-        let len = self.shared.live()?.data.get(&self.id).map_or(0, |d| d.len);
+        let len = self.shared.op()?.data.get(&self.id).map_or(0, |d| d.len);
         if self.shared.real_syncs {
             sync(self.inner.as_mut())?;
         }
@@ -534,7 +588,7 @@ impl PcFile {
 impl WritableFile for PcFile {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         // Under the lock, so no write lands after (or during) a cut.
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         self.inner.write_all(buf)?;
         if let Some(d) = st.data.get_mut(&self.id) {
             d.len += buf.len() as u64;
@@ -577,7 +631,7 @@ impl RandomAccessFile for PcRandom {
 
 impl FileSystem for PowerCutFs {
     fn create_new(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let f = self.shared.inner.create_new(path)?;
         let id = st.new_file(path, Data::default());
         st.pending
@@ -587,7 +641,7 @@ impl FileSystem for PowerCutFs {
     }
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let existed = self.shared.inner.exists(path)?;
         let f = self.shared.inner.create(path)?;
         // Truncating an existing file is treated as durable at once (module documentation).
@@ -602,7 +656,7 @@ impl FileSystem for PowerCutFs {
     }
 
     fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let f = self.shared.inner.open_append(path)?;
         let id = match st.names.get(path) {
             Some(&id) => id,
@@ -631,7 +685,7 @@ impl FileSystem for PowerCutFs {
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let inner = self.shared.inner.as_ref();
         if from == to {
             return inner.rename(from, to);
@@ -665,7 +719,7 @@ impl FileSystem for PowerCutFs {
     }
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let trash = st.trash_path(path);
         self.shared.inner.rename(path, &trash)?;
         st.move_name(path, &trash);
@@ -680,7 +734,7 @@ impl FileSystem for PowerCutFs {
     }
 
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         self.shared.inner.truncate(path, len)?;
         if let Some(id) = st.names.get(path).copied() {
             // The port's truncate syncs: the new length is durable.
@@ -697,7 +751,7 @@ impl FileSystem for PowerCutFs {
     }
 
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let inner = self.shared.inner.as_ref();
         let mut missing = Vec::new();
         let mut d = dir;
@@ -723,7 +777,7 @@ impl FileSystem for PowerCutFs {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         // Under the lock: the operations pending when the sync returns are the durable ones.
-        let mut st = self.shared.live()?;
+        let mut st = self.shared.op()?;
         let inner = self.shared.inner.as_ref();
         if self.shared.real_syncs {
             inner.sync_dir(dir)?;
@@ -876,7 +930,11 @@ mod tests {
         assert_eq!(names, vec!["CURRENT".to_string()]);
         let r = fs.cut(CutMode::strict()).unwrap();
         assert_eq!(real(&target).unwrap(), b"old\n");
-        assert_eq!(real(&tmp), None, "the temporary file's creation was undone too");
+        assert_eq!(
+            real(&tmp),
+            None,
+            "the temporary file's creation was undone too"
+        );
         assert_eq!((r.renames_undone, r.files_vanished), (1, 1));
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no trash left behind");
@@ -1019,6 +1077,34 @@ mod tests {
             seen.insert(k);
         }
         assert!(seen.len() >= 3, "prefixes seen: {seen:?}");
+    }
+
+    #[test]
+    fn an_armed_cut_lands_before_the_chosen_operation() {
+        // Ops: 0 create, 1 write, 2 sync, 3 sync_dir, 4 rename, 5 sync_dir.
+        let run = |at: u64| {
+            let (dir, fs) = setup();
+            fs.arm_cut(at, CutMode::strict());
+            let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+            let steps = || -> io::Result<()> {
+                let mut f = fs.create_new(&a)?;
+                f.write_all(b"data")?;
+                f.sync_data()?;
+                fs.sync_dir(dir.path())?;
+                fs.rename(&a, &b)?;
+                fs.sync_dir(dir.path())
+            };
+            let ok = steps().is_ok();
+            assert_eq!(ok, at >= 6, "at {at}");
+            assert_eq!(fs.is_dead(), at < 6);
+            assert_eq!(fs.last_cut().is_some(), at < 6);
+            (real(&a), real(&b))
+        };
+        assert_eq!(run(0), (None, None));
+        assert_eq!(run(3), (None, None)); // created and synced, but not in the directory
+        assert_eq!(run(4), (Some(b"data".to_vec()), None));
+        assert_eq!(run(5), (Some(b"data".to_vec()), None)); // the rename is undone
+        assert_eq!(run(6), (None, Some(b"data".to_vec())));
     }
 
     #[test]

@@ -23,8 +23,11 @@
 //!    turn: strict, torn prefix, torn with zeros);
 //! 4. drops the dead instance (its writers and workers see I/O errors and stop).
 //!
-//! One cycle in six instead cuts the power while the database is opening (recovery,
-//! orphan deletion, the new manifest and `CURRENT`), after a random delay.
+//! Two cycles in three arm the cut before a random file operation
+//! ([`PowerCutFs::arm_cut`]), so that it lands at exact points — between a file's creation
+//! and its directory's sync, between the `CURRENT` rename and its sync — which a timer rarely
+//! hits; one cycle in six aims it into the open (recovery, orphan deletion, the new manifest
+//! and `CURRENT`). The others cut after a random number of acknowledgements or a random time.
 //!
 //! Under `SyncPolicy::None` an acknowledgement promises nothing after a power cut, so only
 //! the prefix property is checked, and those cycles cut strictly (see [`run`]).
@@ -192,10 +195,6 @@ impl Tracker {
     }
 }
 
-/// Whether `e` is the dead adapter's error (the engine ran into the cut).
-fn is_cut_error(e: &ferrolite::Error) -> bool {
-    e.to_string().contains("power cut")
-}
 
 /// Run cycles until `cycles` are done or, with `None`, until `budget` has passed (at least
 /// one cycle). Panics with the seed, cycle and configuration on any lost acknowledged batch,
@@ -221,6 +220,8 @@ pub fn run_cycles(
     let mut cycle = 0u64;
     // What the previous cycle did and its cut threw away, for messages.
     let mut last_cut = String::from("nothing (fresh directory)");
+    // File operations an open makes (the most seen), to aim cuts into opens.
+    let mut open_ops = 40u64;
     loop {
         match cycles {
             Some(n) if cycle >= n => break,
@@ -241,7 +242,7 @@ pub fn run_cycles(
             }
         };
         let during_open = cycle % 6 == 5;
-        let writers = 1 + (cycle % MAX_WRITERS as u64) as usize;
+        let writers = 1 + (cycle / 3 % MAX_WRITERS as u64) as usize;
         let ctx = format!(
             "power-cut test {kind:?} seed {seed} (FERROLITE_POWERCUT_SEED) cycle {cycle} preset \
              {preset} sync {sync:?} writers {writers} cut {cut_mode:?}; the state checked was \
@@ -253,32 +254,37 @@ pub fn run_cycles(
             .sync(sync)
             .file_system(Arc::new(fs.clone()));
 
+        // How the power goes out: before a random file operation (during the open, or
+        // while writing), or after a random number of acknowledgements or a random time.
+        let armed_cut = cycle % 3 != 1;
         if during_open {
-            let delay = Duration::from_micros(rng.below(4_000));
-            let opener = {
-                let (dir, opts) = (dir.clone(), opts.clone());
-                std::thread::spawn(move || Db::open(&dir, opts))
-            };
-            std::thread::sleep(delay);
-            let cut = fs
-                .cut(cut_mode)
-                .unwrap_or_else(|e| panic!("{ctx}: cut: {e}"));
-            report.cuts.add(&cut);
-            match opener.join().expect("opener thread") {
-                Ok(db) => drop(db),
-                Err(e) if is_cut_error(&e) => report.cuts_during_open += 1,
-                Err(e) => panic!("{ctx}: open failed before the cut: {e}"),
-            }
-            last_cut = format!("cycle {cycle} (cut during open after {delay:?}: {cut})");
-            report.cycles += 1;
-            cycle += 1;
-            continue;
+            fs.arm_cut(rng.below(open_ops + 1), cut_mode);
         }
-
-        let db = Arc::new(
-            Db::open(&dir, opts).unwrap_or_else(|e| panic!("{ctx}: recovery failed: {e}")),
-        );
+        let db = match Db::open(&dir, opts) {
+            Ok(db) => Arc::new(db),
+            Err(e) if fs.is_dead() => {
+                // The cut hit the open.
+                let cut = fs.last_cut().expect("a cut happened").unwrap_or_else(|e| {
+                    panic!("{ctx}: cut: {e}");
+                });
+                report.cuts.add(&cut);
+                report.cuts_during_open += 1;
+                last_cut = format!(
+                    "cycle {cycle} (cut during open at op {} of ~{open_ops}, {e}: {cut})",
+                    fs.ops()
+                );
+                report.cycles += 1;
+                cycle += 1;
+                continue;
+            }
+            Err(e) => panic!("{ctx}: recovery failed: {e}"),
+        };
+        fs.disarm_cut();
+        open_ops = open_ops.max(fs.ops());
         tracker.check(&db, &ctx, &mut report);
+        if armed_cut {
+            fs.arm_cut(fs.ops() + rng.below(1_500), cut_mode);
+        }
 
         // Write, then cut.
         let stop = Arc::new(AtomicBool::new(false));
@@ -330,18 +336,27 @@ pub fn run_cycles(
                 })
             })
             .collect();
-        let target = rng.below(400);
-        let deadline = Duration::from_micros(500 + rng.below(300_000));
+        let (target, deadline) = if armed_cut {
+            (u64::MAX, Duration::from_secs(2)) // the armed cut normally comes first
+        } else {
+            (
+                rng.below(300),
+                Duration::from_micros(500 + rng.below(150_000)),
+            )
+        };
         let t0 = Instant::now();
         while total_acks.load(Ordering::SeqCst) < target
             && t0.elapsed() < deadline
+            && !fs.is_dead()
             && failure.lock().unwrap().is_none()
         {
             std::thread::sleep(Duration::from_micros(200));
         }
-        let cut = fs
-            .cut(cut_mode)
-            .unwrap_or_else(|e| panic!("{ctx}: cut: {e}"));
+        let cut = match fs.cut(cut_mode) {
+            Ok(cut) => Ok(cut),
+            Err(_) => fs.last_cut().expect("an armed cut happened"),
+        }
+        .unwrap_or_else(|e| panic!("{ctx}: cut: {e}"));
         report.cuts.add(&cut);
         last_cut = format!(
             "cycle {cycle} ({preset}, {sync:?}, {} acks, {cut_mode:?}: {cut})",

@@ -952,7 +952,10 @@ mod tests {
                     continue; // the header's own byte is zero here: not cut at n
                 }
                 let c = decode(&d).unwrap();
-                assert!(c.records.is_empty() && c.valid_len == 0, "n {n} total {total}");
+                assert!(
+                    c.records.is_empty() && c.valid_len == 0,
+                    "n {n} total {total}"
+                );
                 assert_eq!(c.torn_tail.unwrap().offset, 0);
             }
         }
