@@ -195,7 +195,6 @@ impl Tracker {
     }
 }
 
-
 /// Run cycles until `cycles` are done or, with `None`, until `budget` has passed (at least
 /// one cycle). Panics with the seed, cycle and configuration on any lost acknowledged batch,
 /// half batch, non-prefix state, failed open or failed verification.

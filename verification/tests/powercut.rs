@@ -21,7 +21,10 @@ fn cell(kind: MapKind) {
     };
     let r = powercut::run(kind, mode);
     assert!(r.cycles > 0);
-    assert!(r.acked_batches > 0, "no synced batch was acknowledged: {r:?}");
+    assert!(
+        r.acked_batches > 0,
+        "no synced batch was acknowledged: {r:?}"
+    );
 }
 
 ferrolite_verification::cell_tests!(cell);
