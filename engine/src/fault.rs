@@ -48,6 +48,8 @@
 //! Every operation takes one uncontended mutex: meant for tests and experiments, not for
 //! measuring speed.
 
+pub use crate::powercut::{CutMode, CutReport, PowerCutFs, TailMode};
+
 use crate::fs::{DirEntry, FileLock, FileSystem, RandomAccessFile, StdFs, WritableFile};
 use std::fmt;
 use std::io;

@@ -33,6 +33,32 @@ pub fn sync_dir_in(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
     fs.sync_dir(dir).ctx(dir)
 }
 
+/// Create `dir` and its missing parents, durably: after creating them, sync the directory
+/// that holds each new one (from the deepest existing ancestor down to `dir`'s parent).
+///
+/// (Fix: `Db::open` with `create_if_missing` created the database directory without syncing
+/// its parent, so a power cut after acknowledged, synced writes could lose the directory's
+/// entry — and the whole database with it. Found by the power-cut test.)
+pub fn create_dir_all_durably_in(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut d = dir;
+    while !d.as_os_str().is_empty() && !fs.exists(d).ctx(d)? {
+        missing.push(d);
+        match d.parent() {
+            Some(p) => d = p,
+            None => break,
+        }
+    }
+    fs.create_dir_all(dir).ctx(dir)?;
+    // Parents first: a child's entry is durable only once its parent's is.
+    for created in missing.into_iter().rev() {
+        if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir_in(fs, parent)?;
+        }
+    }
+    Ok(())
+}
+
 /// Replace `dir/name` with `contents` atomically: after a crash the file holds either its old
 /// or its new contents.
 ///

@@ -29,6 +29,7 @@ pub mod kill;
 pub mod memtable;
 pub mod options;
 mod point_index;
+pub mod powercut;
 pub mod projection;
 mod read;
 mod recovery;

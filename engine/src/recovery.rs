@@ -51,7 +51,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
         if !opts.create_if_missing {
             return Err(Error::NotFound(dir.to_path_buf()));
         }
-        fs.create_dir_all(dir).ctx(dir)?;
+        fsutil::create_dir_all_durably_in(fs.as_ref(), dir)?;
     }
     let lock = fsutil::DirLock::acquire_in(fs.as_ref(), dir)?;
     let loaded = Manifest::load_in(fs.as_ref(), dir, opts.num_levels)?;

@@ -11,6 +11,7 @@
 //! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
 //! | crash | `tests/crash.rs`, `crash`, `src/bin/crash-child.rs` | a child writes, is killed at kill points or by `SIGKILL`; recovery vs acknowledgements |
 //! | I/O faults | `tests/faults.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
+//! | power cut | `tests/crash.rs`, `powercut` | the engine on a `PowerCutFs`; the power is cut at random moments; unsynced data, creations, renames, removals lost; recovery vs synced acknowledgements |
 //! | soak | `tests/soak.rs`, `soak` | 8 threads of mixed operations for a bounded time, full check, peak RSS |
 //! | damaged files | `tests/faults.rs`, `corrupt` | WAL cuts, bit flips in every file region, missing/extra tables |
 //! | bad input | `tests/faults.rs`, `bad_input` | every rejected input and misuse gets its typed error |
@@ -33,6 +34,8 @@ pub mod engine_model;
 pub mod faults_io;
 pub mod lincheck;
 pub mod model;
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub mod powercut;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod soak;
 

@@ -1,22 +1,38 @@
-//! The crash test, one matrix cell per memtable kind:
-//! `cargo test --release -p ferrolite-verification --test crash -- --exact epoch --nocapture`.
+//! The crash tests — the `crash` column of `cargo xtask verify` — one matrix cell per memtable
+//! kind: `cargo test --release -p ferrolite-verification --test crash -- --exact epoch --nocapture`.
 //!
+//! A cell runs two tests on that memtable kind:
+//!
+//! **Process crashes** (`crash`).
 //! A child process (`crash-child`) writes through the engine and dies by `SIGKILL` at random
 //! moments and at the engine's kill points; every recovery must hold every acknowledged batch,
 //! no half batch, and a prefix of each writer's commits. Budget from `FERROLITE_VERIFY_MODE`
 //! (quick 36, default 150, full 900 cycles per kind; `FERROLITE_CRASH_CYCLES` overrides), seed
 //! from `FERROLITE_CRASH_SEED`. See `ferrolite_verification::crash`.
+//!
+//! **Power cuts** (`powercut`). The engine runs on a `ferrolite::powercut::PowerCutFs`; the
+//! power is cut at random moments (while writing, flushing, compacting, or opening), which
+//! loses unsynced file data (or tears it) and undoes unsynced creations, renames and removals;
+//! every reopen must hold every batch acknowledged under a syncing policy, no half batch, and a
+//! prefix of each writer's commits. Budget quick 3 s, default 30 s, full 180 s per kind
+//! (`FERROLITE_POWERCUT_CYCLES` fixes the cycle count), seed from `FERROLITE_POWERCUT_SEED`.
 #![cfg(not(any(loom, feature = "shuttle")))]
 
 use std::path::Path;
 
 use ferrolite_structures::MapKind;
-use ferrolite_verification::{crash, Mode};
+use ferrolite_verification::{crash, powercut, Mode};
 
 fn cell(kind: MapKind) {
     let mode = Mode::from_env_or_quick();
     let r = crash::run(kind, mode, Path::new(env!("CARGO_BIN_EXE_crash-child")));
     assert!(r.cycles > 0);
+    let p = powercut::run(kind, mode);
+    assert!(p.cycles > 0);
+    assert!(
+        p.acked_batches > 0,
+        "no synced batch was acknowledged: {p:?}"
+    );
 }
 
 ferrolite_verification::cell_tests!(cell);

@@ -33,8 +33,12 @@
 //! continues with zeros the file system allocated but that were never overwritten. Reading stops
 //! at it; this is not an error, and [`truncate_torn_tail`] can cut the file back to
 //! [`LogContents::valid_len`]. Anything else that fails a check is [`Error::Corruption`] naming
-//! the record's offset: data in the middle of a log is never skipped silently. At a record
-//! starting at offset `p`:
+//! the record's offset: data in the middle of a log is never skipped silently.
+//!
+//! The file header follows the same rule: a file that holds a prefix of its header followed
+//! by nothing but zero bytes (the first write torn) is an empty log with a torn tail at 0.
+//!
+//! At a record starting at offset `p`:
 //!
 //! 1. Fewer than 12 bytes left: the header is cut off by the end of the file — torn tail.
 //! 2. The header checksum fails: if the header's last byte and everything after it are zero (a
@@ -407,6 +411,22 @@ pub fn decode_log(path: &Path, magic: [u8; 8], data: Bytes) -> Result<LogContent
             reason: reason.to_string(),
         }),
     };
+    // A header write cut short, with zeros after it (blocks the file system allocated but
+    // never wrote): the file's first write never completed, so nothing follows it. (Fix: a
+    // power cut that tore the unsynced header of a fresh WAL segment — "FLIT" then zeros —
+    // made the database refuse to open. Found by the power-cut test.)
+    let header = encode_header(magic);
+    let matching = data
+        .iter()
+        .zip(header.iter())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if matching < LOG_HEADER_LEN && matching > 0 && all_zero(&data[matching..]) {
+        return Ok(empty_torn(&format!(
+            "the header is cut off after {matching} bytes (then {} zero bytes)",
+            data.len() - matching
+        )));
+    }
     if data.len() < LOG_HEADER_LEN {
         let present = &data[..data.len().min(magic.len())];
         if present != &magic[..present.len()] && !all_zero(present) {
@@ -974,6 +994,26 @@ mod tests {
                 assert_eq!(c.torn_tail.unwrap().offset, 0);
             }
         }
+        // A header cut short and zero-filled (a torn first write), short or long: torn at 0.
+        for n in 1..LOG_HEADER_LEN {
+            for total in [n + 1, LOG_HEADER_LEN, 100] {
+                let mut d = bytes[..n].to_vec();
+                d.resize(total.max(n + 1), 0);
+                if d[n] == bytes[n] {
+                    continue; // the header's own byte is zero here: not cut at n
+                }
+                let c = decode(&d).unwrap();
+                assert!(
+                    c.records.is_empty() && c.valid_len == 0,
+                    "n {n} total {total}"
+                );
+                assert_eq!(c.torn_tail.unwrap().offset, 0);
+            }
+        }
+        // ... but a damaged header with non-zero data after it is not.
+        let mut d = bytes[..LOG_HEADER_LEN + 20].to_vec();
+        d[10] ^= 1;
+        assert!(decode(&d).is_err());
         // A short file of something else is not ours.
         assert!(matches!(decode(b"hello"), Err(Error::Incompatible { .. })));
         // A file of zeros (size reached the disk, data did not) is an empty torn log.

@@ -24,9 +24,9 @@ pub enum Checker {
     /// the LSM engine over the structure as its memtable, proptest sequences against a
     /// `BTreeMap` (`verification/tests/engine.rs`).
     Engine,
-    /// the crash test: a child process writing through the engine over the structure is
-    /// killed at random moments and at the engine's kill points; every recovery is checked
-    /// (`verification/tests/crash.rs`).
+    /// the crash tests: a child process writing through the engine over the structure is
+    /// killed at random moments and at the engine's kill points, and the power is cut under
+    /// the engine (`PowerCutFs`); every recovery is checked (`verification/tests/crash.rs`).
     Crash,
     /// fault injection, damaged files and bad input on the engine over the structure: failing
     /// file operations through the file port, WAL cuts and bit flips, every rejected input
@@ -96,6 +96,12 @@ impl Checker {
                 "kill_point_crashes",
                 "timer_kills",
                 "keys_checked",
+                "power_cuts",
+                "power_acked_batches",
+                "lost_unsynced_bytes",
+                "files_vanished",
+                "removals_undone",
+                "zero_fill_repairs",
             ],
             Checker::Faults => &[
                 "faults_injected",
