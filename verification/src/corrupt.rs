@@ -48,6 +48,7 @@
 //! `missing_files` and `extra_tables`.
 
 use crate::engine_model::scratch_root;
+use crate::rng::SplitMix as Rng;
 use crate::{report, Mode};
 use ferrolite::wal::{read_log, MANIFEST_MAGIC, RECORD_HEADER_LEN, WAL_MAGIC};
 use ferrolite::{Db, Error, MapKind, Options, RecordFormat, WriteBatch};
@@ -120,25 +121,6 @@ impl Budget {
                 undo_every: 1,
             },
         )
-    }
-}
-
-/// splitmix64: a small deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
     }
 }
 

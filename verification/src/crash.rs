@@ -38,6 +38,7 @@ use bytes::Bytes;
 use ferrolite::{Db, Options, Stage, SyncPolicy, WriteBatch};
 use ferrolite_structures::MapKind;
 
+use crate::rng::SplitMix as Rng;
 use crate::{report, Mode};
 
 /// Writer threads in the child. Two, so that group commit forms groups of several batches.
@@ -61,26 +62,6 @@ pub enum Op {
 /// The marker key of writer `w`: its value is the index of the writer's last applied batch.
 pub fn marker(w: usize) -> Vec<u8> {
     format!("~commit-{w}").into_bytes()
-}
-
-/// SplitMix64 step: a small deterministic generator both processes can replay.
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// Batch `i` of writer `w` under `seed`: 1–6 puts/deletes of the writer's keys, then the
@@ -111,7 +92,7 @@ pub fn batch_ops(seed: u64, w: usize, i: u64) -> Vec<Op> {
 }
 
 /// Apply `ops` to a model.
-fn apply(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, ops: &[Op]) {
+pub(crate) fn apply(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, ops: &[Op]) {
     for op in ops {
         match op {
             Op::Put(k, v) => {
@@ -121,6 +102,105 @@ fn apply(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, ops: &[Op]) {
                 model.remove(k);
             }
         }
+    }
+}
+
+/// What the recovery checks carry from cycle to cycle, per writer: the model of its batches up
+/// to the last one seen applied, what must survive, and how far it got. Shared by the crash
+/// and power-cut tests.
+#[derive(Clone, Debug)]
+pub struct PrefixTracker {
+    seed: u64,
+    models: Vec<BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// The last batch seen applied per writer by a check.
+    pub applied: Vec<Option<u64>>,
+    /// The last batch per writer whose acknowledgement promised durability (must survive).
+    pub must_have: Vec<Option<u64>>,
+    /// Batches attempted per writer (what a check may find is below it).
+    pub attempted: Vec<u64>,
+}
+
+impl PrefixTracker {
+    /// A fresh database written by `writers` writers of `batch_ops(seed, …)`.
+    pub fn new(seed: u64, writers: usize) -> PrefixTracker {
+        PrefixTracker {
+            seed,
+            models: vec![BTreeMap::new(); writers],
+            applied: vec![None; writers],
+            must_have: vec![None; writers],
+            attempted: vec![0; writers],
+        }
+    }
+
+    /// Check `db`, just recovered, and advance the models; panics with `ctx` on a lost
+    /// acknowledged batch, a writer gone backwards, a half batch or a state that is not each
+    /// writer's prefix, a failed read or table verification. Returns (batches found that were
+    /// written but not known to be durable, keys compared).
+    pub fn check(&mut self, db: &Db, ctx: &str) -> (u64, u64) {
+        let mut unacked = 0;
+        for w in 0..self.models.len() {
+            let got = db
+                .get(marker(w))
+                .unwrap_or_else(|e| panic!("{ctx}: get marker: {e}"))
+                .map(|v| u64::from_be_bytes(v.as_ref().try_into().expect("8-byte marker")));
+            if let Some(a) = self.must_have[w] {
+                assert!(
+                    got.is_some_and(|k| k >= a),
+                    "{ctx}: writer {w}: batch {a} was acknowledged but the database ends at {got:?}"
+                );
+            }
+            assert!(
+                got >= self.applied[w],
+                "{ctx}: writer {w}: recovered up to {got:?}, an earlier recovery had {:?}",
+                self.applied[w]
+            );
+            if let Some(k) = got {
+                assert!(
+                    k < self.attempted[w],
+                    "{ctx}: writer {w}: marker {k} but only {} batches were written",
+                    self.attempted[w]
+                );
+                let from = self.applied[w].map_or(0, |a| a + 1);
+                for i in from..=k {
+                    apply(&mut self.models[w], &batch_ops(self.seed, w, i));
+                }
+                // Batches that survived although nothing promised they would.
+                let known = self.must_have[w].max(self.applied[w]);
+                unacked += known.map_or(k + 1, |a| k - a);
+                self.applied[w] = Some(k);
+                self.must_have[w] = Some(k);
+            }
+        }
+        let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for m in &self.models {
+            expected.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let mut got: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for item in db.iter().unwrap_or_else(|e| panic!("{ctx}: iter: {e}")) {
+            let (k, v): (Bytes, Bytes) = item.unwrap_or_else(|e| panic!("{ctx}: scan: {e}"));
+            got.insert(k.to_vec(), v.to_vec());
+        }
+        if got != expected {
+            let diff = expected
+                .iter()
+                .find(|(k, v)| got.get(*k) != Some(*v))
+                .map(|(k, _)| k.clone())
+                .or_else(|| got.keys().find(|k| !expected.contains_key(*k)).cloned());
+            panic!(
+                "{ctx}: recovered state differs from the prefix model ({} keys vs {} expected); \
+                 first differing key {:?}",
+                got.len(),
+                expected.len(),
+                diff.map(|k| String::from_utf8_lossy(&k).into_owned())
+            );
+        }
+        for (k, v) in &expected {
+            let g = db.get(k).unwrap_or_else(|e| panic!("{ctx}: get: {e}"));
+            assert_eq!(g.as_deref(), Some(&v[..]), "{ctx}: get {k:?}");
+        }
+        db.verify()
+            .unwrap_or_else(|e| panic!("{ctx}: table verification failed: {e}"));
+        (unacked, expected.len() as u64 * 2)
     }
 }
 
@@ -299,9 +379,7 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
     let db_dir = root.path().join("db");
     let check_dir = root.path().join("check");
     let mut rng = Rng::new(seed ^ 0xC0FFEE);
-    let mut models: Vec<BTreeMap<Vec<u8>, Vec<u8>>> = vec![BTreeMap::new(); WRITERS];
-    // The last batch applied per writer (None: none yet).
-    let mut applied: Vec<Option<u64>> = vec![None; WRITERS];
+    let mut tracker = PrefixTracker::new(seed, WRITERS);
     let mut report = CrashReport::default();
     let points = ferrolite::kill::POINTS;
     let quota = 4_000u64;
@@ -318,7 +396,8 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
             Some(_) => 1_500,
             None => 5 + rng.below(400),
         });
-        let starts: Vec<String> = applied
+        let starts: Vec<String> = tracker
+            .applied
             .iter()
             .map(|a| a.map_or(0, |k| k + 1).to_string())
             .collect();
@@ -403,63 +482,14 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
         copy_dir(&db_dir, &check_dir);
         let db = Db::open(&check_dir, Options::default().memtable(kind))
             .unwrap_or_else(|e| panic!("{ctx}: recovery failed: {e}"));
-        for w in 0..WRITERS {
-            let got = db
-                .get(marker(w))
-                .unwrap_or_else(|e| panic!("{ctx}: get marker: {e}"))
-                .map(|v| u64::from_be_bytes(v.as_ref().try_into().expect("8-byte marker")));
-            if let Some(a) = acked[w] {
-                assert!(
-                    got.is_some_and(|k| k >= a),
-                    "{ctx}: writer {w}: batch {a} was acknowledged but the database ends at {got:?}"
-                );
-            }
-            assert!(
-                got >= applied[w],
-                "{ctx}: writer {w}: recovered up to {got:?}, an earlier recovery had {:?}",
-                applied[w]
-            );
-            if let Some(k) = got {
-                let from = applied[w].map_or(0, |a| a + 1);
-                for i in from..=k {
-                    apply(&mut models[w], &batch_ops(seed, w, i));
-                }
-                // Batches that survived although the child died before acknowledging them.
-                let known = acked[w].max(applied[w]);
-                report.unacked_recovered += known.map_or(k + 1, |a| k - a);
-                applied[w] = Some(k);
-            }
+        for (w, ack) in acked.iter().enumerate() {
+            let start = tracker.applied[w].map_or(0, |a| a + 1);
+            tracker.attempted[w] = start + quota;
+            tracker.must_have[w] = tracker.must_have[w].max(*ack);
         }
-        let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        for m in &models {
-            expected.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        let mut got: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        for item in db.iter().unwrap_or_else(|e| panic!("{ctx}: iter: {e}")) {
-            let (k, v): (Bytes, Bytes) = item.unwrap_or_else(|e| panic!("{ctx}: scan: {e}"));
-            got.insert(k.to_vec(), v.to_vec());
-        }
-        if got != expected {
-            let diff = expected
-                .iter()
-                .find(|(k, v)| got.get(*k) != Some(*v))
-                .map(|(k, _)| k.clone())
-                .or_else(|| got.keys().find(|k| !expected.contains_key(*k)).cloned());
-            panic!(
-                "{ctx}: recovered state differs from the prefix model ({} keys vs {} expected); \
-                 first differing key {:?}",
-                got.len(),
-                expected.len(),
-                diff.map(|k| String::from_utf8_lossy(&k).into_owned())
-            );
-        }
-        for (k, v) in &expected {
-            let g = db.get(k).unwrap_or_else(|e| panic!("{ctx}: get: {e}"));
-            assert_eq!(g.as_deref(), Some(&v[..]), "{ctx}: get {k:?}");
-        }
-        db.verify()
-            .unwrap_or_else(|e| panic!("{ctx}: table verification failed: {e}"));
-        report.keys_checked += expected.len() as u64 * 2;
+        let (unacked, keys) = tracker.check(&db, &ctx);
+        report.unacked_recovered += unacked;
+        report.keys_checked += keys;
         db.close().unwrap();
         drop(db);
         report.cycles += 1;

@@ -36,6 +36,7 @@ pub mod lincheck;
 pub mod model;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod powercut;
+pub mod rng;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod soak;
 

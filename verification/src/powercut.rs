@@ -32,18 +32,17 @@
 //! Under `SyncPolicy::None` an acknowledgement promises nothing after a power cut, so only
 //! the prefix property is checked, and those cycles cut strictly (see [`run`]).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use ferrolite::powercut::{CutMode, CutReport, PowerCutFs};
 use ferrolite::{Db, StdFs, SyncPolicy, WriteBatch};
 use ferrolite_structures::MapKind;
 
-use crate::crash::{self, batch_ops, marker, Op};
+use crate::crash::{self, batch_ops, Op, PrefixTracker};
+use crate::rng::SplitMix as Rng;
 use crate::{report, Mode};
 
 /// The most writer threads a cycle runs.
@@ -106,36 +105,6 @@ pub fn repair_zero_filled_tails(dir: &Path, ctx: &str) -> u64 {
     repaired
 }
 
-/// SplitMix64.
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn apply(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, ops: &[Op]) {
-    for op in ops {
-        match op {
-            Op::Put(k, v) => {
-                model.insert(k.clone(), v.clone());
-            }
-            Op::Delete(k) => {
-                model.remove(k);
-            }
-        }
-    }
-}
-
 /// The sync policy of cycle `cycle`: `EveryWrite`, `GroupCommit`, and every fifth cycle
 /// `None`.
 fn policy(cycle: u64) -> SyncPolicy {
@@ -153,87 +122,6 @@ fn syncs(p: SyncPolicy) -> bool {
     matches!(p, SyncPolicy::EveryWrite | SyncPolicy::GroupCommit { .. })
 }
 
-/// The state the checks carry from cycle to cycle.
-struct Tracker {
-    seed: u64,
-    models: Vec<BTreeMap<Vec<u8>, Vec<u8>>>,
-    /// The last batch seen applied per writer by a check.
-    applied: Vec<Option<u64>>,
-    /// The last batch acknowledged under a syncing policy per writer (must survive).
-    must_have: Vec<Option<u64>>,
-    /// Batches attempted per writer (an upper bound for what can be found).
-    attempted: Vec<u64>,
-}
-
-impl Tracker {
-    /// Check `db` (just opened after a cut) and advance the models.
-    fn check(&mut self, db: &Db, ctx: &str, report: &mut PowerCutReport) {
-        for w in 0..MAX_WRITERS {
-            let got = db
-                .get(marker(w))
-                .unwrap_or_else(|e| panic!("{ctx}: get marker: {e}"))
-                .map(|v| u64::from_be_bytes(v.as_ref().try_into().expect("8-byte marker")));
-            if let Some(a) = self.must_have[w] {
-                assert!(
-                    got.is_some_and(|k| k >= a),
-                    "{ctx}: writer {w}: batch {a} was acknowledged (synced) but the database \
-                     ends at {got:?}"
-                );
-            }
-            assert!(
-                got >= self.applied[w],
-                "{ctx}: writer {w}: recovered up to {got:?}, an earlier check had {:?}",
-                self.applied[w]
-            );
-            if let Some(k) = got {
-                assert!(
-                    k < self.attempted[w],
-                    "{ctx}: writer {w}: marker {k} but only {} batches were written",
-                    self.attempted[w]
-                );
-                let from = self.applied[w].map_or(0, |a| a + 1);
-                for i in from..=k {
-                    apply(&mut self.models[w], &batch_ops(self.seed, w, i));
-                }
-                let known = self.must_have[w].max(self.applied[w]);
-                report.unacked_recovered += known.map_or(k + 1, |a| k - a);
-                self.applied[w] = Some(k);
-                self.must_have[w] = Some(k);
-            }
-        }
-        let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        for m in &self.models {
-            expected.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        let mut got: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        for item in db.iter().unwrap_or_else(|e| panic!("{ctx}: iter: {e}")) {
-            let (k, v): (Bytes, Bytes) = item.unwrap_or_else(|e| panic!("{ctx}: scan: {e}"));
-            got.insert(k.to_vec(), v.to_vec());
-        }
-        if got != expected {
-            let diff = expected
-                .iter()
-                .find(|(k, v)| got.get(*k) != Some(*v))
-                .map(|(k, _)| k.clone())
-                .or_else(|| got.keys().find(|k| !expected.contains_key(*k)).cloned());
-            panic!(
-                "{ctx}: recovered state differs from the prefix model ({} keys vs {} expected); \
-                 first differing key {:?}",
-                got.len(),
-                expected.len(),
-                diff.map(|k| String::from_utf8_lossy(&k).into_owned())
-            );
-        }
-        for (k, v) in &expected {
-            let g = db.get(k).unwrap_or_else(|e| panic!("{ctx}: get: {e}"));
-            assert_eq!(g.as_deref(), Some(&v[..]), "{ctx}: get {k:?}");
-        }
-        db.verify()
-            .unwrap_or_else(|e| panic!("{ctx}: table verification failed: {e}"));
-        report.keys_checked += expected.len() as u64 * 2;
-    }
-}
-
 /// Run cycles until `cycles` are done or, with `None`, until `budget` has passed (at least
 /// one cycle). Panics with the seed, cycle and configuration on any lost acknowledged batch,
 /// half batch, non-prefix state, failed open or failed verification.
@@ -246,13 +134,7 @@ pub fn run_cycles(
     let root = tempfile::tempdir().expect("temp dir");
     let dir = root.path().join("db");
     let mut rng = Rng(seed ^ 0x0BAD_CAFE);
-    let mut tracker = Tracker {
-        seed,
-        models: vec![BTreeMap::new(); MAX_WRITERS],
-        applied: vec![None; MAX_WRITERS],
-        must_have: vec![None; MAX_WRITERS],
-        attempted: vec![0; MAX_WRITERS],
-    };
+    let mut tracker = PrefixTracker::new(seed, MAX_WRITERS);
     let mut report = PowerCutReport::default();
     let started = Instant::now();
     let mut cycle = 0u64;
@@ -338,7 +220,9 @@ pub fn run_cycles(
             continue;
         }
         open_ops = open_ops.max(fs.ops());
-        tracker.check(&db, &ctx, &mut report);
+        let (unacked, keys) = tracker.check(&db, &ctx);
+        report.unacked_recovered += unacked;
+        report.keys_checked += keys;
         if armed_cut {
             fs.arm_cut(fs.ops() + rng.below(1_500), cut_mode);
         }
@@ -460,7 +344,9 @@ pub fn run_cycles(
          {last_cut}"
     );
     let db = Db::open(&dir, opts).unwrap_or_else(|e| panic!("{ctx}: recovery failed: {e}"));
-    tracker.check(&db, &ctx, &mut report);
+    let (unacked, keys) = tracker.check(&db, &ctx);
+    report.unacked_recovered += unacked;
+    report.keys_checked += keys;
     db.close().unwrap_or_else(|e| panic!("{ctx}: close: {e}"));
     report
 }
