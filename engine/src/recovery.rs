@@ -43,17 +43,23 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let span = tracing::info_span!("open", dir = %dir.display(), memtable = opts.memtable.name());
     let _enter = span.enter();
     let fs = opts.file_system.clone();
-    if fs.exists(dir).ctx(dir)? {
-        // A path that exists but is not a directory is named plainly (listing it fails with
-        // `NotADirectory`) rather than as a failure to create `<file>/LOCK` inside it.
-        fs.list_dir(dir).ctx(dir)?;
-    } else {
+    if !fs.exists(dir).ctx(dir)? {
         if !opts.create_if_missing {
             return Err(Error::NotFound(dir.to_path_buf()));
         }
         fsutil::create_dir_all_durably_in(fs.as_ref(), dir)?;
     }
-    let lock = fsutil::DirLock::acquire_in(fs.as_ref(), dir)?;
+    // A path that exists but is not a directory is named plainly, not as a failure to create
+    // `<file>/LOCK` inside it.
+    let lock = fsutil::DirLock::acquire_in(fs.as_ref(), dir).map_err(|e| match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotADirectory => {
+            Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            }
+        }
+        e => e,
+    })?;
     let loaded = Manifest::load_in(fs.as_ref(), dir, opts.num_levels)?;
     if loaded.is_none() {
         refuse_tables_without_current(fs.as_ref(), dir)?;

@@ -522,6 +522,14 @@ fn damage_in_the_middle_of_a_wal_segment_is_corruption() {
     }
 }
 
+/// The WAL segments of `dir` that hold at least one record, oldest first.
+fn wals_with_records(dir: &Path) -> Vec<PathBuf> {
+    wals(dir)
+        .into_iter()
+        .filter(|p| !read_log(p, WAL_MAGIC).unwrap().records.is_empty())
+        .collect()
+}
+
 /// A closed database with at least two WAL segments that hold records (frozen memtables the
 /// background had not flushed when the handle was dropped). Returns the model of every write.
 fn db_with_two_segments(dir: &Path, kind: MapKind) -> Model {
@@ -542,11 +550,7 @@ fn db_with_two_segments(dir: &Path, kind: MapKind) -> Model {
             i += 1;
         }
         drop(db);
-        let with_records = wals(dir)
-            .iter()
-            .filter(|p| !read_log(p, WAL_MAGIC).unwrap().records.is_empty())
-            .count();
-        if with_records >= 2 {
+        if wals_with_records(dir).len() >= 2 {
             return model;
         }
     }
@@ -561,10 +565,7 @@ fn torn_tail_in_an_older_segment_is_corruption() {
     for kind in MapKind::ALL {
         let dir = tempfile::tempdir().unwrap();
         db_with_two_segments(dir.path(), kind);
-        let segs: Vec<_> = wals(dir.path())
-            .into_iter()
-            .filter(|p| !read_log(p, WAL_MAGIC).unwrap().records.is_empty())
-            .collect();
+        let segs = wals_with_records(dir.path());
         let older = &segs[0];
         let last = read_log(older, WAL_MAGIC)
             .unwrap()
@@ -1031,10 +1032,7 @@ fn a_lost_older_wal_segment_is_corruption() {
     for kind in MapKind::ALL {
         let dir = tempfile::tempdir().unwrap();
         db_with_two_segments(dir.path(), kind);
-        let segs: Vec<_> = wals(dir.path())
-            .into_iter()
-            .filter(|p| !read_log(p, WAL_MAGIC).unwrap().records.is_empty())
-            .collect();
+        let segs = wals_with_records(dir.path());
         // Any segment but the newest with records: its loss makes a hole before the next one.
         for lost in 0..segs.len() - 1 {
             let copy = tempfile::tempdir().unwrap();

@@ -505,15 +505,7 @@ pub fn run(kind: MapKind, mode: Mode, child: &Path) -> CrashReport {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| mode.pick(36, 150, 900));
-    let seed = std::env::var("FERROLITE_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            t ^ u64::from(std::process::id())
-        });
+    let seed = crate::rng::seed_from_var("FERROLITE_CRASH_SEED");
     println!("crash test: memtable {kind:?}, {cycles} cycles, FERROLITE_CRASH_SEED={seed}");
     let r = run_cycles(kind, cycles, seed, child);
     println!(

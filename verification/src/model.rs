@@ -65,26 +65,7 @@ impl ModelConfig {
 /// The seed named by [`SEED_VAR`], or a fresh one (time and process id) when it is unset.
 /// Panics on a malformed value.
 pub fn seed_from_env() -> u64 {
-    match std::env::var(SEED_VAR) {
-        Ok(s) if !s.trim().is_empty() => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("{SEED_VAR}={s}: expected a u64"))
-        }
-        _ => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            // SplitMix64 finaliser: nearby clocks give unrelated seeds.
-            let mut z = nanos ^ (u64::from(std::process::id()) << 32);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    }
+    crate::rng::seed_from_var(SEED_VAR)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -359,15 +359,7 @@ pub fn run(kind: MapKind, mode: Mode) -> PowerCutReport {
         .ok()
         .and_then(|s| s.parse().ok());
     let budget = Duration::from_secs(mode.pick(3, 30, 180));
-    let seed = std::env::var("FERROLITE_POWERCUT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            t ^ u64::from(std::process::id())
-        });
+    let seed = crate::rng::seed_from_var("FERROLITE_POWERCUT_SEED");
     println!(
         "power-cut test: memtable {kind:?}, {} FERROLITE_POWERCUT_SEED={seed}",
         match cycles {

@@ -48,6 +48,7 @@
 
 use crate::engine_model::scratch_root;
 use crate::model::{seed_from_env, SEED_VAR};
+use crate::rng::step as splitmix;
 use crate::{report, Mode};
 use ferrolite::{Db, DbStats, MapKind, Options, Snapshot, SyncPolicy, WriteBatch};
 use std::collections::{BTreeMap, HashMap};
@@ -383,14 +384,6 @@ impl fmt::Display for ValueHeader {
             self.len
         )
     }
-}
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 fn payload_seed(h: &ValueHeader) -> u64 {

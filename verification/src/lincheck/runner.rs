@@ -181,18 +181,7 @@ const DEBUG_DIVISOR: u64 = if cfg!(debug_assertions) { 10 } else { 1 };
 
 /// `FERROLITE_LINCHECK_SEED` if set (decimal or `0x` hex), otherwise the clock.
 pub fn seed_from_env() -> u64 {
-    if let Ok(s) = std::env::var("FERROLITE_LINCHECK_SEED") {
-        let s = s.trim();
-        let parsed = match s.strip_prefix("0x") {
-            Some(hex) => u64::from_str_radix(hex, 16),
-            None => s.parse(),
-        };
-        return parsed.unwrap_or_else(|_| panic!("FERROLITE_LINCHECK_SEED={s}: not a number"));
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    splitmix(now.as_nanos() as u64 ^ u64::from(std::process::id()))
+    crate::rng::seed_from_var("FERROLITE_LINCHECK_SEED")
 }
 
 /// The shape of one history.
@@ -548,10 +537,7 @@ fn retire_map(map: Option<Box<dyn ConcurrentMap<u64, u64>>>, leak: bool) {
 
 /// SplitMix64's output function: a good 64-bit mixer for deriving seeds.
 fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    crate::rng::step(&mut { x })
 }
 
 /// A small SplitMix64 generator for workloads (no dependency, reproducible from a seed).
