@@ -25,8 +25,9 @@
 //! change to the framing itself bumps the log header's version instead, see
 //! [`crate::wal::record`].)
 
+use crate::key::{validate_key, validate_value, IntoBytes};
 use crate::types::{SeqNo, ValueKind};
-use crate::{Error, Result, MAX_KEY_LEN, MAX_VALUE_LEN};
+use crate::{Error, Result};
 use bytes::Bytes;
 use std::path::Path;
 
@@ -81,9 +82,10 @@ impl WriteBatch {
         Self::default()
     }
 
-    /// Add a put. Keys and values are checked when the batch is written.
-    pub fn put(&mut self, key: impl Into<Bytes>, value: impl Into<Bytes>) -> &mut Self {
-        let (key, value) = (key.into(), value.into());
+    /// Add a put. Keys and values may be borrowed (copied) or owned (moved in), see
+    /// [`IntoBytes`]; they are checked when the batch is written.
+    pub fn put(&mut self, key: impl IntoBytes, value: impl IntoBytes) -> &mut Self {
+        let (key, value) = (key.into_owned_bytes(), value.into_owned_bytes());
         self.bytes += key.len() + value.len();
         self.ops.push(BatchOp {
             kind: ValueKind::Put,
@@ -94,8 +96,8 @@ impl WriteBatch {
     }
 
     /// Add a delete.
-    pub fn delete(&mut self, key: impl Into<Bytes>) -> &mut Self {
-        let key = key.into();
+    pub fn delete(&mut self, key: impl IntoBytes) -> &mut Self {
+        let key = key.into_owned_bytes();
         self.bytes += key.len();
         self.ops.push(BatchOp {
             kind: ValueKind::Delete,
@@ -135,12 +137,7 @@ impl WriteBatch {
     pub(crate) fn validate(&self) -> Result<()> {
         for op in &self.ops {
             validate_key(&op.key)?;
-            if op.value.len() > MAX_VALUE_LEN {
-                return Err(Error::ValueTooLarge {
-                    len: op.value.len(),
-                    max: MAX_VALUE_LEN,
-                });
-            }
+            validate_value(&op.value)?;
         }
         Ok(())
     }
@@ -257,23 +254,10 @@ impl WriteBatch {
     }
 }
 
-/// Check one key against the engine's limits.
-pub(crate) fn validate_key(key: &[u8]) -> Result<()> {
-    if key.is_empty() {
-        return Err(Error::EmptyKey);
-    }
-    if key.len() > MAX_KEY_LEN {
-        return Err(Error::KeyTooLarge {
-            len: key.len(),
-            max: MAX_KEY_LEN,
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::MAX_KEY_LEN;
 
     #[test]
     fn encode_decode_roundtrip() {

@@ -24,18 +24,10 @@ pub trait Cache: Send + Sync + fmt::Debug {
     fn insert(&self, table_id: u64, offset: u64, block: Bytes);
     /// Number of blocks held.
     fn len(&self) -> usize;
-    /// Whether no block is held.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
     /// Bytes of the blocks held (approximate: block contents, not bookkeeping).
     fn size_bytes(&self) -> u64;
-    /// Drop every block.
-    fn clear(&self);
     /// Counters since creation.
     fn stats(&self) -> CacheStats;
-    /// A short name for logs and reports.
-    fn name(&self) -> &'static str;
 }
 
 /// Cache counters (monotonic since the cache was created).
@@ -103,11 +95,6 @@ impl BlockCache {
             counters: Counters::default(),
         }
     }
-
-    /// The capacity given at creation.
-    pub fn capacity_bytes(&self) -> u64 {
-        self.capacity_bytes
-    }
 }
 
 impl fmt::Debug for BlockCache {
@@ -146,16 +133,8 @@ impl Cache for BlockCache {
         self.inner.weight()
     }
 
-    fn clear(&self) {
-        self.inner.clear();
-    }
-
     fn stats(&self) -> CacheStats {
         self.counters.snapshot()
-    }
-
-    fn name(&self) -> &'static str {
-        "block-cache"
     }
 }
 
@@ -190,14 +169,8 @@ impl Cache for NoCache {
         0
     }
 
-    fn clear(&self) {}
-
     fn stats(&self) -> CacheStats {
         self.counters.snapshot()
-    }
-
-    fn name(&self) -> &'static str {
-        "no-cache"
     }
 }
 
@@ -218,7 +191,7 @@ mod tests {
     #[test]
     fn block_cache_counts_and_returns_blocks() {
         let cache = BlockCache::new(1 << 20);
-        assert!(cache.is_empty());
+        assert_eq!(cache.len(), 0);
         assert_eq!(cache.get(1, 0), None);
         cache.insert(1, 0, Bytes::from_static(b"hello"));
         assert_eq!(cache.get(1, 0).as_deref(), Some(&b"hello"[..]));
@@ -233,9 +206,6 @@ mod tests {
                 inserts: 1
             }
         );
-        cache.clear();
-        assert_eq!(cache.len(), 0);
-        assert_eq!(cache.get(1, 0), None);
     }
 
     #[test]
@@ -253,7 +223,6 @@ mod tests {
     #[test]
     fn no_cache_holds_nothing() {
         let cache = new_cache(0);
-        assert_eq!(cache.name(), "no-cache");
         cache.insert(1, 0, Bytes::from_static(b"x"));
         assert_eq!(cache.get(1, 0), None);
         assert_eq!(cache.len(), 0);
@@ -266,6 +235,5 @@ mod tests {
                 inserts: 1
             }
         );
-        assert_eq!(new_cache(1 << 20).name(), "block-cache");
     }
 }

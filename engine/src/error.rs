@@ -78,6 +78,9 @@ pub enum Error {
     /// `Db::open` with `error_if_exists` on a path that holds a database.
     #[error("a database already exists at {0}")]
     AlreadyExists(PathBuf),
+    /// `Db::open` on a path that is not a directory: a regular file, or a path through one.
+    #[error("{0} is not a directory (a database is a directory)")]
+    NotADirectory(PathBuf),
     /// Another `Db` (in this or another process) holds the directory's lock file.
     #[error(
         "database at {0} is locked by another instance (in this or another process: its LOCK \

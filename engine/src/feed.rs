@@ -38,11 +38,11 @@
 //! [`crate::Db::on_event`] runs a handler on its own thread, fed by a subscription.
 
 use crate::batch::{BatchOp, WriteBatch};
-use crate::db::{lock, Inner};
+use crate::control::lock;
 use crate::error::IoContext;
+use crate::fs::Dir;
 use crate::types::SeqNo;
-use crate::wal::record::{decode_log, WAL_MAGIC};
-use crate::wal::segment::list_segments_in;
+use crate::wal::{decode_log, list_segments, WAL_MAGIC};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -155,16 +155,6 @@ pub(crate) struct Feed {
     closed: Mutex<bool>,
 }
 
-/// Events of one commit group, captured before its batches move into the memtable.
-pub(crate) struct Captured(Vec<Event>);
-
-impl Captured {
-    /// Every operation of the group, in sequence order.
-    pub(crate) fn ops(&self) -> impl Iterator<Item = &BatchOp> {
-        self.0.iter().flat_map(|e| e.ops.iter())
-    }
-}
-
 impl Feed {
     pub(crate) fn new() -> Feed {
         Feed {
@@ -174,35 +164,30 @@ impl Feed {
     }
 
     /// The group's events if anybody subscribed (one atomic load otherwise): the batches'
-    /// operations move into them. Without subscribers the batches come back untouched. Called
-    /// by the leader with the WAL lock held, so it agrees with registrations (also under it).
-    pub(crate) fn capture(
-        &self,
-        first_seq: SeqNo,
-        batches: Vec<WriteBatch>,
-    ) -> std::result::Result<Captured, Vec<WriteBatch>> {
+    /// operations are shared with them (reference counts on `Bytes`, no copy). Called by the
+    /// leader with the WAL lock held, so it agrees with registrations (also under it).
+    pub(crate) fn capture(&self, first_seq: SeqNo, batches: &[WriteBatch]) -> Option<Vec<Event>> {
         if self.subs.load().is_empty() {
-            return Err(batches);
+            return None;
         }
         let mut seq = first_seq;
         let events = batches
-            .into_iter()
+            .iter()
             .map(|b| {
-                let len = b.len() as u64;
                 let e = Event {
                     seq,
-                    ops: Arc::from(b.into_ops()),
+                    ops: Arc::from(b.ops()),
                 };
-                seq += len;
+                seq += b.len() as u64;
                 e
             })
             .collect();
-        Ok(Captured(events))
+        Some(events)
     }
 
-    /// Deliver captured events to every subscriber (after `visible_seq` was stored).
-    pub(crate) fn publish(&self, captured: Option<Captured>) {
-        let Some(Captured(events)) = captured else {
+    /// Deliver captured events to every subscriber (after they became visible to readers).
+    pub(crate) fn publish(&self, events: Option<Vec<Event>>) {
+        let Some(events) = events else {
             return;
         };
         let subs = self.subs.load();
@@ -211,6 +196,32 @@ impl Feed {
                 q.push(e);
             }
         }
+    }
+
+    /// A new, not yet registered subscription with a live queue of `capacity` events; see
+    /// [`Subscription::register`] and [`Subscription::replay`].
+    pub(crate) fn subscription(self: &Arc<Self>, capacity: usize) -> Result<Subscription> {
+        if capacity == 0 {
+            return Err(Error::InvalidOptions(
+                "subscription capacity must be at least 1".into(),
+            ));
+        }
+        let queue = Arc::new(Queue {
+            state: Mutex::new(QueueState {
+                lagged: None,
+                events: VecDeque::new(),
+                closed: false,
+                waiters: 0,
+            }),
+            ready: Condvar::new(),
+            capacity,
+        });
+        Ok(Subscription {
+            feed: self.clone(),
+            queue,
+            replay: VecDeque::new(),
+            delivered: None,
+        })
     }
 
     fn register(&self, q: &Arc<Queue>) -> Result<()> {
@@ -366,100 +377,80 @@ pub(crate) fn spawn_handler(
         .ctx("<feed handler thread>")
 }
 
-impl Inner {
-    /// See [`crate::Db::subscribe`].
-    pub(crate) fn subscribe(&self, from: SeqNo, capacity: usize) -> Result<Subscription> {
-        self.check_open()?;
-        if capacity == 0 {
-            return Err(Error::InvalidOptions(
-                "subscription capacity must be at least 1".into(),
-            ));
-        }
-        let queue = Arc::new(Queue {
-            state: Mutex::new(QueueState {
-                lagged: None,
-                events: VecDeque::new(),
-                closed: false,
-                waiters: 0,
-            }),
-            ready: Condvar::new(),
-            capacity,
-        });
-        // Under the WAL lock no group is between its WAL append and its publish.
-        let (boundary, active, active_len) = {
-            let mut wal = lock(&self.wal);
-            if let Err(e) = wal.log.flush() {
-                self.fail(&e);
-                return Err(e);
-            }
-            self.feed.register(&queue)?;
-            (wal.last_seq, wal.number, wal.log.len())
-        };
-        let mut sub = Subscription {
-            feed: self.feed.clone(),
-            queue,
-            replay: VecDeque::new(),
-            delivered: None,
-        };
-        // On error `sub` is dropped, which unregisters it.
-        let (earliest, events) = self.replay_wal(from, boundary, active, active_len)?;
-        let available_from = earliest.unwrap_or(boundary + 1);
-        if available_from > from.max(1) {
-            sub.replay.push_back(FeedItem::Gap {
-                from,
-                available_from,
-            });
-        }
-        sub.replay.extend(events.into_iter().map(FeedItem::Event));
-        // Live events start after the boundary even if replay delivered nothing.
-        sub.delivered = Some(boundary.max(from.saturating_sub(1)));
-        Ok(sub)
+impl Subscription {
+    /// Start receiving live events. Called at a commit boundary (under the WAL lock), so that
+    /// the events up to the boundary are in the WAL on disk and every later one is delivered
+    /// live.
+    pub(crate) fn register(&self) -> Result<()> {
+        self.feed.register(&self.queue)
     }
 
-    /// Events with `from <= seq <= boundary` from the segments on disk, and the first sequence
-    /// number the disk still holds (`None`: no record at all).
-    fn replay_wal(
-        &self,
+    /// Queue the events `>= from` that the WAL segments in `dir` hold up to `boundary` (the
+    /// active segment `active` only up to `active_len` bytes), a `Gap` first if some are
+    /// gone; live events then start after the boundary.
+    pub(crate) fn replay(
+        &mut self,
+        dir: &Dir,
         from: SeqNo,
         boundary: SeqNo,
         active: u64,
         active_len: u64,
-    ) -> Result<(Option<SeqNo>, Vec<Event>)> {
-        let mut earliest = None;
-        let mut events = Vec::new();
-        for (number, path) in list_segments_in(self.fs().as_ref(), &self.dir)? {
-            if number > active {
-                break;
+    ) -> Result<()> {
+        let (earliest, events) = replay_wal(dir, from, boundary, active, active_len)?;
+        let available_from = earliest.unwrap_or(boundary + 1);
+        if available_from > from.max(1) {
+            self.replay.push_back(FeedItem::Gap {
+                from,
+                available_from,
+            });
+        }
+        self.replay.extend(events.into_iter().map(FeedItem::Event));
+        // Live events start after the boundary even if replay delivered nothing.
+        self.delivered = Some(boundary.max(from.saturating_sub(1)));
+        Ok(())
+    }
+}
+
+/// Events with `from <= seq <= boundary` from the segments on disk, and the first sequence
+/// number the disk still holds (`None`: no record at all).
+fn replay_wal(
+    dir: &Dir,
+    from: SeqNo,
+    boundary: SeqNo,
+    active: u64,
+    active_len: u64,
+) -> Result<(Option<SeqNo>, Vec<Event>)> {
+    let mut earliest = None;
+    let mut events = Vec::new();
+    for (number, name) in list_segments(dir)? {
+        if number > active {
+            break;
+        }
+        let Some(data) = dir.read_if_exists(&name)? else {
+            // Deleted after a flush since it was listed: so are the older ones.
+            earliest = None;
+            events.clear();
+            continue;
+        };
+        let path = dir.file(&name);
+        let mut data = Bytes::from(data);
+        if number == active {
+            // Records appended after registration are delivered live.
+            data.truncate(active_len as usize);
+        }
+        let log = decode_log(&path, WAL_MAGIC, data)?;
+        for rec in log.records {
+            let (seq, batch) = WriteBatch::decode(&rec.payload, &path, rec.offset)?;
+            if earliest.is_none() {
+                earliest = Some(seq);
             }
-            let data = match self.fs().read(&path) {
-                Ok(data) => data,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    // Deleted after a flush since it was listed: so are the older ones.
-                    earliest = None;
-                    events.clear();
-                    continue;
-                }
-                Err(e) => return Err(e).ctx(&path),
-            };
-            let mut data = Bytes::from(data);
-            if number == active {
-                // Records appended after registration are delivered live.
-                data.truncate(active_len as usize);
-            }
-            let log = decode_log(&path, WAL_MAGIC, data)?;
-            for rec in log.records {
-                let (seq, batch) = WriteBatch::decode(&rec.payload, &path, rec.offset)?;
-                if earliest.is_none() {
-                    earliest = Some(seq);
-                }
-                if seq >= from && seq <= boundary {
-                    events.push(Event {
-                        seq,
-                        ops: batch.ops.into(),
-                    });
-                }
+            if seq >= from && seq <= boundary {
+                events.push(Event {
+                    seq,
+                    ops: batch.into_ops().into(),
+                });
             }
         }
-        Ok((earliest, events))
     }
+    Ok((earliest, events))
 }

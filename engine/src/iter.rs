@@ -13,8 +13,8 @@
 
 use crate::memtable::MemTable;
 use crate::sstable::{Table, TableIter};
+use crate::tables::TableHandle;
 use crate::types::{InternalKey, SeqNo, ValueKind};
-use crate::version::TableHandle;
 use crate::Result;
 use bytes::Bytes;
 use std::cmp::Ordering;
@@ -105,10 +105,7 @@ impl Iterator for LevelSource {
 
 /// An iterator over one table from an optional start key.
 pub fn table_iter(table: &Arc<Table>, start: Option<&InternalKey>) -> TableIter {
-    match start {
-        Some(s) => table.iter_from(s),
-        None => table.iter(),
-    }
+    TableIter::new(table.clone(), start.cloned())
 }
 
 struct HeapItem {

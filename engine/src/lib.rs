@@ -1,57 +1,86 @@
 //! Ferrolite: an LSM-tree key-value engine with a pluggable concurrent memtable.
 //!
 //! ```no_run
-//! use ferrolite::{Db, Options, MapKind};
+//! use ferrolite::{Db, MapKind, Options, WriteBatch};
 //! # fn main() -> ferrolite::Result<()> {
 //! let db = Db::open("/tmp/ferrolite-doc", Options::default().memtable(MapKind::Epoch))?;
 //! db.put("hello", "world")?;
 //! assert_eq!(db.get("hello")?.as_deref(), Some(&b"world"[..]));
+//!
+//! let mut batch = WriteBatch::new();
+//! batch.put("a", "1").delete("hello");
+//! db.write(batch)?; // all or nothing
+//!
+//! let snapshot = db.snapshot()?;
+//! db.put("a", "2")?;
+//! assert_eq!(snapshot.get("a")?.as_deref(), Some(&b"1"[..]));
+//! for entry in db.scan("a"..)? {
+//!     let (key, value) = entry?;
+//!     println!("{key:?} = {value:?}");
+//! }
 //! # Ok(()) }
 //! ```
 //!
-//! See `ARCHITECTURE.md` for the map of the code: ports (`MemTable`, `Cache`, `FileSystem`,
-//! the table reader/builder, the record log) and their adapters, the write path (`write.rs`), the read
-//! path (`read.rs`), flushes (`flush.rs`), compactions (`compaction.rs`) and recovery
-//! (`recovery.rs`).
+//! # A guide to the API
+//!
+//! - [`Db`]: open, `put`/`delete`/`write` (a [`WriteBatch`], atomic), `get`, `scan` (any
+//!   key range, a [`DbIter`]), `snapshot` (a [`Snapshot`]), `flush`, `compact`, `sync_wal`,
+//!   `stats` ([`DbStats`]), `verify`, `close`.
+//! - [`Options`]: every setting, with defaults; [`Options::stage`] builds the presets of the
+//!   ancestor's stage ladder ([`Stage`]). The memtable is any map of `ferrolite-structures`
+//!   ([`MapKind`]); durability is [`SyncPolicy`]; damage in the WAL is handled as
+//!   [`WalRecovery`] says.
+//! - The change feed: [`Db::subscribe`] yields every committed batch as an [`Event`] in
+//!   sequence order ([`Subscription`], [`FeedItem`]); [`Db::on_event`] runs a handler thread.
+//! - Errors: one [`Error`] enum, typed variants for bad input, damage and misuse.
+//! - Extension points: the file port [`fs`] (bring your own file system; the
+//!   `ferrolite-testfs` crate has fault-injecting ones) and [`inspect`] (read a database's
+//!   files from outside, for tools).
+//!
+//! `ARCHITECTURE.md` maps the code: the write path (`commit.rs`), the read path (`read.rs`),
+//! background work (`background/`), the table set (`tables/`), recovery (`open/`).
 
-pub mod batch;
-pub mod cache;
-mod compaction;
+mod background;
+mod batch;
+mod cache;
+mod commit;
+mod control;
 mod db;
-pub mod error;
-pub mod fault;
-pub mod feed;
-mod flush;
+mod engine;
+mod error;
+mod feed;
 pub mod fs;
-pub mod fsutil;
-pub mod iter;
-pub mod kill;
-pub mod memtable;
-pub mod options;
-mod point_index;
-pub mod powercut;
-pub mod projection;
+pub mod inspect;
+mod iter;
+mod key;
+mod memtable;
+mod open;
+mod options;
+mod projection;
 mod read;
-mod recovery;
-pub mod sstable;
-pub mod stats;
-pub mod types;
-pub mod version;
-pub mod wal;
-mod write;
+mod recent;
+mod snapshot;
+mod sstable;
+mod stats;
+mod tables;
+mod types;
+mod visibility;
+mod wal;
+mod workers;
 
-pub use batch::{RecordFormat, WriteBatch};
-pub use db::{Db, Snapshot};
+pub use batch::{BatchOp, RecordFormat, WriteBatch};
+pub use bytes::Bytes;
+pub use commit::MAX_GROUP_BYTES;
+pub use db::Db;
 pub use error::{Error, Result};
 pub use feed::{Event, FeedItem, Subscription};
 pub use ferrolite_structures::MapKind;
 pub use fs::{FileSystem, StdFs};
+pub use inspect::MAX_RECORD_LEN as MAX_BATCH_BYTES;
 pub use iter::DbIter;
-pub use options::{CompactionStyle, Options, Stage, SyncPolicy};
+pub use key::{IntoBytes, KeyRange, MAX_KEY_LEN, MAX_VALUE_LEN};
+pub use options::{CompactionStyle, Options, Stage, SyncPolicy, WalRecovery, BUFFERED_WAL_BYTES};
+pub use projection::EventStats;
+pub use snapshot::Snapshot;
 pub use stats::DbStats;
-pub use types::{InternalKey, SeqNo, ValueKind};
-
-/// Longest key accepted (bytes).
-pub const MAX_KEY_LEN: usize = 64 * 1024;
-/// Longest value accepted (bytes).
-pub const MAX_VALUE_LEN: usize = 64 * 1024 * 1024;
+pub use types::{SeqNo, ValueKind};

@@ -16,12 +16,13 @@
 //! instead of following a pointer to a separate allocation on every step (one cache miss less
 //! per visited node), and building a seek key allocates nothing.
 
-use crate::types::{compare_bytes, InternalKey, SeqNo, ValueKind};
+use crate::types::{compare_bytes, split_trailer, trailer, InternalKey, SeqNo, ValueKind};
 use bytes::Bytes;
 use ferrolite_structures::{ConcurrentMap, MapKind};
 use std::cmp::Ordering;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::Arc;
 
 /// Bytes charged per entry on top of key and value: node, tower and `Bytes` headers. An
 /// estimate (the real figure differs per structure); it only decides when to flush.
@@ -85,7 +86,7 @@ impl MemKey {
         };
         MemKey {
             user,
-            trailer: (seq << 8) | kind as u64,
+            trailer: trailer(seq, kind),
         }
     }
 
@@ -112,16 +113,16 @@ impl MemKey {
 
     /// Sequence number.
     pub fn seq(&self) -> SeqNo {
-        self.trailer >> 8
+        self.split().0
     }
 
     /// Put or delete.
     pub fn kind(&self) -> ValueKind {
-        if self.trailer & 0xff == ValueKind::Put as u64 {
-            ValueKind::Put
-        } else {
-            ValueKind::Delete
-        }
+        self.split().1
+    }
+
+    fn split(&self) -> (SeqNo, ValueKind) {
+        split_trailer(self.trailer).expect("a memtable key's trailer is built from a ValueKind")
     }
 
     /// As an [`InternalKey`] (copies an inline user key into a `Bytes`).
@@ -157,6 +158,11 @@ impl std::fmt::Debug for MemKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.to_internal().fmt(f)
     }
+}
+
+/// A new, empty memtable over a map of `kind`.
+pub(crate) fn new_memtable(kind: MapKind) -> Arc<dyn MemTable> {
+    Arc::new(MapMemTable::new(kind))
 }
 
 /// A [`MemTable`] over any concurrent ordered map of `ferrolite-structures`.

@@ -53,6 +53,27 @@ pub enum CompactionStyle {
     SingleRun,
 }
 
+/// What [`crate::Db::open`] does with a damaged WAL (RocksDB's `WALRecoveryMode`). A torn
+/// tail — the unfinished last write of the log, which was never acknowledged — is dropped in
+/// every mode; the modes differ on damage that may hide acknowledged writes. See `open/replay.rs`
+/// for the full table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WalRecovery {
+    /// Refuse to open ([`Error::Corruption`] naming the file, the offset and the other modes)
+    /// on any damage but a torn tail: no acknowledged write is ever dropped silently.
+    #[default]
+    AbsoluteConsistency,
+    /// Also drop a damaged *last* record of the log: complete, failing its checksum, nothing
+    /// after it — what a power cut can leave on a file system that makes a file's new length
+    /// durable before its data (zeros inside the record). That record may have been
+    /// acknowledged. Damage with data after it is still refused.
+    TolerateCorruptedTail,
+    /// Recover every write before the first damage (a damaged record anywhere, a torn record
+    /// followed by later writes, a lost segment) and drop the rest, later segments included:
+    /// a consistent prefix of the commits, possibly without acknowledged writes.
+    PointInTime,
+}
+
 /// The stages the engine's ancestor grew through; [`Options::stage`] makes each one a preset.
 /// The presets are cumulative: each one is the previous one plus what its line says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,7 +94,7 @@ pub enum Stage {
     /// Binary encoding + compaction: binary WAL records and table blocks; leveled compaction.
     S4,
     /// In-memory index for gets: bloom filters (10 bits/key), a 64 MiB block cache and a
-    /// 64 MiB point-get index of recently written keys.
+    /// 64 MiB recent-writes map (the newest value of recently written keys).
     S5,
 }
 
@@ -108,7 +129,7 @@ impl Stage {
             Stage::S2 => "buffered appends + group commit",
             Stage::S3 => "background flush/compaction + lock-free memtable",
             Stage::S4 => "binary encoding + leveled compaction",
-            Stage::S5 => "bloom filters + block cache + point-get index",
+            Stage::S5 => "bloom filters + block cache + recent-writes map",
         }
     }
 }
@@ -190,20 +211,24 @@ pub struct Options {
     /// system call (default `true`). With `false` each writer commits alone, one append per
     /// batch (the stage ladder's S0–S1).
     pub group_commit: bool,
-    /// Bytes of the in-memory point-get index, 0 for none (default 0; 64 MiB in
-    /// [`Stage::S5`]). The index maps each recently written key to its newest version, so a
-    /// get for it is answered without searching memtables or tables; the oldest entries are
-    /// evicted first when it is over budget. It starts empty at open.
-    pub point_index_bytes: u64,
+    /// Bytes of the recent-writes map, 0 for none (default 0; 64 MiB in [`Stage::S5`]). The
+    /// map holds each recently written key's newest version, so a get for it is answered
+    /// without searching memtables or tables (the ancestor's in-memory index for gets); the
+    /// oldest entries are evicted first when it is over budget. It starts empty at open.
+    pub recent_writes_bytes: u64,
     /// Build [`crate::DbStats::events`] — what was written, tallied from the change feed by a
     /// handler thread (`projection.rs`) — (default `true`).
     pub event_stats: bool,
     /// Run flushes and compactions automatically (default `true`). With `false` only
     /// [`crate::Db::flush`] and [`crate::Db::compact`] write tables — for tests.
     pub auto_compaction: bool,
+    /// What `Db::open` does with a damaged WAL (default
+    /// [`WalRecovery::AbsoluteConsistency`]).
+    pub wal_recovery: WalRecovery,
     /// Where the database's files live (default [`crate::fs::StdFs`], the operating
-    /// system's). Every file operation of the engine goes through it; wrap it, e.g. in
-    /// [`crate::fault::FaultFs`], to observe or fail operations.
+    /// system's). Every file operation of the engine goes through it; wrap it in an adapter
+    /// (the `ferrolite-testfs` crate has fault-injecting, power-cutting and crash-point ones)
+    /// to observe or fail operations.
     pub file_system: Arc<dyn FileSystem>,
 }
 
@@ -234,8 +259,9 @@ impl Default for Options {
             compaction_style: CompactionStyle::Leveled,
             table_format: RecordFormat::Binary,
             group_commit: true,
-            point_index_bytes: 0,
+            recent_writes_bytes: 0,
             event_stats: true,
+            wal_recovery: WalRecovery::AbsoluteConsistency,
             file_system: Arc::new(StdFs),
         }
     }
@@ -262,7 +288,7 @@ impl Options {
             compaction_style: CompactionStyle::SingleRun,
             bloom_bits_per_key: 0,
             block_cache_bytes: 0,
-            point_index_bytes: 0,
+            recent_writes_bytes: 0,
             ..base
         };
         if stage >= Stage::S1 {
@@ -287,7 +313,7 @@ impl Options {
         if stage >= Stage::S5 {
             o.bloom_bits_per_key = 10;
             o.block_cache_bytes = 64 << 20;
-            o.point_index_bytes = 64 << 20;
+            o.recent_writes_bytes = 64 << 20;
         }
         o
     }
@@ -357,10 +383,12 @@ setters! {
     table_format: RecordFormat,
     /// Set [`Options::group_commit`].
     group_commit: bool,
-    /// Set [`Options::point_index_bytes`].
-    point_index_bytes: u64,
+    /// Set [`Options::recent_writes_bytes`].
+    recent_writes_bytes: u64,
     /// Set [`Options::event_stats`].
     event_stats: bool,
+    /// Set [`Options::wal_recovery`].
+    wal_recovery: WalRecovery,
     /// Set [`Options::file_system`].
     file_system: Arc<dyn FileSystem>,
 }
@@ -471,8 +499,8 @@ mod tests {
         let s4 = Options::stage(Stage::S4);
         assert_eq!(s4.table_format, RecordFormat::Binary);
         assert_eq!(s4.compaction_style, CompactionStyle::Leveled);
-        assert_eq!(s4.point_index_bytes, 0);
-        assert!(Options::stage(Stage::S5).point_index_bytes > 0);
+        assert_eq!(s4.recent_writes_bytes, 0);
+        assert!(Options::stage(Stage::S5).recent_writes_bytes > 0);
         assert!("S9".parse::<Stage>().is_err());
     }
 }

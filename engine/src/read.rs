@@ -1,6 +1,6 @@
 //! The read path: point reads and scans over memtables and levels.
 //!
-//! A point read first asks the point-get index when there is one (`point_index.rs`: the newest
+//! A point read first asks the recent-writes map when there is one (`recent.rs`: the newest
 //! version of a recently written key, answered if it is at or below the read's sequence
 //! number), then looks at the active memtable, the frozen ones newest first, the L0 tables
 //! newest first (each checked against its key range, then its bloom filter inside
@@ -11,29 +11,45 @@
 //! go to L0 in sequence order and compactions move a key's versions down together.
 //!
 //! A scan merges all of them (see [`crate::iter`]).
+//!
+//! Neither takes a lock a writer holds: the super-version is loaded from an `ArcSwap`, the
+//! sequence number is an atomic, memtables and the recent-writes map are read lock-free (the
+//! mutex memtable aside, whose one lock every operation takes), and tables are read with
+//! positional reads through the block cache.
 
-use crate::db::{Inner, SuperVersion};
 use crate::iter::{table_iter, DbIter, LevelSource, MemSource, MergeIter, Source};
+use crate::recent::RecentWrites;
+use crate::stats::Counters;
+use crate::tables::{SuperVersion, TableSet};
 use crate::types::{InternalKey, SeqNo, ValueKind, MAX_SEQ};
+use crate::visibility::Visibility;
 use crate::Result;
 use bytes::Bytes;
 use std::ops::Bound;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-impl Inner {
+/// What the read path reads from.
+pub(crate) struct Sources<'a> {
+    pub tables: &'a TableSet,
+    pub visibility: &'a Visibility,
+    pub recent: Option<&'a RecentWrites>,
+    pub stats: &'a Counters,
+}
+
+impl Sources<'_> {
     /// The value of `key` at `snapshot` (now if `None`).
     pub(crate) fn get(&self, key: &[u8], snapshot: Option<SeqNo>) -> Result<Option<Bytes>> {
-        // Super-version first, then the sequence number (see `db.rs`).
-        let sv = self.sv.load();
-        let seq = snapshot.unwrap_or_else(|| self.visible_seq.load(Ordering::Acquire));
+        // Super-version first, then the sequence number (see `tables/mod.rs`).
+        let sv = self.tables.current();
+        let seq = snapshot.unwrap_or_else(|| self.visibility.visible());
         self.stats.gets.fetch_add(1, Ordering::Relaxed);
         let found = |kind: ValueKind, value: Bytes| match kind {
             ValueKind::Put => Some(value),
             ValueKind::Delete => None,
         };
-        if let Some(answer) = self.point_index.as_ref().and_then(|ix| ix.get(key, seq)) {
-            self.stats.index_hits.fetch_add(1, Ordering::Relaxed);
+        if let Some(answer) = self.recent.and_then(|r| r.get(key, seq)) {
+            self.stats.recent_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(answer);
         }
         for mem in std::iter::once(&sv.mem).chain(sv.imm.iter()) {
@@ -66,8 +82,8 @@ impl Inner {
         bounds: (Bound<Bytes>, Bound<Bytes>),
         snapshot: Option<SeqNo>,
     ) -> Result<DbIter> {
-        let sv: Arc<SuperVersion> = self.sv.load_full();
-        let seq = snapshot.unwrap_or_else(|| self.visible_seq.load(Ordering::Acquire));
+        let sv: Arc<SuperVersion> = self.tables.current_full();
+        let seq = snapshot.unwrap_or_else(|| self.visibility.visible());
         let (lower, upper) = bounds;
         // Start at the newest possible version of the lower key; DbIter skips the key itself
         // when the bound is exclusive.

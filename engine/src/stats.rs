@@ -34,6 +34,8 @@ macro_rules! counters {
             pub memtable: &'static str,
             /// Blocks in the block cache.
             pub cache_blocks: usize,
+            /// Bytes of the blocks in the block cache.
+            pub cache_bytes: u64,
             /// Block cache hits.
             pub cache_hits: u64,
             /// Block cache misses.
@@ -45,8 +47,8 @@ macro_rules! counters {
             /// What was written this session, as the event-statistics projection tallied it
             /// from the change feed (`None` with `Options::event_stats(false)`).
             pub events: Option<crate::projection::EventStats>,
-            /// Keys held by the point-get index (0 without one).
-            pub point_index_keys: u64,
+            /// Keys held by the recent-writes map (0 without one).
+            pub recent_writes_keys: u64,
         }
 
         impl Counters {
@@ -86,8 +88,8 @@ counters! {
     gets,
     /// Point reads answered from a memtable.
     memtable_hits,
-    /// Point reads answered by the point-get index.
-    index_hits,
+    /// Point reads answered by the recent-writes map.
+    recent_hits,
     /// Times a writer was delayed or stopped.
     stalls,
     /// Total time writers spent delayed or stopped, in microseconds.
@@ -154,9 +156,9 @@ impl fmt::Display for DbStats {
         )?;
         writeln!(
             f,
-            "gets {} ({} from the index, {} from memtables); cache {} blocks, {} hits, {} misses",
+            "gets {} ({} from recent writes, {} from memtables); cache {} blocks, {} hits, {} misses",
             self.gets,
-            self.index_hits,
+            self.recent_hits,
             self.memtable_hits,
             self.cache_blocks,
             self.cache_hits,

@@ -64,13 +64,14 @@ impl InternalKey {
 
     /// The smallest internal key for `user_key` visible at `snapshot`: seeking to it finds the
     /// newest version with `seq <= snapshot`.
+    #[cfg(test)]
     pub fn seek_key(user_key: impl Into<Bytes>, snapshot: SeqNo) -> Self {
         InternalKey::new(user_key, snapshot, ValueKind::Put)
     }
 
-    /// The 8-byte trailer: `seq << 8 | kind`.
+    /// The 8-byte trailer: `seq << 8 | kind` ([`trailer`]).
     pub fn trailer(&self) -> u64 {
-        (self.seq << 8) | self.kind as u64
+        trailer(self.seq, self.kind)
     }
 
     /// Bytes of the encoded form.
@@ -88,10 +89,23 @@ impl InternalKey {
     pub fn decode(encoded: &[u8]) -> Option<(&[u8], SeqNo, ValueKind)> {
         let split = encoded.len().checked_sub(8)?;
         let (user, trailer) = encoded.split_at(split);
-        let trailer = u64::from_le_bytes(trailer.try_into().ok()?);
-        let kind = ValueKind::from_u8((trailer & 0xff) as u8)?;
-        Some((user, trailer >> 8, kind))
+        let (seq, kind) = split_trailer(u64::from_le_bytes(trailer.try_into().ok()?))?;
+        Some((user, seq, kind))
     }
+}
+
+/// The trailer of a version: `seq << 8 | kind`, LevelDB's layout. Ordered descending after the
+/// user key, it puts newer versions first. The one place that builds a trailer.
+#[inline]
+pub fn trailer(seq: SeqNo, kind: ValueKind) -> u64 {
+    (seq << 8) | kind as u64
+}
+
+/// A trailer's sequence number and kind; `None` for an unknown kind. The one place that takes a
+/// trailer apart.
+#[inline]
+pub fn split_trailer(trailer: u64) -> Option<(SeqNo, ValueKind)> {
+    Some((trailer >> 8, ValueKind::from_u8((trailer & 0xff) as u8)?))
 }
 
 /// Lexicographic byte order, as `a.cmp(b)`, comparing 8 bytes at a time.

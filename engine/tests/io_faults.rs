@@ -8,8 +8,9 @@
 //! acknowledged write. (`ferrolite-verification`'s `faults_io` checker faults every operation
 //! of a commit, a flush and a compaction; these are the named cases.)
 
-use ferrolite::fault::{FaultFs, FaultRule, FileClass, OpKind};
+use ferrolite::fs::FileKind;
 use ferrolite::{Db, Error, MapKind, Options, SyncPolicy};
+use ferrolite_testfs::fault::{FaultFs, FaultRule, OpKind, ShortWrite};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -90,7 +91,7 @@ fn wal_write_or_sync_failure_fails_the_commit_and_makes_the_db_read_only() {
         let db = Db::open(dir.path(), opts(&fault)).unwrap();
         fill(&db, 0..10);
         let snap = db.snapshot().unwrap();
-        fault.arm(FaultRule::eio().on(&[op]).class(&[FileClass::Wal]));
+        fault.arm(FaultRule::eio().on(&[op]).class(&[FileKind::Wal]));
         let path = io_path(db.put(key(10), "lost?"));
         assert!(path.to_string_lossy().ends_with(".wal"), "{path:?}");
         // Not visible, and every later write is refused (a record after a torn one would be
@@ -131,7 +132,12 @@ fn failed_flush_leaves_no_partial_table_and_can_be_retried() {
         fill(&db, 0..50);
         db.flush().unwrap();
         fill(&db, 50..100);
-        fault.arm(FaultRule::eio().on(&[op]).class(&[FileClass::Sst]).nth(nth));
+        fault.arm(
+            FaultRule::eio()
+                .on(&[op])
+                .class(&[FileKind::Table])
+                .nth(nth),
+        );
         let path = io_path(db.flush());
         assert!(path.to_string_lossy().ends_with(".sst"), "{op}: {path:?}");
         // Fix: the partial table used to stay until the next open.
@@ -171,7 +177,7 @@ fn manifest_failure_makes_the_db_read_only_and_reopen_recovers() {
         let fault = FaultFs::over_std();
         let db = Db::open(dir.path(), opts(&fault)).unwrap();
         fill(&db, 0..50);
-        fault.arm(FaultRule::eio().on(&[op]).class(&[FileClass::Manifest]));
+        fault.arm(FaultRule::eio().on(&[op]).class(&[FileKind::Manifest]));
         let path = io_path(db.flush());
         assert!(path.to_string_lossy().contains("MANIFEST-"), "{path:?}");
         // The manifest's log is abandoned: no later edit could be recorded.
@@ -195,7 +201,7 @@ fn failed_wal_segment_deletion_is_harmless() {
     fault.arm(
         FaultRule::eio()
             .on(&[OpKind::Remove])
-            .class(&[FileClass::Wal]),
+            .class(&[FileKind::Wal]),
     );
     db.flush().unwrap();
     assert_eq!(fault.counts().injected, 1);
@@ -234,7 +240,7 @@ fn failed_compaction_deletes_its_outputs_and_keeps_its_inputs() {
     fault.arm(
         FaultRule::full_disk()
             .on(&[OpKind::Write])
-            .class(&[FileClass::Sst]),
+            .class(&[FileKind::Table]),
     );
     let path = io_path(db.compact());
     assert!(path.to_string_lossy().ends_with(".sst"), "{path:?}");
@@ -257,7 +263,7 @@ fn failed_background_flush_is_reported_as_background_error() {
     fault.arm(
         FaultRule::eio()
             .on(&[OpKind::Create])
-            .class(&[FileClass::Sst]),
+            .class(&[FileKind::Table]),
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut acked = 0;
@@ -291,9 +297,9 @@ fn concurrent_writers_of_a_failed_group_get_typed_errors_and_acked_writes_surviv
     fault.arm(
         FaultRule::full_disk()
             .on(&[OpKind::Write])
-            .class(&[FileClass::Wal])
+            .class(&[FileKind::Wal])
             .nth(20)
-            .short_write(ferrolite::fault::ShortWrite::Half),
+            .short_write(ShortWrite::Half),
     );
     let threads: Vec<_> = (0..4)
         .map(|t| {

@@ -207,7 +207,7 @@ fn single_run_compaction_keeps_everything_in_l0_and_l1() {
 /// S5's index answers gets for keys written recently, also after they are flushed, and
 /// never answers for a snapshot older than the version it holds.
 #[test]
-fn point_index_answers_recent_keys_and_respects_snapshots() {
+fn recent_writes_answer_recent_keys_and_respects_snapshots() {
     for kind in [MapKind::Mutex, MapKind::Epoch] {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path(), small(Stage::S5).memtable(kind)).unwrap();
@@ -216,35 +216,37 @@ fn point_index_answers_recent_keys_and_respects_snapshots() {
         db.put("a", "2").unwrap();
         db.delete("b").unwrap();
         db.flush().unwrap();
-        let hits = db.stats().index_hits;
+        let hits = db.stats().recent_hits;
         assert_eq!(db.get("a").unwrap().as_deref(), Some(&b"2"[..]));
         assert_eq!(db.get("b").unwrap(), None);
         assert_eq!(
-            db.stats().index_hits,
+            db.stats().recent_hits,
             hits + 2,
             "{kind}: both from the index"
         );
         assert_eq!(snap.get("a").unwrap().as_deref(), Some(&b"1"[..]));
         assert_eq!(
-            db.stats().index_hits,
+            db.stats().recent_hits,
             hits + 2,
             "{kind}: snapshot read searched"
         );
-        assert_eq!(db.stats().point_index_keys, 2);
+        assert_eq!(db.stats().recent_writes_keys, 2);
 
         // A small budget keeps only the newest keys; the rest are found the normal way.
         drop(snap);
         drop(db);
         let db = Db::open(
             dir.path(),
-            small(Stage::S5).memtable(kind).point_index_bytes(100 * 100),
+            small(Stage::S5)
+                .memtable(kind)
+                .recent_writes_bytes(100 * 100),
         )
         .unwrap();
-        assert_eq!(db.stats().point_index_keys, 0, "starts empty");
+        assert_eq!(db.stats().recent_writes_keys, 0, "starts empty");
         for i in 0..1000 {
             db.put(format!("key{i:04}"), format!("value{i}")).unwrap();
         }
-        let keys = db.stats().point_index_keys;
+        let keys = db.stats().recent_writes_keys;
         assert!(
             (50..=125).contains(&keys),
             "{kind}: {keys} keys in a 10 kB index"

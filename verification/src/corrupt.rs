@@ -50,7 +50,7 @@
 use crate::engine_model::scratch_root;
 use crate::rng::SplitMix as Rng;
 use crate::{report, Mode};
-use ferrolite::wal::{read_log, MANIFEST_MAGIC, RECORD_HEADER_LEN, WAL_MAGIC};
+use ferrolite::inspect::{self, LOG_HEADER_LEN, RECORD_HEADER_LEN};
 use ferrolite::{Db, Error, MapKind, Options, RecordFormat, WriteBatch};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -335,8 +335,9 @@ fn table_regions(name: &str, bytes: &[u8]) -> Vec<Region> {
 }
 
 /// The regions of a framed log: its 16-byte header and each record.
-fn log_regions(name: &str, path: &Path, magic: [u8; 8]) -> (Vec<Region>, Vec<u64>) {
-    let contents = read_log(path, magic).unwrap_or_else(|e| panic!("{name}: {e}"));
+fn log_regions(name: &str, path: &Path) -> (Vec<Region>, Vec<u64>) {
+    let contents = inspect::read_log(&ferrolite::StdFs::shared(), path)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(
         contents.torn_tail.is_none(),
         "{name}: the base log is whole"
@@ -346,7 +347,7 @@ fn log_regions(name: &str, path: &Path, magic: [u8; 8]) -> (Vec<Region>, Vec<u64
     let mut out = vec![Region {
         kind: RegionKind::LogHeader,
         file: name.to_string(),
-        range: 0..ferrolite::wal::LOG_HEADER_LEN as u64,
+        range: 0..LOG_HEADER_LEN as u64,
         last: false,
     }];
     for (i, &o) in offsets.iter().enumerate() {
@@ -396,7 +397,7 @@ impl Base {
         assert_eq!(wals.len(), 1, "{kind}: one WAL segment in the base");
         let wal = wals[0].clone();
         let wal_path = dir.path().join(&wal);
-        let (mut regions, wal_records) = log_regions(&wal, &wal_path, WAL_MAGIC);
+        let (mut regions, wal_records) = log_regions(&wal, &wal_path);
         assert_eq!(
             wal_records.len(),
             batches.len() - wal_first,
@@ -407,7 +408,7 @@ impl Base {
             .expect("reading CURRENT")
             .trim_end()
             .to_string();
-        let (m, m_records) = log_regions(&manifest, &dir.path().join(&manifest), MANIFEST_MAGIC);
+        let (m, m_records) = log_regions(&manifest, &dir.path().join(&manifest));
         assert_eq!(m_records.len(), 2, "{kind}: snapshot edit + one flush edit");
         regions.extend(m);
         let tables = names_ending(dir.path(), ".sst");

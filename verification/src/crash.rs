@@ -1,6 +1,7 @@
 //! The crash test: a child process writes through the engine and is killed — by `SIGKILL` from
-//! this process at a random moment, or by itself at one of the engine's named kill points
-//! ([`ferrolite::kill`]) — and every recovered state is checked against the acknowledgements.
+//! this process at a random moment, or by itself at a named kill point of its file operations
+//! ([`ferrolite_testfs::kill`]: the child's database runs on a `KillFs`) — and every recovered
+//! state is checked against the acknowledgements.
 //!
 //! **The child** (`src/bin/crash-child.rs`, which calls [`child_main`]) opens the database with
 //! a stage preset and a memtable kind, prints `READY`, and runs [`WRITERS`] writer threads. Writer
@@ -37,6 +38,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ferrolite::{Db, Options, Stage, SyncPolicy, WriteBatch};
 use ferrolite_structures::MapKind;
+use ferrolite_testfs::KillFs;
 
 use crate::rng::SplitMix as Rng;
 use crate::{report, Mode};
@@ -252,7 +254,9 @@ pub fn child_main() -> ! {
         eprintln!("crash-child: {what}: {e}");
         std::process::exit(3)
     };
-    let opts = child_options(kind, &preset).unwrap_or_else(|e| fail("options", e));
+    let opts = child_options(kind, &preset)
+        .unwrap_or_else(|e| fail("options", e))
+        .file_system(Arc::new(KillFs::from_env()));
     let db = Arc::new(Db::open(&dir, opts).unwrap_or_else(|e| fail("open", e)));
     let out = Arc::new(Mutex::new(std::io::stdout()));
     {
@@ -352,9 +356,8 @@ pub struct CrashReport {
 fn odds_for(point: &str) -> u64 {
     match point {
         p if p.starts_with("wal.") => 150,
-        "recovery.after_block" => 8,
+        // A table reaches its file in a few large writes (the builder buffers 1 MiB).
         p if p.starts_with("recovery.") => 1,
-        p if p.ends_with(".after_block") => 40,
         p if p.starts_with("current.") => 1,
         _ => 3,
     }
@@ -381,7 +384,7 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
     let mut rng = Rng::new(seed ^ 0xC0FFEE);
     let mut tracker = PrefixTracker::new(seed, WRITERS);
     let mut report = CrashReport::default();
-    let points = ferrolite::kill::POINTS;
+    let points = ferrolite_testfs::kill::POINTS;
     let quota = 4_000u64;
     let mut targeted = 0usize;
     for cycle in 0..cycles {

@@ -309,7 +309,7 @@ pub struct Setup {
     pub ancestor: bool,
     /// A stage-ladder preset ([`Options::stage`]) the options start from instead of the
     /// defaults: its encodings, WAL handling, group commit, compaction style, filters, cache
-    /// and point-get index (S5's index shrunk to 1 KiB, so that it evicts and refuses large values, and its cache to
+    /// and recent-writes map (S5's index shrunk to 1 KiB, so that it evicts and refuses large values, and its cache to
     /// 1 MiB). The sizes above still apply; `bloom`, `cache` and `auto_compaction` are set to
     /// the preset's, `ancestor` is off, and `sync` only ever strengthens the preset's policy.
     pub stage: Option<Stage>,
@@ -353,7 +353,7 @@ impl Setup {
     pub fn options(self, kind: MapKind) -> Options {
         let base = match self.stage {
             Some(stage) => {
-                Options::stage(stage).point_index_bytes(if stage >= Stage::S5 { 1024 } else { 0 })
+                Options::stage(stage).recent_writes_bytes(if stage >= Stage::S5 { 1024 } else { 0 })
             }
             None => Options::default(),
         };
@@ -398,7 +398,7 @@ impl Setup {
 impl fmt::Display for Setup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.stage.is_some_and(|stage| stage >= Stage::S5) {
-            f.write_str(".point_index_bytes(1024)")?;
+            f.write_str(".recent_writes_bytes(1024)")?;
         }
         write!(
             f,
@@ -1268,13 +1268,12 @@ impl DirFiles {
 
     /// Entries (versions and tombstones) in all the tables, read from their footers.
     pub fn table_entries(&self) -> Result<u64, String> {
-        let cache: std::sync::Arc<dyn ferrolite::cache::Cache> =
-            std::sync::Arc::new(ferrolite::cache::NoCache::default());
+        let fs = ferrolite::StdFs::shared();
         let mut total = 0u64;
-        for (id, path) in &self.tables {
-            let t = ferrolite::sstable::Table::open(path, *id, cache.clone())
+        for (_, path) in &self.tables {
+            let t = ferrolite::inspect::check_table(&fs, path)
                 .map_err(|e| format!("opening table {}: {e}", path.display()))?;
-            total += t.entries();
+            total += t.entries;
         }
         Ok(total)
     }
@@ -1356,7 +1355,7 @@ fn step<'db>(
             let it = if *lower == Bound::Unbounded && *upper == Bound::Unbounded {
                 db.iter()
             } else {
-                db.scan::<&[u8]>((owned_bound(lower), owned_bound(upper)))
+                db.scan((owned_bound(lower), owned_bound(upper)))
             };
             (
                 collect(it, take),
@@ -1423,8 +1422,7 @@ fn step<'db>(
             let it = if *lower == Bound::Unbounded && *upper == Bound::Unbounded {
                 s.snap.iter()
             } else {
-                s.snap
-                    .scan::<&[u8]>((owned_bound(lower), owned_bound(upper)))
+                s.snap.scan((owned_bound(lower), owned_bound(upper)))
             };
             (
                 collect(it, usize::MAX),
@@ -1462,7 +1460,7 @@ fn step<'db>(
             let it = if *lower == Bound::Unbounded && *upper == Bound::Unbounded {
                 db.iter()
             } else {
-                db.scan::<&[u8]>((owned_bound(lower), owned_bound(upper)))
+                db.scan((owned_bound(lower), owned_bound(upper)))
             };
             let Outcome::Entries(want) = model_scan(model, lower, upper, usize::MAX) else {
                 unreachable!("a scan")

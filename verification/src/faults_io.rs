@@ -36,8 +36,10 @@
 //! over the scenarios) and `reopens_checked`.
 
 use crate::Mode;
-use ferrolite::fault::{FaultFs, FaultRule, FileClass, OpKind, OpRecord, ShortWrite};
+use ferrolite::fs::FileKind;
+use ferrolite::inspect;
 use ferrolite::{Db, Error, MapKind, Options, SyncPolicy, WriteBatch};
+use ferrolite_testfs::fault::{FaultFs, FaultRule, OpKind, OpRecord, ShortWrite};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -334,22 +336,19 @@ fn check_contents(db: &Db, want: &Model, extra_keys: &[Vec<u8>]) -> Result<(), S
 
 /// Every table in `dir` is complete; how many there are.
 fn check_tables(dir: &Path) -> Result<usize, String> {
-    let cache: Arc<dyn ferrolite::cache::Cache> = Arc::new(ferrolite::cache::NoCache::default());
+    let fs = ferrolite::StdFs::shared();
     let mut n = 0;
     for entry in std::fs::read_dir(dir).map_err(|e| format!("listing: {e}"))? {
-        let entry = entry.map_err(|e| format!("listing: {e}"))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(id) = name
-            .strip_suffix(".sst")
-            .and_then(|n| n.parse::<u64>().ok())
-        else {
+        let path = entry.map_err(|e| format!("listing: {e}"))?.path();
+        if FileKind::of(&path) != FileKind::Table {
             continue;
-        };
-        let table = ferrolite::sstable::Table::open(&entry.path(), id, cache.clone())
-            .map_err(|e| format!("table {name} left in the directory is not complete: {e}"))?;
-        table
-            .verify()
-            .map_err(|e| format!("table {name} left in the directory fails to verify: {e}"))?;
+        }
+        inspect::check_table(&fs, &path).map_err(|e| {
+            format!(
+                "table {} left in the directory is not complete: {e}",
+                path.display()
+            )
+        })?;
         n += 1;
     }
     Ok(n)
@@ -479,8 +478,8 @@ fn faulted_run(
     // 5. No partial or unlisted tables.
     let on_disk = check_tables(dir.path())?;
     let listed: usize = db.stats().files_per_level.iter().sum();
-    let may_keep_extra = target.class == FileClass::Manifest
-        || (target.kind == OpKind::Remove && target.class == FileClass::Sst);
+    let may_keep_extra = target.class == FileKind::Manifest
+        || (target.kind == OpKind::Remove && target.class == FileKind::Table);
     if on_disk < listed || (on_disk > listed && !may_keep_extra) {
         return Err(format!(
             "{on_disk} table files in the directory, the version lists {listed}"
@@ -503,16 +502,15 @@ fn faulted_run(
     if refused {
         stats.read_only_after += 1;
     }
-    let must_refuse = result.is_err()
-        && matches!(target.class, FileClass::Wal | FileClass::Manifest)
-        && !harmless;
+    let must_refuse =
+        result.is_err() && matches!(target.class, FileKind::Wal | FileKind::Manifest) && !harmless;
     if must_refuse && !matches!(probe, Err(Error::Background(_))) {
         return Err(format!(
             "after a failed {} of {} the database accepted a write ({probe:?})",
             target.kind, target.class
         ));
     }
-    if !flavour.sticky() && target.class == FileClass::Sst && !harmless && refused {
+    if !flavour.sticky() && target.class == FileKind::Table && !harmless && refused {
         return Err(format!(
             "after a one-shot table failure the database refused writes: {probe:?}"
         ));
@@ -597,7 +595,7 @@ pub fn run(kind: MapKind, mode: Mode) -> FaultsIoStats {
             );
             let trace = learn(kind, variant, scenario).unwrap_or_else(|e| panic!("{what}: {e}"));
             // The n-th operation of its (kind, class), counted from the start of the step.
-            let mut seen: BTreeMap<(OpKind, FileClass), u64> = BTreeMap::new();
+            let mut seen: BTreeMap<(OpKind, FileKind), u64> = BTreeMap::new();
             let mut candidates = Vec::new();
             for op in &trace {
                 let n = seen.entry((op.kind, op.class)).or_insert(0);

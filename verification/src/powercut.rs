@@ -37,9 +37,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ferrolite::powercut::{CutMode, CutReport, PowerCutFs};
-use ferrolite::{Db, StdFs, SyncPolicy, WriteBatch};
+use ferrolite::fs::FileKind;
+use ferrolite::inspect;
+use ferrolite::{Db, StdFs, SyncPolicy, WalRecovery, WriteBatch};
 use ferrolite_structures::MapKind;
+use ferrolite_testfs::powercut::{CutMode, CutReport, PowerCutFs};
 
 use crate::crash::{self, batch_ops, Op, PrefixTracker};
 use crate::rng::SplitMix as Rng;
@@ -65,44 +67,51 @@ pub struct PowerCutReport {
     pub keys_checked: u64,
     /// What the cuts threw away, summed.
     pub cuts: CutReport,
-    /// Logs whose zero-filled final record was cut off before reopening (see
-    /// [`repair_zero_filled_tails`]).
+    /// Logs left with a zero-filled complete final record: WAL segments reopened under
+    /// `WalRecovery::TolerateCorruptedTail`, manifests cut by hand (see
+    /// [`zero_filled_tails`]).
     pub zero_fill_repairs: u64,
 }
 
-/// The repair an operator runs after a power cut on a file system that can leave zeros where
-/// unsynced data was: a log (WAL segment or manifest) whose last record is complete but fails
-/// its checksum makes `Db::open` refuse with `Corruption` naming the file and offset (the
-/// engine cannot tell such a tear from a flipped bit in an acknowledged record: `record.rs`,
-/// rule 5), and `truncate_torn_tail` cuts it there. Returns how many logs were cut. Only called
-/// after a cut that zero-filled bytes; the checks after the reopen still require every
-/// acknowledged batch, so cutting off a record that had been synced would fail the test.
-pub fn repair_zero_filled_tails(dir: &Path, ctx: &str) -> u64 {
-    use ferrolite::wal::record::{read_log, truncate_torn_tail};
-    use ferrolite::wal::{MANIFEST_MAGIC, WAL_MAGIC};
-    let mut repaired = 0;
+/// What is done after a power cut on a file system that can leave zeros where unsynced data
+/// was: a log whose last record is complete but fails its checksum makes `Db::open` refuse
+/// with `Corruption` naming the file and offset under the default
+/// `WalRecovery::AbsoluteConsistency` (the engine cannot tell such a tear from a flipped bit in
+/// an acknowledged record: `wal/record`, rule 5). For a WAL segment the user's way out is the
+/// option the engine offers, `WalRecovery::TolerateCorruptedTail`, which the next open uses
+/// (returned `true`); a manifest has no such option, and its last record is cut off by hand
+/// (the operator's repair). Returns (logs found in that state, whether a WAL segment is among
+/// them). Only called after a cut that zero-filled bytes; the checks after the reopen still
+/// require every acknowledged batch, so dropping a record that had been synced would fail the
+/// test.
+pub fn zero_filled_tails(dir: &Path, ctx: &str) -> (u64, bool) {
+    let fs = StdFs::shared();
+    let (mut found, mut wal) = (0, false);
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{ctx}: list: {e}"));
     for entry in entries {
         let path = entry.unwrap_or_else(|e| panic!("{ctx}: list: {e}")).path();
-        let name = path
-            .file_name()
-            .map_or(String::new(), |n| n.to_string_lossy().into());
-        let magic = if name.ends_with(".wal") {
-            WAL_MAGIC
-        } else if name.starts_with("MANIFEST-") {
-            MANIFEST_MAGIC
-        } else {
+        let kind = FileKind::of(&path);
+        if !matches!(kind, FileKind::Wal | FileKind::Manifest) {
             continue;
-        };
-        if let Err(ferrolite::Error::Corruption { offset, reason, .. }) = read_log(&path, magic) {
+        }
+        if let Err(ferrolite::Error::Corruption { offset, reason, .. }) =
+            inspect::read_log(&fs, &path)
+        {
             if reason.contains("damaged after it was written") {
-                truncate_torn_tail(&path, offset)
-                    .unwrap_or_else(|e| panic!("{ctx}: repairing {}: {e}", path.display()));
-                repaired += 1;
+                found += 1;
+                if kind == FileKind::Wal {
+                    wal = true;
+                } else {
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .and_then(|f| f.set_len(offset).and_then(|()| f.sync_all()));
+                    file.unwrap_or_else(|e| panic!("{ctx}: repairing {}: {e}", path.display()));
+                }
             }
         }
     }
-    repaired
+    (found, wal)
 }
 
 /// The sync policy of cycle `cycle`: `EveryWrite`, `GroupCommit`, and every fifth cycle
@@ -144,15 +153,20 @@ pub fn run_cycles(
     let mut open_ops = 40u64;
     // Zero bytes the cuts wrote so far, as of the last repair check.
     let mut zeroed_seen = 0u64;
+    // A WAL segment ends in a zero-filled complete record: open tolerating it.
+    let mut tolerate_wal_tail = false;
     loop {
         match cycles {
             Some(n) if cycle >= n => break,
             None if cycle > 0 && started.elapsed() >= budget => break,
             _ => {}
         }
+        // The last cut left zeros where unsynced data was: see `zero_filled_tails`. A WAL
+        // tail stays damaged until an open completes, so the mode sticks until then.
         if report.cuts.zeroed_bytes > zeroed_seen {
-            // The last cut left zeros where unsynced data was: the operator's repair.
-            report.zero_fill_repairs += repair_zero_filled_tails(&dir, &last_cut);
+            let (found, wal) = zero_filled_tails(&dir, &last_cut);
+            report.zero_fill_repairs += found;
+            tolerate_wal_tail |= wal;
             zeroed_seen = report.cuts.zeroed_bytes;
         }
         let preset = crash::PRESETS[(cycle / 2) as usize % crash::PRESETS.len()];
@@ -179,6 +193,11 @@ pub fn run_cycles(
         let opts = crash::child_options(kind, preset)
             .unwrap_or_else(|e| panic!("{ctx}: options: {e}"))
             .sync(sync)
+            .wal_recovery(if tolerate_wal_tail {
+                WalRecovery::TolerateCorruptedTail
+            } else {
+                WalRecovery::AbsoluteConsistency
+            })
             .file_system(Arc::new(fs.clone()));
 
         // How the power goes out: before a random file operation (during the open, or
@@ -188,7 +207,10 @@ pub fn run_cycles(
             fs.arm_cut(rng.below(open_ops + 1), cut_mode);
         }
         let db = match Db::open(&dir, opts) {
-            Ok(db) => Arc::new(db),
+            Ok(db) => {
+                tolerate_wal_tail = false;
+                Arc::new(db)
+            }
             Err(e) if fs.is_dead() => {
                 // The cut hit the open.
                 let cut = fs.last_cut().expect("a cut happened").unwrap_or_else(|e| {
@@ -335,9 +357,19 @@ pub fn run_cycles(
         cycle += 1;
     }
     // The last cut's check.
+    if report.cuts.zeroed_bytes > zeroed_seen {
+        let (found, wal) = zero_filled_tails(&dir, &last_cut);
+        report.zero_fill_repairs += found;
+        tolerate_wal_tail |= wal;
+    }
     let fs = PowerCutFs::without_real_syncs(StdFs::shared());
     let opts = crash::child_options(kind, "default")
         .expect("options")
+        .wal_recovery(if tolerate_wal_tail {
+            WalRecovery::TolerateCorruptedTail
+        } else {
+            WalRecovery::AbsoluteConsistency
+        })
         .file_system(Arc::new(fs));
     let ctx = format!(
         "power-cut test {kind:?} seed {seed} final check; the state checked was left by: \
@@ -372,8 +404,8 @@ pub fn run(kind: MapKind, mode: Mode) -> PowerCutReport {
     println!(
         "power-cut test: memtable {kind:?}: {} cycles in {:.1?} ({} cut during open), {} synced \
          batches acknowledged, all recovered ({} more written but unacknowledged found), {} \
-         unsynced acknowledgements, {} key checks, {} zero-filled log tails cut off before \
-         reopening; cuts: {}",
+         unsynced acknowledgements, {} key checks, {} zero-filled log tails (WAL: opened with \
+         TolerateCorruptedTail; manifest: cut by hand); cuts: {}",
         r.cycles,
         started.elapsed(),
         r.cuts_during_open,

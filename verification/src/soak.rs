@@ -12,7 +12,7 @@
 //! flushes and compactions), and now and then a user `flush()`. The engine is configured
 //! small — a 256 KiB memtable, an L0 trigger of 2, a 4 MiB level 1 growing ×8, 1 MiB tables —
 //! so that the background workers flush and compact all along (hundreds of times in a default
-//! run); a small block cache and point-get index are on; the WAL policy (none, buffered, group
+//! run); a small block cache and recent-writes map are on; the WAL policy (none, buffered, group
 //! commit) follows the seed.
 //!
 //! **Consistency.** Every thread keeps a `BTreeMap` model of its own keys (version and length
@@ -36,7 +36,7 @@
 //! **Memory.** A sampler thread reads `VmRSS` from `/proc/self/status` every 50 ms from before
 //! the open to after the last check; the peak growth over the RSS before the open must stay
 //! under [`rss_bound_kib`], computed from the options (memtables × immutable count, block
-//! cache, point-get index, the checker's state, values in flight, plus a fixed slack). It does
+//! cache, recent-writes map, the checker's state, values in flight, plus a fixed slack). It does
 //! not grow with the data: a default run writes about twice the bound in user data and flushes
 //! hundreds of memtables (over 150 MiB of them), so keeping either alive would fail the check.
 //!
@@ -253,7 +253,7 @@ impl fmt::Display for SoakReport {
 // ---------------------------------------------------------------------------------------------
 
 /// The options of a soak run over `kind`: small memtables and level sizes so that the
-/// background workers flush and compact many times; a small block cache and point-get index.
+/// background workers flush and compact many times; a small block cache and recent-writes map.
 /// The WAL policy comes from `seed` (the three ways writers hand over commits): none, buffered
 /// (2 ms) or group commit (200 µs).
 pub fn options(kind: MapKind, seed: u64) -> Options {
@@ -277,7 +277,7 @@ pub fn options(kind: MapKind, seed: u64) -> Options {
         .level_size_multiplier(8)
         .target_file_size(1 << 20)
         .block_cache_bytes(4 << 20)
-        .point_index_bytes(1 << 20)
+        .recent_writes_bytes(1 << 20)
         .background_threads(2)
         .sync(sync)
 }
@@ -301,7 +301,7 @@ pub fn budget(mode: Mode) -> Duration {
 /// The bound on RSS growth for `opts`, in KiB: what the engine may legitimately hold in memory
 /// — the active and frozen memtables (×4 for the maps' node overhead, plus the partly used
 /// arena chunks of the `noreclaim` map), the block cache and the
-/// point-get index (×2 for their own bookkeeping) — plus the checker's own state (per thread
+/// recent-writes map (×2 for their own bookkeeping) — plus the checker's own state (per thread
 /// the live model, [`MAX_HELD`] snapshot copies and the versions seen of the other threads'
 /// keys, 64 B an entry), the values in flight (a batch of the largest values per thread,
 /// twice: encoded, and in the WAL record) and [`RSS_SLACK_KIB`]. It does not grow with the
@@ -315,7 +315,7 @@ pub fn rss_bound_kib(opts: &Options) -> u64 {
         memtables += in_memory * (THREADS + opts.background_threads) as u64 * (256 << 10);
     }
     let cache = opts.block_cache_bytes * 2;
-    let index = opts.point_index_bytes * 2;
+    let index = opts.recent_writes_bytes * 2;
     let keys = u64::from(KEYS_PER_THREAD);
     let checker = THREADS as u64 * keys * (MAX_HELD as u64 + 1 + THREADS as u64 - 1) * 64;
     let in_flight = THREADS as u64 * MAX_BATCH as u64 * u64::from(MAX_VALUE) * 2;
@@ -1481,7 +1481,7 @@ pub fn run(kind: MapKind, mode: Mode) -> SoakReport {
             growth <= bound,
             "{fail_ctx}: RSS grew by {growth} KiB (from {baseline} to a peak of {peak} KiB) \
              during the run, over the bound of {bound} KiB derived from the options (memtables, \
-             block cache, point-get index, models, values in flight, {RSS_SLACK_KIB} KiB slack); \
+             block cache, recent-writes map, models, values in flight, {RSS_SLACK_KIB} KiB slack); \
              {written_kib} KiB of user data were written: something keeps written data alive"
         );
     }

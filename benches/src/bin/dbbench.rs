@@ -71,7 +71,7 @@ OPTIONS:
   --memtable-mb N    memtable size in MiB (default: 64)
 * --cache-mb N       block cache in MiB (default: 64)
 * --bloom-bits N     bloom bits per key (default: 10)
-* --point-index-mb N point-get index in MiB, 0 for none (default: 0)
+* --recent-writes-mb N  recent-writes map in MiB, 0 for none (default: 0)
   --no-event-stats   no event-statistics projection (a change-feed handler thread)
 * --wal-json         JSON WAL records (the ancestor's encoding)
 * --wal-reopen       close and reopen the WAL file for every commit group
@@ -104,7 +104,7 @@ struct Args {
     memtable_mb: usize,
     cache_mb: u64,
     bloom_bits: u32,
-    point_index_mb: u64,
+    recent_writes_mb: u64,
     no_event_stats: bool,
     dir: Option<PathBuf>,
     seed: u64,
@@ -134,7 +134,7 @@ fn parse() -> Result<Option<Args>> {
         memtable_mb: 64,
         cache_mb: 64,
         bloom_bits: 10,
-        point_index_mb: 0,
+        recent_writes_mb: 0,
         no_event_stats: false,
         dir: None,
         seed: 301,
@@ -191,7 +191,7 @@ fn parse() -> Result<Option<Args>> {
             "--memtable-mb" => a.memtable_mb = value()?.parse()?,
             "--cache-mb" => a.cache_mb = value()?.parse()?,
             "--bloom-bits" => a.bloom_bits = value()?.parse()?,
-            "--point-index-mb" => a.point_index_mb = value()?.parse()?,
+            "--recent-writes-mb" => a.recent_writes_mb = value()?.parse()?,
             "--dir" => a.dir = Some(value()?.into()),
             "--seed" => a.seed = value()?.parse()?,
             "--sync" => {
@@ -379,7 +379,7 @@ fn feature_options(a: &Args, kind: MapKind) -> Options {
         .memtable_size(a.memtable_mb << 20)
         .block_cache_bytes(a.cache_mb << 20)
         .bloom_bits_per_key(a.bloom_bits)
-        .point_index_bytes(a.point_index_mb << 20)
+        .recent_writes_bytes(a.recent_writes_mb << 20)
         .event_stats(!a.no_event_stats)
         .wal_format(if a.wal_json {
             RecordFormat::Json
@@ -460,10 +460,10 @@ fn print_header(a: &Args, runs: &[Run], dir: &Path) {
             h.push((
                 "Features",
                 format!(
-                    "cache {} MiB, bloom {} bits/key, point index {} MiB, WAL {}{}, {}, event stats {}",
+                    "cache {} MiB, bloom {} bits/key, recent writes {} MiB, WAL {}{}, {}, event stats {}",
                     a.cache_mb,
                     a.bloom_bits,
-                    a.point_index_mb,
+                    a.recent_writes_mb,
                     if a.wal_json { "JSON" } else { "binary" },
                     if a.wal_reopen { " reopened per write" } else { "" },
                     if a.no_background {
@@ -627,7 +627,10 @@ fn print_tables(rows: &[Vec<String>], shapes: &[(String, EngineSummary)]) {
                         "{:.0}%",
                         100.0 * d.cache_hits as f64 / (d.cache_hits + d.cache_misses).max(1) as f64
                     ),
-                    format!("{:.0}%", 100.0 * d.index_hits as f64 / d.gets.max(1) as f64),
+                    format!(
+                        "{:.0}%",
+                        100.0 * d.recent_hits as f64 / d.gets.max(1) as f64
+                    ),
                 ]),
                 None => row.extend([
                     opt(s.compactions, |c| c.to_string()),

@@ -16,7 +16,7 @@
 //! structure (offsets contiguous and in range, keys at least a trailer long) once, so that
 //! cached blocks can be used with only bounds-checked accesses after that.
 
-use crate::types::{InternalKey, ValueKind};
+use crate::types::{split_trailer, trailer, InternalKey, ValueKind};
 use bytes::Bytes;
 use std::cmp::Ordering;
 use std::ops::Range;
@@ -79,7 +79,7 @@ pub(crate) fn json_to_block(json: &[u8]) -> Result<Bytes, String> {
         }
         key.clear();
         key.extend_from_slice(&e.key);
-        key.extend_from_slice(&((e.seq << 8) | kind as u64).to_le_bytes());
+        key.extend_from_slice(&trailer(e.seq, kind).to_le_bytes());
         if !builder.add(&key, &e.value) {
             return Err(format!("JSON block entry {i}: block exceeds 4 GiB"));
         }
@@ -143,11 +143,6 @@ pub(crate) fn decode_key(block: &Bytes, range: Range<usize>) -> Option<InternalK
         seq,
         kind,
     })
-}
-
-/// Decode a trailer into sequence number and kind.
-pub(crate) fn split_trailer(trailer: u64) -> Option<(u64, ValueKind)> {
-    Some((trailer >> 8, ValueKind::from_u8((trailer & 0xff) as u8)?))
 }
 
 /// Accumulates the entries of one block.
@@ -387,7 +382,10 @@ mod tests {
             assert_eq!(&ik.user_key[..], user);
             assert_eq!(v, format!("v{i}").as_bytes());
             // A newer snapshot of the same user key seeks to the same entry.
-            assert_eq!(block.seek(user, (100 << 8) | 1), Some(i));
+            assert_eq!(
+                block.seek(user, crate::types::trailer(100, ValueKind::Put)),
+                Some(i)
+            );
         }
         assert_eq!(block.seek(b"zzz", 0), Some(50));
         assert_eq!(block.seek(b"", u64::MAX), Some(0));

@@ -15,7 +15,7 @@ use super::footer::{BlockHandle, Footer, FOOTER_LEN};
 use super::{TableMeta, TableOptions};
 use crate::batch::RecordFormat;
 use crate::error::{Error, IoContext, Result};
-use crate::fs::{FileSystem, StdFs, WriteAdapter};
+use crate::fs::{Dir, IoJob, WriteAdapter};
 use crate::types::{InternalKey, SeqNo, ValueKind, MAX_SEQ};
 use crate::{MAX_KEY_LEN, MAX_VALUE_LEN};
 use std::cmp::Ordering;
@@ -44,59 +44,16 @@ pub struct TableBuilder {
     entries: u64,
     min_seq: SeqNo,
     max_seq: SeqNo,
-    /// Kill-point names for the job writing this table ([`crate::kill`]).
-    points: &'static TablePoints,
 }
-
-/// Which job writes a table (for kill-point names only).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TableJob {
-    /// A memtable flushed to L0.
-    Flush,
-    /// A compaction output.
-    Compaction,
-    /// The WAL replayed into an L0 table at open.
-    Recovery,
-}
-
-/// The kill points of a table write.
-#[derive(Debug)]
-struct TablePoints {
-    after_block: &'static str,
-    before_sync: &'static str,
-    after_sync: &'static str,
-}
-
-static FLUSH_POINTS: TablePoints = TablePoints {
-    after_block: "flush.after_block",
-    before_sync: "flush.before_sync",
-    after_sync: "flush.after_sync",
-};
-
-static COMPACTION_POINTS: TablePoints = TablePoints {
-    after_block: "compaction.after_block",
-    before_sync: "compaction.before_sync",
-    after_sync: "compaction.after_sync",
-};
-
-static RECOVERY_POINTS: TablePoints = TablePoints {
-    after_block: "recovery.after_block",
-    before_sync: "recovery.before_sync",
-    after_sync: "recovery.after_sync",
-};
 
 impl TableBuilder {
-    /// Create the file at `path` (which must not exist) and start a table.
-    pub fn create(path: &Path, opts: TableOptions) -> Result<Self> {
-        TableBuilder::create_in(&StdFs, path, opts)
-    }
-
-    /// [`TableBuilder::create`] on the file system `fs`.
-    pub fn create_in(fs: &dyn FileSystem, path: &Path, opts: TableOptions) -> Result<Self> {
+    /// Create the table file `name` in `dir` (which must not exist) on behalf of `job`, and
+    /// start a table.
+    pub(crate) fn create(dir: &Dir, name: &str, opts: TableOptions, job: IoJob) -> Result<Self> {
         opts.validate()?;
-        let file = fs.create_new(path).ctx(path)?;
+        let file = dir.create_new(name, job)?;
         Ok(TableBuilder {
-            path: path.to_path_buf(),
+            path: dir.file(name),
             out: BufWriter::with_capacity(WRITE_BUFFER, WriteAdapter(file)),
             opts,
             offset: 0,
@@ -110,19 +67,7 @@ impl TableBuilder {
             entries: 0,
             min_seq: SeqNo::MAX,
             max_seq: 0,
-            points: &FLUSH_POINTS,
         })
-    }
-
-    /// Name this table's kill points after the job writing it (a flush unless said otherwise),
-    /// so the crash test can tell a crash mid-compaction from one mid-flush.
-    pub(crate) fn for_job(mut self, job: TableJob) -> Self {
-        self.points = match job {
-            TableJob::Flush => &FLUSH_POINTS,
-            TableJob::Compaction => &COMPACTION_POINTS,
-            TableJob::Recovery => &RECOVERY_POINTS,
-        };
-        self
     }
 
     /// Append an entry. Keys must arrive in strictly increasing internal order (user key
@@ -207,11 +152,13 @@ impl TableBuilder {
     }
 
     /// Number of entries added.
+    #[cfg(test)]
     pub fn entries(&self) -> u64 {
         self.entries
     }
 
     /// The file being written.
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -260,9 +207,7 @@ impl TableBuilder {
             .into_inner()
             .map_err(|e| e.into_error())
             .ctx(&self.path)?;
-        crate::kill::kill_point!(self.points.before_sync);
         file.0.sync_all().ctx(&self.path)?;
-        crate::kill::kill_point!(self.points.after_sync);
         let largest = InternalKey::decode(&self.last_key)
             .map(|(user, seq, kind)| InternalKey::new(user.to_vec(), seq, kind))
             .ok_or_else(|| Error::InvalidOptions("table lost its last key".into()))?;
@@ -293,7 +238,6 @@ impl TableBuilder {
             self.opts.format,
         )?;
         self.data.reset();
-        crate::kill::kill_point!(self.points.after_block);
         let mut encoded = Vec::with_capacity(12);
         handle.encode_into(&mut encoded);
         if !self.index.add(&self.last_key, &encoded) {

@@ -3,7 +3,7 @@
 //! A [`TableIter`] owns an `Arc<Table>`, so it can outlive the borrow it was created from and
 //! move between threads (scans, compaction). It walks the data blocks in index order,
 //! fetching each through the table's cache, and yields entries as zero-copy slices of the
-//! current block. A seek ([`super::Table::iter_from`]) is done lazily on the first `next`,
+//! current block. A seek (`TableIter::new` with a start key) is done lazily on the first `next`,
 //! so that its I/O errors surface as items. After the first error the iterator is finished.
 
 use super::block::Block;
@@ -41,7 +41,9 @@ impl fmt::Debug for TableIter {
 }
 
 impl TableIter {
-    pub(super) fn new(table: Arc<Table>, seek: Option<InternalKey>) -> Self {
+    /// The entries of `table` in internal order, from the first at or after `seek` (from the
+    /// first entry if `None`).
+    pub(crate) fn new(table: Arc<Table>, seek: Option<InternalKey>) -> Self {
         TableIter {
             table,
             seek,

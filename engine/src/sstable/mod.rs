@@ -40,9 +40,8 @@ mod reader;
 mod tests;
 
 pub use builder::TableBuilder;
-pub(crate) use builder::TableJob;
 pub use iter::TableIter;
-pub use reader::{Table, VerifyReport};
+pub use reader::Table;
 
 use crate::types::{InternalKey, SeqNo};
 

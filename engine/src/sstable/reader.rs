@@ -14,21 +14,22 @@
 //! [`Table::verify`] rereads everything from disk, bypassing the cache.
 
 use super::block::{
-    block_checksum, cmp_parts, json_to_block, split_key, split_trailer, Block, BLOCK_BINARY,
-    BLOCK_JSON, BLOCK_TRAILER_LEN,
+    block_checksum, cmp_parts, json_to_block, split_key, Block, BLOCK_BINARY, BLOCK_JSON,
+    BLOCK_TRAILER_LEN,
 };
 use super::filter::Bloom;
 use super::footer::{BlockHandle, Footer, FOOTER_LEN};
-use super::iter::TableIter;
 use crate::cache::Cache;
 use crate::error::{Error, IoContext, Result};
-use crate::fs::{FileSystem, RandomAccessFile, StdFs};
-use crate::types::{InternalKey, SeqNo, ValueKind, MAX_SEQ};
+use crate::fs::{Dir, RandomAccessFile};
+use crate::types::{split_trailer, trailer, InternalKey, SeqNo, ValueKind, MAX_SEQ};
 use bytes::Bytes;
 use std::cmp::Ordering;
 use std::fmt;
 use std::io;
-use std::path::{Path, PathBuf};
+#[cfg(test)]
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One index entry: a data block's last key (split) and its handle.
@@ -53,8 +54,6 @@ pub struct Table {
     id: u64,
     path: PathBuf,
     file: Arc<dyn RandomAccessFile>,
-    /// The file system the table was opened on (its owner deletes the file through it).
-    fs: Arc<dyn FileSystem>,
     file_size: u64,
     footer: Footer,
     index: Vec<IndexEntry>,
@@ -76,21 +75,12 @@ impl fmt::Debug for Table {
 }
 
 impl Table {
-    /// Open the table at `path`. `id` must be unique among the tables sharing `cache` (it
-    /// keys the cached blocks). A wrong magic or version is [`Error::Incompatible`]; a bad
+    /// Open the table `name` of `dir`. `id` must be unique among the tables sharing `cache`
+    /// (it keys the cached blocks). A wrong magic or version is [`Error::Incompatible`]; a bad
     /// checksum or inconsistent layout is [`Error::Corruption`].
-    pub fn open(path: &Path, id: u64, cache: Arc<dyn Cache>) -> Result<Table> {
-        Table::open_in(Arc::new(StdFs), path, id, cache)
-    }
-
-    /// [`Table::open`] on the file system `fs`.
-    pub fn open_in(
-        fs: Arc<dyn FileSystem>,
-        path: &Path,
-        id: u64,
-        cache: Arc<dyn Cache>,
-    ) -> Result<Table> {
-        let file = fs.open_random(path).ctx(path)?;
+    pub(crate) fn open(dir: &Dir, name: &str, id: u64, cache: Arc<dyn Cache>) -> Result<Table> {
+        let path = &dir.file(name);
+        let file = dir.open_random(name)?;
         let file_size = file.len().ctx(path)?;
         let Some(footer_offset) = file_size.checked_sub(FOOTER_LEN as u64) else {
             return Err(Error::corruption(
@@ -103,7 +93,6 @@ impl Table {
             id,
             path: path.to_path_buf(),
             file,
-            fs,
             file_size,
             footer: Footer {
                 filter: None,
@@ -227,11 +216,6 @@ impl Table {
         self.file.read_exact_at(buf, offset)
     }
 
-    /// The file system the table was opened on.
-    pub fn file_system(&self) -> &Arc<dyn FileSystem> {
-        &self.fs
-    }
-
     /// Read a block and its trailer from disk and check the checksum and encoding type;
     /// the block's contents in the binary layout (a JSON block is parsed and converted).
     fn read_checked(&self, handle: BlockHandle) -> Result<Bytes> {
@@ -327,7 +311,7 @@ impl Table {
         }
         // The seek key (user_key, snapshot, Put) sorts before every version visible at
         // `snapshot` and after every newer one.
-        let trailer = (snapshot.min(MAX_SEQ) << 8) | ValueKind::Put as u64;
+        let trailer = trailer(snapshot.min(MAX_SEQ), ValueKind::Put);
         let mut i = self.find_block(user_key, trailer);
         // The first block whose last key is >= the seek key holds the answer; the loop only
         // moves on if that block unexpectedly has no such entry.
@@ -352,16 +336,6 @@ impl Table {
             i += 1;
         }
         Ok(None)
-    }
-
-    /// Every entry in internal order.
-    pub fn iter(self: &Arc<Self>) -> TableIter {
-        TableIter::new(Arc::clone(self), None)
-    }
-
-    /// The entries at or after `start` in internal order.
-    pub fn iter_from(self: &Arc<Self>, start: &InternalKey) -> TableIter {
-        TableIter::new(Arc::clone(self), Some(start.clone()))
     }
 
     /// Reread the whole table from disk (bypassing the cache) and check every checksum, the
@@ -449,6 +423,7 @@ impl Table {
     }
 
     /// The file's path.
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -464,16 +439,19 @@ impl Table {
     }
 
     /// The smallest sequence number of any entry.
+    #[cfg(test)]
     pub fn min_seq(&self) -> SeqNo {
         self.footer.min_seq
     }
 
     /// The largest sequence number of any entry.
+    #[cfg(test)]
     pub fn max_seq(&self) -> SeqNo {
         self.footer.max_seq
     }
 
     /// Whether the table has a bloom filter.
+    #[cfg(test)]
     pub fn has_filter(&self) -> bool {
         self.filter.is_some()
     }

@@ -8,6 +8,7 @@
 use super::*;
 use crate::cache::{new_cache, BlockCache, Cache, NoCache};
 use crate::error::Error;
+use crate::fs::{Dir, IoJob, StdFs};
 use crate::types::{ValueKind, MAX_SEQ};
 use bytes::Bytes;
 use proptest::prelude::*;
@@ -19,12 +20,30 @@ use std::sync::Arc;
 
 type Model = BTreeMap<InternalKey, Vec<u8>>;
 
+/// The directory handle and file name of `path` on the real file system.
+fn split(path: &Path) -> (Dir, String) {
+    let name = path.file_name().unwrap().to_str().unwrap().to_string();
+    (Dir::new(Arc::new(StdFs), path.parent().unwrap()), name)
+}
+
+/// A builder for a new table at `path`.
+fn create_at(path: &Path, opts: TableOptions) -> crate::Result<TableBuilder> {
+    let (dir, name) = split(path);
+    TableBuilder::create(&dir, &name, opts, IoJob::Flush)
+}
+
+/// Open the table at `path`.
+fn open_at(path: &Path, id: u64, cache: Arc<dyn Cache>) -> crate::Result<Table> {
+    let (dir, name) = split(path);
+    Table::open(&dir, &name, id, cache)
+}
+
 fn ikey(user: &[u8], seq: u64, kind: ValueKind) -> InternalKey {
     InternalKey::new(user.to_vec(), seq, kind)
 }
 
 fn build(path: &Path, opts: TableOptions, model: &Model) -> TableMeta {
-    let mut builder = TableBuilder::create(path, opts).unwrap();
+    let mut builder = create_at(path, opts).unwrap();
     for (k, v) in model {
         builder.add(k, v).unwrap();
     }
@@ -41,7 +60,7 @@ fn build(path: &Path, opts: TableOptions, model: &Model) -> TableMeta {
 }
 
 fn open(path: &Path, cache: Arc<dyn Cache>) -> Arc<Table> {
-    Arc::new(Table::open(path, 1, cache).unwrap())
+    Arc::new(open_at(path, 1, cache).unwrap())
 }
 
 fn model_get(model: &Model, user: &[u8], snapshot: u64) -> Option<(u64, ValueKind, Vec<u8>)> {
@@ -104,10 +123,13 @@ fn check_against_model(table: &Arc<Table>, model: &Model) {
         }
     }
     let all: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    assert_eq!(collect(table.iter()), all);
+    assert_eq!(collect(TableIter::new(table.clone(), None)), all);
     // Seek to every 97th key, to just after it, and to a point between user keys.
     for (i, (k, _)) in all.iter().enumerate().step_by(97) {
-        assert_eq!(collect(table.iter_from(k)), all[i..]);
+        assert_eq!(
+            collect(TableIter::new(table.clone(), Some(k.clone()))),
+            all[i..]
+        );
         let after = InternalKey::new(
             k.user_key.clone(),
             k.seq.saturating_sub(1),
@@ -117,7 +139,10 @@ fn check_against_model(table: &Arc<Table>, model: &Model) {
             .range(after.clone()..)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        assert_eq!(collect(table.iter_from(&after)), expected);
+        assert_eq!(
+            collect(TableIter::new(table.clone(), Some(after.clone()))),
+            expected
+        );
         let mut between = k.user_key.to_vec();
         between.push(0);
         let between = InternalKey::seek_key(between, u64::MAX);
@@ -125,10 +150,16 @@ fn check_against_model(table: &Arc<Table>, model: &Model) {
             .range(between.clone()..)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        assert_eq!(collect(table.iter_from(&between)), expected);
+        assert_eq!(
+            collect(TableIter::new(table.clone(), Some(between.clone()))),
+            expected
+        );
     }
     assert_eq!(
-        collect(table.iter_from(&ikey(b"\xff\xff\xff", 0, ValueKind::Delete))),
+        collect(TableIter::new(
+            table.clone(),
+            Some(ikey(b"\xff\xff\xff", 0, ValueKind::Delete).clone())
+        )),
         vec![]
     );
 }
@@ -226,7 +257,10 @@ fn versions_of_one_key_span_many_blocks() {
                 .range(start.clone()..)
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            assert_eq!(collect(table.iter_from(&start)), expected);
+            assert_eq!(
+                collect(TableIter::new(table.clone(), Some(start.clone()))),
+                expected
+            );
         }
         table.verify().unwrap();
     }
@@ -293,7 +327,10 @@ fn reads_go_through_the_cache() {
     assert_eq!((after_first.misses, after_first.inserts), (1, 1));
     table.get(user, u64::MAX).unwrap().unwrap();
     assert_eq!(cache.stats().hits, after_first.hits + 1);
-    assert_eq!(collect(table.iter()).len(), model.len());
+    assert_eq!(
+        collect(TableIter::new(table.clone(), None)).len(),
+        model.len()
+    );
     assert_eq!(cache.len(), table.block_count());
     // verify() bypasses the cache.
     let before = cache.stats();
@@ -327,7 +364,7 @@ fn shared_across_threads() {
             let (table, model) = (Arc::clone(&table), Arc::clone(&model));
             std::thread::spawn(move || {
                 if t == 0 {
-                    let iter = table.iter();
+                    let iter = TableIter::new(table.clone(), None);
                     assert_eq!(iter.count(), model.len());
                 }
                 for (i, k) in model.keys().enumerate() {
@@ -350,7 +387,7 @@ fn shared_across_threads() {
 fn builder_rejects_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.sst");
-    let mut b = TableBuilder::create(&path, TableOptions::default()).unwrap();
+    let mut b = create_at(&path, TableOptions::default()).unwrap();
     assert_eq!(b.path(), path);
     b.add(&ikey(b"b", 5, ValueKind::Put), b"v").unwrap();
     for (k, why) in [
@@ -400,10 +437,10 @@ fn builder_rejects_bad_input() {
 
     // The file must not exist; an empty table cannot be finished; options are checked.
     assert!(matches!(
-        TableBuilder::create(&path, TableOptions::default()),
+        create_at(&path, TableOptions::default()),
         Err(Error::Io { .. })
     ));
-    let empty = TableBuilder::create(&dir.path().join("empty.sst"), TableOptions::default());
+    let empty = create_at(&dir.path().join("empty.sst"), TableOptions::default());
     assert!(matches!(
         empty.unwrap().finish(),
         Err(Error::InvalidOptions(_))
@@ -419,7 +456,7 @@ fn builder_rejects_bad_input() {
         },
     ] {
         assert!(matches!(
-            TableBuilder::create(&dir.path().join("opts.sst"), opts),
+            create_at(&dir.path().join("opts.sst"), opts),
             Err(Error::InvalidOptions(_))
         ));
     }
@@ -444,11 +481,11 @@ fn small_table(dir: &Path) -> (PathBuf, Model, Vec<u8>) {
 
 /// Open and fully read a possibly damaged table; `Err` if anything was detected. Never panics.
 fn open_and_read_all(path: &Path, model: &Model) -> crate::Result<()> {
-    let table = Arc::new(Table::open(path, 1, new_cache(0))?);
+    let table = Arc::new(open_at(path, 1, new_cache(0))?);
     for k in model.keys() {
         table.get(&k.user_key, k.seq)?;
     }
-    for entry in table.iter() {
+    for entry in TableIter::new(table.clone(), None) {
         entry?;
     }
     table.verify()?;
@@ -497,11 +534,11 @@ fn truncated_or_garbage_files_are_errors() {
     }
     std::fs::write(&cut, vec![0u8; 4096]).unwrap();
     assert!(matches!(
-        Table::open(&cut, 1, new_cache(0)),
+        open_at(&cut, 1, new_cache(0)),
         Err(Error::Incompatible { .. })
     ));
     assert!(matches!(
-        Table::open(&dir.path().join("missing.sst"), 1, new_cache(0)),
+        open_at(&dir.path().join("missing.sst"), 1, new_cache(0)),
         Err(Error::Io { .. })
     ));
 }
@@ -514,7 +551,7 @@ fn footer_damage_and_wrong_magic() {
     let mut bad = good.clone();
     bad[good.len() - 64 + 25] ^= 0x04; // the entry count
     std::fs::write(&path, &bad).unwrap();
-    match Table::open(&path, 1, new_cache(0)) {
+    match open_at(&path, 1, new_cache(0)) {
         Err(Error::Corruption {
             offset, path: p, ..
         }) => {
@@ -528,7 +565,7 @@ fn footer_damage_and_wrong_magic() {
     bad[n - 8..].copy_from_slice(b"LEVELDB!");
     std::fs::write(&path, &bad).unwrap();
     assert!(matches!(
-        Table::open(&path, 1, new_cache(0)),
+        open_at(&path, 1, new_cache(0)),
         Err(Error::Incompatible { .. })
     ));
 }
@@ -566,11 +603,11 @@ fn data_block_damage_names_the_block() {
             assert!(names_block(table.get(&k.user_key, k.seq).map(drop)));
         }
     }
-    let results: Vec<_> = table.iter().collect();
+    let results: Vec<_> = TableIter::new(table.clone(), None).collect();
     let err = results.last().unwrap();
     assert!(names_block(err.as_ref().map(drop).map_err(clone_error)));
     assert!(results[..results.len() - 1].iter().all(Result::is_ok));
-    let mut seeked = table.iter_from(&in_block[0]);
+    let mut seeked = TableIter::new(table.clone(), Some(in_block[0].clone()));
     assert!(names_block(seeked.next().unwrap().map(drop)));
     assert!(seeked.next().is_none(), "the iterator ends after an error");
     assert!(names_block(table.verify().map(drop)));
@@ -619,11 +656,11 @@ proptest! {
             }
         }
         let all: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        prop_assert_eq!(collect(table.iter()), all);
+        prop_assert_eq!(collect(TableIter::new(table.clone(), None)), all);
         for (user, seq) in seeks {
             let start = ikey(&[b'k', user], seq, ValueKind::Delete);
             let expected: Vec<_> = model.range(start.clone()..).map(|(k, v)| (k.clone(), v.clone())).collect();
-            prop_assert_eq!(collect(table.iter_from(&start)), expected);
+            prop_assert_eq!(collect(TableIter::new(table.clone(), Some(start.clone()))), expected);
         }
         let report = table.verify().unwrap();
         prop_assert_eq!(report.entries, model.len() as u64);

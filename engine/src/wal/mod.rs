@@ -18,14 +18,9 @@
 //! appended and flushed together) and the sync policy (`sync` on every commit, or only
 //! `flush` to the OS) are done by the engine on top of [`LogWriter`].
 
-pub mod record;
-pub mod segment;
+pub(crate) mod record;
+pub(crate) mod segment;
 
-pub use record::{
-    decode_log, read_log, read_log_in, truncate_torn_tail, truncate_torn_tail_in, LogContents,
-    LogWriter, Record, TornTail, LOG_FORMAT_VERSION, LOG_HEADER_LEN, MANIFEST_MAGIC,
-    MAX_RECORD_LEN, RECORD_HEADER_LEN, WAL_MAGIC,
-};
-pub use segment::{
-    list_segments, list_segments_in, parse_segment_name, segment_name, segment_path, SEGMENT_SUFFIX,
-};
+pub(crate) use record::{decode_log, read_log, salvage_log, Damage, LogWriter};
+pub(crate) use record::{MANIFEST_MAGIC, MAX_RECORD_LEN, WAL_MAGIC};
+pub(crate) use segment::list_segments;

@@ -1,93 +1,15 @@
-//! The file port: every file operation the engine makes goes through a [`FileSystem`].
+//! The operating system's file system: [`StdFs`], the default adapter of the file port.
 //!
-//! The engine never names `std::fs` outside this module. WAL segments and the manifest are
-//! appended through a [`WritableFile`] (one `write_all` per commit group, one `sync_data` per
-//! synced group), tables are written sequentially through a [`WritableFile`] and read with
-//! positional reads through a shared [`RandomAccessFile`] (concurrent readers, no lock, no
-//! copy beyond the caller's buffer), and the directory is listed, synced and locked through
-//! the [`FileSystem`] itself. Which file system a database uses is
-//! [`crate::Options::file_system`]; the default is [`StdFs`], the operating system's.
-//!
-//! The trait is object-safe so that adapters can wrap one another at run time: the
-//! fault-injecting [`crate::fault::FaultFs`] wraps any `Arc<dyn FileSystem>` and fails chosen
-//! operations. Methods return plain `io::Result`s; the engine attaches the path
-//! ([`crate::Error::Io`]).
+//! This is the one place in the engine that names `std::fs`. Tables are read with positional
+//! reads (`pread` on Unix; a seek + read under a lock elsewhere), the directory lock is an
+//! advisory `flock` held through its own open file, and a directory is synced by opening it
+//! and calling `fsync` on it (a no-op where directories cannot be opened).
 
-use std::fmt;
+use super::{DirEntry, FileLock, FileSystem, IoJob, RandomAccessFile, WritableFile};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
-
-/// A file opened for writing at its end (a new file, or an existing one in append mode).
-pub trait WritableFile: Send + Sync + fmt::Debug {
-    /// Write all of `buf` at the end of the file. On error a prefix of `buf` may have been
-    /// written.
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()>;
-    /// Force the file's data (not necessarily its metadata, e.g. times) to stable storage:
-    /// `fdatasync`.
-    fn sync_data(&mut self) -> io::Result<()>;
-    /// Force the file's data and metadata to stable storage: `fsync`.
-    fn sync_all(&mut self) -> io::Result<()>;
-}
-
-/// A file opened for positional reads, shared by many threads.
-pub trait RandomAccessFile: Send + Sync + fmt::Debug {
-    /// Fill `buf` from the file at `offset`; an `UnexpectedEof` error if the file ends first.
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
-    /// The file's length in bytes.
-    fn len(&self) -> io::Result<u64>;
-    /// Whether the file is empty.
-    fn is_empty(&self) -> io::Result<bool> {
-        self.len().map(|n| n == 0)
-    }
-}
-
-/// An exclusive lock on a file, released when dropped.
-pub trait FileLock: Send + Sync + fmt::Debug {}
-
-/// One entry of [`FileSystem::list_dir`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirEntry {
-    /// The entry's file name (not a path).
-    pub name: String,
-    /// Whether the entry is a directory.
-    pub is_dir: bool,
-}
-
-/// Where the engine's files live. See the module documentation.
-///
-/// Paths are full paths (the database directory joined with a file name).
-pub trait FileSystem: Send + Sync + fmt::Debug {
-    /// Create `path`, which must not exist, for writing.
-    fn create_new(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
-    /// Create `path` for writing, truncating it if it exists (temporary files).
-    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
-    /// Open the existing file `path` to append to it.
-    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
-    /// Open the existing file `path` for positional reads.
-    fn open_random(&self, path: &Path) -> io::Result<Arc<dyn RandomAccessFile>>;
-    /// The whole contents of `path`.
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
-    /// Rename `from` to `to`, replacing `to` if it exists (atomically, as `rename(2)`).
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
-    /// Delete the file `path`.
-    fn remove_file(&self, path: &Path) -> io::Result<()>;
-    /// Cut the file `path` to `len` bytes (which must not exceed its length) and sync it.
-    fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
-    /// The entries of directory `dir`, in no particular order.
-    fn list_dir(&self, dir: &Path) -> io::Result<Vec<DirEntry>>;
-    /// Create `dir` and its missing parents.
-    fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
-    /// Whether `path` exists (a file or a directory).
-    fn exists(&self, path: &Path) -> io::Result<bool>;
-    /// Force the directory entries of `dir` (creations, renames, deletions) to stable
-    /// storage. May do nothing where directories cannot be synced.
-    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
-    /// Take an exclusive lock on the file `path`, creating it if needed. Fails with an error
-    /// of kind [`io::ErrorKind::WouldBlock`] if another holder (in any process) has it.
-    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>>;
-}
 
 /// The operating system's file system through `std::fs`: the default.
 #[derive(Clone, Copy, Debug, Default)]
@@ -167,12 +89,12 @@ impl Drop for StdLock {
 }
 
 impl FileSystem for StdFs {
-    fn create_new(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+    fn create_new(&self, path: &Path, _job: IoJob) -> io::Result<Box<dyn WritableFile>> {
         let file = OpenOptions::new().write(true).create_new(true).open(path)?;
         Ok(Box::new(StdFile::new(file)))
     }
 
-    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+    fn create(&self, path: &Path, _job: IoJob) -> io::Result<Box<dyn WritableFile>> {
         Ok(Box::new(StdFile::new(File::create(path)?)))
     }
 
@@ -267,30 +189,6 @@ impl FileSystem for StdFs {
     }
 }
 
-/// A [`WritableFile`] as an `io::Write`, for `BufWriter` (each `write` writes everything).
-pub(crate) struct WriteAdapter(pub Box<dyn WritableFile>);
-
-impl Write for WriteAdapter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.0.write_all(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl fmt::Debug for WriteAdapter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,12 +198,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fs = StdFs;
         let p = dir.path().join("a");
-        let mut w = fs.create_new(&p).unwrap();
+        let mut w = fs.create_new(&p, IoJob::Open).unwrap();
         w.write_all(b"hello ").unwrap();
         w.sync_data().unwrap();
         drop(w);
         assert_eq!(
-            fs.create_new(&p).unwrap_err().kind(),
+            fs.create_new(&p, IoJob::Open).unwrap_err().kind(),
             io::ErrorKind::AlreadyExists
         );
         let mut w = fs.open_append(&p).unwrap();

@@ -3,7 +3,8 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use ferrolite::fault::{FaultFs, FaultRule, FileClass, OpKind};
+//! use ferrolite::fs::FileKind;
+//! use ferrolite_testfs::fault::{FaultFs, FaultRule, OpKind};
 //! use ferrolite::{Db, Options};
 //! # fn main() -> ferrolite::Result<()> {
 //! # let dir = tempfile_dir();
@@ -11,7 +12,7 @@
 //! let db = Db::open(&dir, Options::default().file_system(Arc::new(fault.clone())))?;
 //! db.put("a", "1")?;
 //! // The second WAL write from now fails with EIO.
-//! fault.arm(FaultRule::eio().on(&[OpKind::Write]).class(&[FileClass::Wal]).nth(1));
+//! fault.arm(FaultRule::eio().on(&[OpKind::Write]).class(&[FileKind::Wal]).nth(1));
 //! db.put("b", "2")?;
 //! assert!(db.put("c", "3").is_err());
 //! assert_eq!(fault.counts().injected, 1);
@@ -29,7 +30,7 @@
 //! # Rules
 //!
 //! A [`FaultRule`] matches operations by kind ([`OpKind`]; none given: any) and by the class
-//! of the file they touch ([`FileClass`], from the file name; none given: any), and fails the
+//! of the file they touch ([`FileKind`], from the file name; none given: any), and fails the
 //! `nth` matching operation (0-based) counted from when it was armed, with an injected
 //! `io::Error`: [`Injected::Eio`] (one-shot, a transient device error), [`Injected::StorageFull`]
 //! (`ErrorKind::StorageFull`), or any kind and message. A rule made
@@ -48,9 +49,9 @@
 //! Every operation takes one uncontended mutex: meant for tests and experiments, not for
 //! measuring speed.
 
-pub use crate::powercut::{CutMode, CutReport, PowerCutFs, TailMode};
-
-use crate::fs::{DirEntry, FileLock, FileSystem, RandomAccessFile, StdFs, WritableFile};
+use ferrolite::fs::{
+    DirEntry, FileKind, FileLock, FileSystem, IoJob, RandomAccessFile, StdFs, WritableFile,
+};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -131,70 +132,12 @@ impl fmt::Display for OpKind {
     }
 }
 
-/// What kind of file an operation touches, from its file name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FileClass {
-    /// A WAL segment, `*.wal`.
-    Wal,
-    /// A table, `*.sst`.
-    Sst,
-    /// A manifest, `MANIFEST-*`.
-    Manifest,
-    /// `CURRENT` and its temporary file `CURRENT.tmp`.
-    Current,
-    /// Anything else: `LOCK`, the directory, unknown files.
-    Other,
-}
-
-impl FileClass {
-    /// Every class, in declaration order.
-    pub const ALL: [FileClass; 5] = [
-        FileClass::Wal,
-        FileClass::Sst,
-        FileClass::Manifest,
-        FileClass::Current,
-        FileClass::Other,
-    ];
-
-    /// The class of the file at `path`, from its file name.
-    pub fn of(path: &Path) -> FileClass {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            return FileClass::Other;
-        };
-        let name = name.strip_suffix(".tmp").unwrap_or(name);
-        if name.ends_with(".wal") {
-            FileClass::Wal
-        } else if name.ends_with(".sst") {
-            FileClass::Sst
-        } else if name.starts_with("MANIFEST-") {
-            FileClass::Manifest
-        } else if name == "CURRENT" {
-            FileClass::Current
-        } else {
-            FileClass::Other
-        }
-    }
-
-    /// A short lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FileClass::Wal => "wal",
-            FileClass::Sst => "sst",
-            FileClass::Manifest => "manifest",
-            FileClass::Current => "current",
-            FileClass::Other => "other",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for FileClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// The position of `kind` in [`FileKind::ALL`] (the column of the counts table).
+fn kind_index(kind: FileKind) -> usize {
+    FileKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .expect("every kind is listed")
 }
 
 /// The error an armed rule injects.
@@ -249,7 +192,7 @@ impl ShortWrite {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultRule {
     ops: Vec<OpKind>,
-    classes: Vec<FileClass>,
+    classes: Vec<FileKind>,
     nth: u64,
     error: Injected,
     sticky: Option<Vec<OpKind>>,
@@ -288,7 +231,7 @@ impl FaultRule {
 
     /// Match only operations on these file classes (default: any).
     #[must_use]
-    pub fn class(mut self, classes: &[FileClass]) -> FaultRule {
+    pub fn class(mut self, classes: &[FileKind]) -> FaultRule {
         self.classes = classes.to_vec();
         self
     }
@@ -319,7 +262,7 @@ impl FaultRule {
         &self.error
     }
 
-    fn matches(&self, kind: OpKind, class: FileClass) -> bool {
+    fn matches(&self, kind: OpKind, class: FileKind) -> bool {
         (self.ops.is_empty() || self.ops.contains(&kind))
             && (self.classes.is_empty() || self.classes.contains(&class))
     }
@@ -333,7 +276,7 @@ pub struct OpRecord {
     /// What it was.
     pub kind: OpKind,
     /// The class of its file.
-    pub class: FileClass,
+    pub class: FileKind,
     /// Its path (the source for a rename).
     pub path: PathBuf,
     /// Whether a fault was injected into it.
@@ -357,7 +300,7 @@ impl fmt::Display for OpRecord {
 /// Operation counts of a [`FaultFs`] since its last reset.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultCounts {
-    by: [[u64; FileClass::ALL.len()]; OpKind::ALL.len()],
+    by: [[u64; FileKind::ALL.len()]; OpKind::ALL.len()],
     /// Every operation.
     pub total: u64,
     /// Operations failed by a rule (sticky failures included).
@@ -366,8 +309,8 @@ pub struct FaultCounts {
 
 impl FaultCounts {
     /// Operations of `kind` on files of `class`.
-    pub fn get(&self, kind: OpKind, class: FileClass) -> u64 {
-        self.by[kind.index()][class.index()]
+    pub fn get(&self, kind: OpKind, class: FileKind) -> u64 {
+        self.by[kind.index()][kind_index(class)]
     }
 
     /// Operations of `kind`, on any file.
@@ -376,8 +319,8 @@ impl FaultCounts {
     }
 
     /// Operations on files of `class`, of any kind.
-    pub fn of_class(&self, class: FileClass) -> u64 {
-        self.by.iter().map(|row| row[class.index()]).sum()
+    pub fn of_class(&self, class: FileKind) -> u64 {
+        self.by.iter().map(|row| row[kind_index(class)]).sum()
     }
 }
 
@@ -385,7 +328,7 @@ impl fmt::Display for FaultCounts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ops, {} injected:", self.total, self.injected)?;
         for kind in OpKind::ALL {
-            for class in FileClass::ALL {
+            for class in FileKind::ALL {
                 let n = self.get(kind, class);
                 if n > 0 {
                     write!(f, " {kind}/{class}={n}")?;
@@ -504,11 +447,11 @@ impl FaultFs {
 
     /// Count the operation and decide whether it fails.
     fn check(&self, kind: OpKind, path: &Path) -> Verdict {
-        let class = FileClass::of(path);
+        let class = FileKind::of(path);
         let mut st = self.state();
         let index = st.counts.total;
         st.counts.total += 1;
-        st.counts.by[kind.index()][class.index()] += 1;
+        st.counts.by[kind.index()][kind_index(class)] += 1;
         let mut verdict = Verdict::Pass;
         if let Some((kinds, error)) = &st.stuck {
             if kinds.contains(&kind) {
@@ -640,14 +583,14 @@ impl RandomAccessFile for FaultRandom {
 }
 
 impl FileSystem for FaultFs {
-    fn create_new(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+    fn create_new(&self, path: &Path, job: IoJob) -> io::Result<Box<dyn WritableFile>> {
         self.gate(OpKind::Create, path)?;
-        Ok(self.writable(path, self.inner.create_new(path)?))
+        Ok(self.writable(path, self.inner.create_new(path, job)?))
     }
 
-    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+    fn create(&self, path: &Path, job: IoJob) -> io::Result<Box<dyn WritableFile>> {
         self.gate(OpKind::Create, path)?;
-        Ok(self.writable(path, self.inner.create(path)?))
+        Ok(self.writable(path, self.inner.create(path, job)?))
     }
 
     fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
@@ -711,163 +654,4 @@ impl FileSystem for FaultFs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn setup() -> (tempfile::TempDir, FaultFs) {
-        (tempfile::tempdir().unwrap(), FaultFs::over_std())
-    }
-
-    #[test]
-    fn classes_come_from_file_names() {
-        for (name, class) in [
-            ("000001.wal", FileClass::Wal),
-            ("000002.sst", FileClass::Sst),
-            ("MANIFEST-000003", FileClass::Manifest),
-            ("CURRENT", FileClass::Current),
-            ("CURRENT.tmp", FileClass::Current),
-            ("LOCK", FileClass::Other),
-            ("x.txt", FileClass::Other),
-        ] {
-            assert_eq!(FileClass::of(&Path::new("/db").join(name)), class, "{name}");
-        }
-        assert_eq!(FileClass::of(Path::new("/")), FileClass::Other);
-    }
-
-    #[test]
-    fn counts_by_kind_and_class() {
-        let (dir, fs) = setup();
-        let wal = dir.path().join("000001.wal");
-        let mut w = fs.create_new(&wal).unwrap();
-        w.write_all(b"abc").unwrap();
-        w.write_all(b"def").unwrap();
-        w.sync_data().unwrap();
-        drop(w);
-        fs.sync_dir(dir.path()).unwrap();
-        assert_eq!(fs.read(&wal).unwrap(), b"abcdef");
-        let r = fs.open_random(&wal).unwrap();
-        let mut b = [0u8; 2];
-        r.read_exact_at(&mut b, 1).unwrap();
-        assert_eq!(&b, b"bc");
-        fs.rename(&wal, &dir.path().join("000002.sst")).unwrap();
-        assert_eq!(fs.list_dir(dir.path()).unwrap().len(), 1);
-        let c = fs.counts();
-        assert_eq!(c.get(OpKind::Create, FileClass::Wal), 1);
-        assert_eq!(c.get(OpKind::Write, FileClass::Wal), 2);
-        assert_eq!(c.get(OpKind::Sync, FileClass::Wal), 1);
-        assert_eq!(c.get(OpKind::Read, FileClass::Wal), 2);
-        assert_eq!(c.get(OpKind::Open, FileClass::Wal), 1);
-        assert_eq!(c.get(OpKind::Rename, FileClass::Sst), 1);
-        assert_eq!(c.of_kind(OpKind::SyncDir), 1);
-        assert_eq!(c.of_kind(OpKind::List), 1);
-        assert_eq!(c.of_class(FileClass::Wal), 7);
-        assert_eq!(c.total, 10);
-        assert_eq!(c.injected, 0);
-        assert!(c.to_string().contains("write/wal=2"), "{c}");
-        fs.reset_counts();
-        assert_eq!(fs.counts(), FaultCounts::default());
-    }
-
-    #[test]
-    fn one_shot_fails_exactly_the_nth_matching_op() {
-        let (dir, fs) = setup();
-        fs.arm(
-            FaultRule::eio()
-                .on(&[OpKind::Write])
-                .class(&[FileClass::Wal])
-                .nth(2),
-        );
-        let mut other = fs.create_new(&dir.path().join("000001.sst")).unwrap();
-        let mut w = fs.create_new(&dir.path().join("000002.wal")).unwrap();
-        for _ in 0..5 {
-            other.write_all(b"x").unwrap(); // another class: never matches
-        }
-        w.write_all(b"0").unwrap();
-        w.write_all(b"1").unwrap();
-        let e = w.write_all(b"2").unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::Other);
-        assert!(e.to_string().contains("EIO"), "{e}");
-        w.write_all(b"3").unwrap(); // one-shot: the next succeeds
-        w.sync_data().unwrap();
-        assert_eq!(fs.read(&dir.path().join("000002.wal")).unwrap(), b"013");
-        assert_eq!(fs.counts().injected, 1);
-        assert!(!fs.is_stuck());
-    }
-
-    #[test]
-    fn full_disk_is_sticky_until_disarmed_and_can_write_short() {
-        let (dir, fs) = setup();
-        fs.start_trace();
-        fs.arm(
-            FaultRule::full_disk()
-                .on(&[OpKind::Write])
-                .short_write(ShortWrite::Half),
-        );
-        let p = dir.path().join("000003.wal");
-        let mut w = fs.create_new(&p).unwrap();
-        let e = w.write_all(b"abcdefgh").unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
-        assert_eq!(
-            fs.read(&p).unwrap(),
-            b"abcd",
-            "half written before the error"
-        );
-        assert!(fs.is_stuck());
-        assert_eq!(
-            w.write_all(b"z").unwrap_err().kind(),
-            io::ErrorKind::StorageFull
-        );
-        assert_eq!(
-            fs.create_new(&dir.path().join("x")).unwrap_err().kind(),
-            io::ErrorKind::StorageFull
-        );
-        // Syncs, renames and removals still work on a full disk.
-        w.sync_data().unwrap();
-        fs.remove_file(&p).unwrap();
-        let trace = fs.take_trace();
-        let failed: Vec<u64> = trace
-            .iter()
-            .filter(|r| r.injected)
-            .map(|r| r.index)
-            .collect();
-        assert_eq!(failed, vec![1, 3, 4]);
-        assert_eq!(trace[1].kind, OpKind::Write);
-        assert_eq!(trace[1].class, FileClass::Wal);
-        assert_eq!(fs.counts().injected, 3);
-        fs.disarm();
-        assert!(!fs.is_stuck());
-        drop(fs.create_new(&dir.path().join("y")).unwrap());
-    }
-
-    #[test]
-    fn short_write_never_writes_everything_and_custom_errors() {
-        assert_eq!(ShortWrite::Bytes(100).prefix(10), 9);
-        assert_eq!(ShortWrite::Bytes(3).prefix(10), 3);
-        assert_eq!(ShortWrite::Bytes(3).prefix(0), 0);
-        let (dir, fs) = setup();
-        fs.arm(
-            FaultRule::new(Injected::Custom {
-                kind: io::ErrorKind::PermissionDenied,
-                message: "nope".into(),
-            })
-            .on(&[OpKind::Rename, OpKind::Remove])
-            .nth(1),
-        );
-        let a = dir.path().join("a");
-        drop(fs.create(&a).unwrap());
-        fs.rename(&a, &dir.path().join("b")).unwrap();
-        let e = fs.remove_file(&dir.path().join("b")).unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
-        assert_eq!(e.to_string(), "nope");
-        fs.remove_file(&dir.path().join("b")).unwrap();
-        // Reads and opens can fail too.
-        fs.arm(FaultRule::eio().on(&[OpKind::Read]));
-        drop(fs.create(&a).unwrap());
-        assert!(fs.read(&a).is_err());
-        assert!(fs.read(&a).is_ok());
-        fs.arm(FaultRule::eio().on(&[OpKind::Lock, OpKind::SyncDir]).nth(1));
-        let lock = fs.lock(&dir.path().join("LOCK")).unwrap();
-        assert!(fs.sync_dir(dir.path()).is_err());
-        drop(lock);
-    }
-}
+mod tests;

@@ -1,14 +1,15 @@
-//! The in-memory point-get index (the stage ladder's S5, [`crate::Options::point_index_bytes`]).
+//! The recent-writes map: the newest committed value of recently written keys, for point gets
+//! (the stage ladder's S5, "an in-memory index for gets"; [`crate::Options::recent_writes_bytes`]).
 //!
 //! A lock-free hash map (`papaya`) from user key to the key's **newest** committed version:
-//! its sequence number and its value, or `None` for a delete. A point get asks it first; an
-//! entry at or below the read's sequence number answers the get at once — no memtable search,
-//! no table, no level walk. Otherwise (absent, evicted, or newer than a snapshot) the get takes
-//! the normal path.
+//! its sequence number and its value, or `None` for a delete — a cache of rows filled by the
+//! write path instead of by reads. A point get asks it first; an entry at or below the read's
+//! sequence number answers the get at once — no memtable search, no table, no level walk.
+//! Otherwise (absent, evicted, or newer than a snapshot) the get takes the normal path.
 //!
 //! **Why an answer is right.** The group-commit leader, holding the WAL lock, is the only
 //! writer: it records every operation of a group in sequence order before it publishes the
-//! group's last sequence number (`visible_seq`, Release). So an entry present for `key` is
+//! group's last sequence number (`Visibility::publish`, Release). So an entry present for `key` is
 //! the newest version of `key` among the published ones, and a reader at sequence number `s`
 //! that finds an entry with `seq <= s` has found the newest version at or below `s`. Eviction
 //! only removes entries; a key's entry is replaced only by a newer version. Readers never take
@@ -16,15 +17,17 @@
 //! still hold them.
 //!
 //! **Budget.** Each entry weighs its key and value bytes plus [`ENTRY_OVERHEAD`]. The leader
-//! keeps a FIFO of (key, seq, weight) in insertion order ([`IndexFifo`], part of the WAL
-//! state); while the recorded weight is over budget it pops the oldest record and removes the
+//! keeps a FIFO of (key, seq, weight) in insertion order (behind a mutex only the leader
+//! takes, once per group); while the recorded weight is over budget it pops the oldest record and removes the
 //! key's entry if it still is that version. The index therefore holds the most recently
 //! written keys. It starts empty at open (recovery does not fill it).
 
+use crate::control::lock;
 use crate::types::SeqNo;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Bytes charged per entry beyond its key and value (map slot, FIFO record, allocations).
 pub(crate) const ENTRY_OVERHEAD: u64 = 80;
@@ -35,35 +38,37 @@ struct Entry {
     value: Option<Bytes>,
 }
 
-/// The index; see the module documentation.
-pub(crate) struct PointIndex {
+/// The map; see the module documentation.
+pub(crate) struct RecentWrites {
     map: papaya::HashMap<Bytes, Entry>,
     capacity: u64,
     /// Live entries (for stats).
     entries: AtomicU64,
+    /// The writer's side: the insertion-order FIFO and its total weight. Only the commit
+    /// group's leader takes it.
+    fifo: Mutex<Fifo>,
 }
 
-/// The leader's side of the index: the insertion-order FIFO and its total weight. Owned by
-/// the WAL state, so only the leader touches it.
 #[derive(Default)]
-pub(crate) struct IndexFifo {
+struct Fifo {
     queue: VecDeque<(Bytes, SeqNo, u64)>,
     bytes: u64,
 }
 
-impl PointIndex {
-    /// An empty index holding at most about `capacity` bytes.
-    pub(crate) fn new(capacity: u64) -> PointIndex {
+impl RecentWrites {
+    /// An empty map holding at most about `capacity` bytes.
+    pub(crate) fn new(capacity: u64) -> RecentWrites {
         // Size the table for the entries the budget allows at ~128 B each (at most 4 Mi
         // slots), so that filling it does not resize it on the write path.
         let slots = (capacity / 128).min(4 << 20) as usize;
-        PointIndex {
+        RecentWrites {
             map: papaya::HashMap::builder()
                 .capacity(slots)
                 .resize_mode(papaya::ResizeMode::Blocking)
                 .build(),
             capacity,
             entries: AtomicU64::new(0),
+            fifo: Mutex::new(Fifo::default()),
         }
     }
 
@@ -80,21 +85,21 @@ impl PointIndex {
         self.entries.load(Ordering::Relaxed)
     }
 
-    /// A batch recorder for one commit group (pins the map once).
-    pub(crate) fn recorder<'a>(&'a self, fifo: &'a mut IndexFifo) -> Recorder<'a> {
+    /// A recorder for one commit group (pins the map and takes the FIFO once).
+    pub(crate) fn recorder(&self) -> Recorder<'_> {
         Recorder {
             index: self,
             map: self.map.pin(),
-            fifo,
+            fifo: lock(&self.fifo),
         }
     }
 }
 
-/// Records a commit group's operations; see [`PointIndex::recorder`].
+/// Records a commit group's operations; see [`RecentWrites::recorder`].
 pub(crate) struct Recorder<'a> {
-    index: &'a PointIndex,
+    index: &'a RecentWrites,
     map: papaya::HashMapRef<'a, Bytes, Entry, std::hash::RandomState, papaya::LocalGuard<'a>>,
-    fifo: &'a mut IndexFifo,
+    fifo: MutexGuard<'a, Fifo>,
 }
 
 impl Recorder<'_> {
@@ -144,11 +149,10 @@ mod tests {
     #[test]
     fn answers_only_at_or_above_the_entry_and_evicts_oldest_first() {
         // Room for two entries of 1-byte keys and values (82 B each), not three.
-        let index = PointIndex::new(200);
-        let mut fifo = IndexFifo::default();
+        let index = RecentWrites::new(200);
         let k = |s: &str| Bytes::copy_from_slice(s.as_bytes());
         {
-            let mut r = index.recorder(&mut fifo);
+            let mut r = index.recorder();
             r.record(&k("a"), 1, Some(&k("1")));
             r.record(&k("b"), 2, None);
         }
@@ -157,7 +161,7 @@ mod tests {
         assert_eq!(index.get(b"b", 5), Some(None), "deleted");
         assert_eq!(index.get(b"c", 5), None);
         {
-            let mut r = index.recorder(&mut fifo);
+            let mut r = index.recorder();
             r.record(&k("a"), 3, Some(&k("3"))); // over budget: pops a@1, stale, a stays
             r.record(&k("c"), 4, Some(&k("4"))); // over budget: pops b@2, b goes
         }
@@ -166,7 +170,7 @@ mod tests {
         assert_eq!(index.get(b"c", 9), Some(Some(k("4"))));
         assert_eq!(index.len(), 2);
         {
-            let mut r = index.recorder(&mut fifo);
+            let mut r = index.recorder();
             let huge = Bytes::from(vec![0u8; 1000]);
             r.record(&k("c"), 5, Some(&huge)); // too big: the stale c@4 must go
         }
