@@ -1,6 +1,6 @@
 //! I/O failures at every file operation of a commit, a flush and a compaction.
 //!
-//! The engine runs on a counting, fault-injecting file system ([`ferrolite::fault::FaultFs`]).
+//! The engine runs on a counting, fault-injecting file system ([`ferrolite_testfs::FaultFs`]).
 //! For each of three scenarios — a commit that freezes a full memtable and flushes it inline
 //! before logging its batch, a `flush()`, a `compact()` — the step is first run with a
 //! tracing `FaultFs` to learn every file operation it makes, in order. Then, for every

@@ -18,7 +18,7 @@
 //! (the `ferrolite-testfs` crate has three). Methods return plain `io::Result`s; the engine
 //! attaches the path ([`crate::Error::Io`]).
 //!
-//! Inside the engine a database directory is a [`Dir`] (`dir.rs`): the port plus a path, with
+//! Inside the engine a database directory is a `Dir` (`dir.rs`): the port plus a path, with
 //! the crash-safe helpers (directory sync, atomic replace, `CURRENT`, the lock) on top.
 
 mod dir;

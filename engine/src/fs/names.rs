@@ -53,7 +53,7 @@ impl FileKind {
 
     /// The kind of the file at `path`, from its name (a `.tmp` suffix is ignored: the
     /// temporary file of `CURRENT` is `CURRENT`'s). Loose: `x.sst` is a table here; the
-    /// engine itself only trusts canonical names ([`parse_number`]).
+    /// engine itself only trusts canonical names (`parse_number`).
     pub fn of(path: &Path) -> FileKind {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             return FileKind::Other;

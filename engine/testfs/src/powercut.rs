@@ -57,7 +57,7 @@
 //! directory operations newest first: all of them ([`CutMode::strict`]), or, with
 //! `keep_dir_prefix`, all but a random prefix in order (a journal that committed part of
 //! them). Garbage tails are not offered: the engine's logs treat non-zero damage as
-//! corruption by design ([`crate::wal::record`]).
+//! corruption by design (the engine's `wal/record` rules).
 //!
 //! After the cut the adapter is dead: every operation through it, through any file it opened
 //! or through any clone of it fails with an `io::Error` and never touches the disk, so an
