@@ -16,7 +16,7 @@
 //!   lock on its `LOCK` file, excluding other processes and other handles in this one.
 
 use super::names::{CURRENT, LOCK};
-use super::{DirEntry, FileLock, FileSystem, IoJob, RandomAccessFile, WritableFile};
+use super::port::{DirEntry, FileLock, FileSystem, IoJob, RandomAccessFile, WritableFile};
 use crate::error::{Error, IoContext, Result};
 use std::io;
 use std::path::{Path, PathBuf};

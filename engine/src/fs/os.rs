@@ -5,7 +5,7 @@
 //! advisory `flock` held through its own open file, and a directory is synced by opening it
 //! and calling `fsync` on it (a no-op where directories cannot be opened).
 
-use super::{DirEntry, FileLock, FileSystem, IoJob, RandomAccessFile, WritableFile};
+use super::port::{DirEntry, FileLock, FileSystem, IoJob, RandomAccessFile, WritableFile};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::Path;

@@ -12,7 +12,7 @@ use super::block::{
 };
 use super::filter::BloomBuilder;
 use super::footer::{BlockHandle, Footer, FOOTER_LEN};
-use super::{TableMeta, TableOptions};
+use super::meta::{TableMeta, TableOptions};
 use crate::batch::RecordFormat;
 use crate::error::{Error, IoContext, Result};
 use crate::fs::{Dir, IoJob, WriteAdapter};

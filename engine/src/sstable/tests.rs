@@ -9,7 +9,7 @@ use super::*;
 use crate::cache::{new_cache, BlockCache, Cache, NoCache};
 use crate::error::Error;
 use crate::fs::{Dir, IoJob, StdFs};
-use crate::types::{ValueKind, MAX_SEQ};
+use crate::types::{InternalKey, ValueKind, MAX_SEQ};
 use bytes::Bytes;
 use proptest::prelude::*;
 use rand::rngs::StdRng;

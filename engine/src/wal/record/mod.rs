@@ -31,8 +31,8 @@
 //! [`read_log`] returns every intact record and separates two kinds of damage. A **torn tail**
 //! is what a crash leaves behind: the last write stopped part-way, and the file ends there or
 //! continues with zeros the file system allocated but that were never overwritten. Reading stops
-//! at it; this is not an error, and [`truncate_torn_tail`] can cut the file back to
-//! [`LogContents::valid_len`]. Anything else that fails a check is [`Error::Corruption`] naming
+//! at it; this is not an error (the next segment starts a fresh file; recovery writes what it
+//! replayed to a table and deletes the segment). Anything else that fails a check is [`Error::Corruption`] naming
 //! the record's offset: data in the middle of a log is never skipped silently.
 //!
 //! The file header follows the same rule: a file that holds a prefix of its header followed
@@ -75,69 +75,21 @@
 //! payload that is only *partly* zero-filled cannot be told from a damaged one (records, and
 //! manifest edits in particular, often end in zero bytes), so it is corruption: after such a
 //! crash the database refuses to open and the error names the segment and the record's offset,
-//! where [`truncate_torn_tail`] can cut it — a false alarm is preferred to a silent loss.
+//! and the user may reopen with `WalRecovery::TolerateCorruptedTail`, which drops such a record
+//! (`open/replay.rs`) — a false alarm is preferred to a silent loss.
 
+mod format;
 mod reader;
 #[cfg(test)]
 mod tests;
 mod writer;
 
+#[cfg(test)]
+use format::header_crc;
+pub(crate) use format::{encode_frame, encode_header};
+pub use format::{LOG_HEADER_LEN, MANIFEST_MAGIC, MAX_RECORD_LEN, RECORD_HEADER_LEN, WAL_MAGIC};
 pub(crate) use reader::read_log;
 #[cfg(test)]
 use reader::LogContents;
 pub(crate) use reader::{decode_log, salvage_log, Damage};
 pub use writer::LogWriter;
-
-/// Magic number of WAL segments.
-pub const WAL_MAGIC: [u8; 8] = *b"FLITEWAL";
-/// Magic number of manifest files.
-pub const MANIFEST_MAGIC: [u8; 8] = *b"FLITEMAN";
-/// Format version written into (and required in) the header.
-pub const LOG_FORMAT_VERSION: u32 = 1;
-/// Size of the file header in bytes.
-pub const LOG_HEADER_LEN: usize = 16;
-/// Size of a record's frame header (length, payload checksum, header checksum) in bytes.
-pub const RECORD_HEADER_LEN: usize = 12;
-/// Largest payload one record may carry (256 MiB).
-pub const MAX_RECORD_LEN: usize = 256 * 1024 * 1024;
-
-/// Added to the rotated CRC by [`mask_crc`] (LevelDB's constant).
-const CRC_MASK_DELTA: u32 = 0xa282_ead8;
-
-/// Mask a CRC that is stored next to, or computed over, other CRCs (LevelDB's scheme).
-#[inline]
-fn mask_crc(crc: u32) -> u32 {
-    crc.rotate_right(15).wrapping_add(CRC_MASK_DELTA)
-}
-
-/// The masked checksum of a frame header's first eight bytes (length and payload checksum).
-#[inline]
-fn header_crc(len: u32, payload_crc: u32) -> u32 {
-    let mut b = [0u8; 8];
-    b[..4].copy_from_slice(&len.to_le_bytes());
-    b[4..].copy_from_slice(&payload_crc.to_le_bytes());
-    mask_crc(crc32c::crc32c(&b))
-}
-
-/// The 12-byte frame header of a record carrying `payload`.
-#[inline]
-pub(crate) fn encode_frame(payload: &[u8]) -> [u8; RECORD_HEADER_LEN] {
-    // Cannot truncate: callers check that the length is at most MAX_RECORD_LEN < 2^32.
-    let len = payload.len() as u32;
-    let payload_crc = crc32c::crc32c(payload);
-    let mut h = [0u8; RECORD_HEADER_LEN];
-    h[..4].copy_from_slice(&len.to_le_bytes());
-    h[4..8].copy_from_slice(&payload_crc.to_le_bytes());
-    h[8..].copy_from_slice(&header_crc(len, payload_crc).to_le_bytes());
-    h
-}
-
-/// The 16-byte file header for `magic`.
-pub(crate) fn encode_header(magic: [u8; 8]) -> [u8; LOG_HEADER_LEN] {
-    let mut h = [0u8; LOG_HEADER_LEN];
-    h[..8].copy_from_slice(&magic);
-    h[8..12].copy_from_slice(&LOG_FORMAT_VERSION.to_le_bytes());
-    let crc = crc32c::crc32c(&h[..12]);
-    h[12..16].copy_from_slice(&crc.to_le_bytes());
-    h
-}

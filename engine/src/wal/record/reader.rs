@@ -1,7 +1,7 @@
 //! Reading a log back: every intact record, and where and why reading stopped (the rules of
 //! torn tails and corruption in the module above).
 
-use super::{
+use super::format::{
     encode_header, header_crc, LOG_FORMAT_VERSION, LOG_HEADER_LEN, MAX_RECORD_LEN,
     RECORD_HEADER_LEN,
 };

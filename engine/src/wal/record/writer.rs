@@ -1,7 +1,7 @@
 //! [`LogWriter`]: frames records into a buffer, hands the buffer to the OS in one write, and
 //! syncs on request. See the module above for the format.
 
-use super::{encode_frame, encode_header, MAX_RECORD_LEN, RECORD_HEADER_LEN};
+use super::format::{encode_frame, encode_header, MAX_RECORD_LEN, RECORD_HEADER_LEN};
 use crate::error::{Error, IoContext, Result};
 use crate::fs::{Dir, IoJob, WritableFile};
 use std::fmt;

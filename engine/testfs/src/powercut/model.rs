@@ -2,7 +2,7 @@
 //! directory operations not yet made durable by a directory sync, and the cut that turns the
 //! real directory into what a machine could come back with.
 
-use super::{CutMode, CutReport, TailMode, TRASH_PREFIX};
+use super::modes::{CutMode, CutReport, TailMode, TRASH_PREFIX};
 use ferrolite::fs::FileSystem;
 use std::collections::HashMap;
 use std::io;
