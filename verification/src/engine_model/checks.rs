@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 
 /// Check the engine's statistics against the options and the case's counts. `Err` says what
 /// is wrong.
-pub(super) fn check_stats(s: &DbStats, kind: MapKind, setup: Setup, c: &Counts) -> Result<(), String> {
+pub(super) fn check_stats(
+    s: &DbStats,
+    kind: MapKind,
+    setup: Setup,
+    c: &Counts,
+) -> Result<(), String> {
     let n = setup.num_levels;
     if s.files_per_level.len() != n || s.bytes_per_level.len() != n {
         return Err(format!(

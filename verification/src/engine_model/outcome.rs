@@ -85,7 +85,12 @@ fn within(key: &[u8], lower: &Bound<Key>, upper: &Bound<Key>) -> bool {
     above && below
 }
 
-pub(super) fn model_scan(model: &Model, lower: &Bound<Key>, upper: &Bound<Key>, take: usize) -> Outcome {
+pub(super) fn model_scan(
+    model: &Model,
+    lower: &Bound<Key>,
+    upper: &Bound<Key>,
+    take: usize,
+) -> Outcome {
     Outcome::Entries(
         model
             .iter()

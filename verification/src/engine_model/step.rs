@@ -3,7 +3,9 @@
 
 use super::execute::{Counts, HeldIter, LiveSnap, Session};
 use super::ops::ShowBound;
-use super::outcome::{collect, done, model_prefix, model_scan, owned_bound, value_of, Model, Outcome};
+use super::outcome::{
+    collect, done, model_prefix, model_scan, owned_bound, value_of, Model, Outcome,
+};
 use super::{BatchEntry, EngineOp, Setup, MAX_HELD_ITERS, MAX_SNAPSHOTS};
 use ferrolite::{Db, WriteBatch};
 use std::ops::Bound;

@@ -64,7 +64,12 @@ fn start_watchdog() {
 }
 
 /// Run one case under the watchdog.
-pub(super) fn watched<T>(kind: MapKind, setup: Setup, ops: &[EngineOp], f: impl FnOnce() -> T) -> T {
+pub(super) fn watched<T>(
+    kind: MapKind,
+    setup: Setup,
+    ops: &[EngineOp],
+    f: impl FnOnce() -> T,
+) -> T {
     start_watchdog();
     let token = NEXT_TOKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     running().insert(

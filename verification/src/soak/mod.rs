@@ -45,7 +45,6 @@
 //! the interleaving. Directories under [`crate::engine_model::scratch_root`]. A run that makes
 //! no progress for [`HANG_SECS`] seconds is reported and ends the process (status 3). Runs in
 //! one process are serialised so that each measures its own memory.
-
 //!
 //! The pieces: `setup` (options and time budget), `values` (self-describing keys and values),
 //! `worker` and `reads` (one thread's operations and its checks), `check` (the final

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 impl<'a> Worker<'a> {
-
     // --- reads of own keys ------------------------------------------------------------------
 
     /// `got` for own key `idx` must be exactly `expected`.

@@ -236,5 +236,4 @@ mod tests {
         assert!(key(1, 0) < key(1, 1));
         assert!(prefix(1) < key(1, 0) && key(1, KEYS_PER_THREAD - 1) < prefix(2));
     }
-
 }

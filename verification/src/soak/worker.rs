@@ -272,5 +272,4 @@ impl<'a> Worker<'a> {
         self.check_own_get(last, "read-your-write after batch (last op)");
         self.check_own_get(any, "read-your-write after batch");
     }
-
 }
