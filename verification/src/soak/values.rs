@@ -3,7 +3,7 @@
 //! so any value read anywhere can be checked, and a message can say what it was.
 
 use super::{HEADER, KEYS_PER_THREAD, MAGIC, MAX_VALUE, MIN_VALUE, THREADS, TRAILER};
-use crate::rng::step as splitmix;
+use crate::rng::{step, SplitMix};
 use std::fmt;
 
 /// The key of index `idx` of thread `owner`: `s<tt>/<iiiii>` (key order = (owner, idx)).
@@ -56,7 +56,7 @@ impl fmt::Display for ValueHeader {
 
 fn payload_seed(h: &ValueHeader) -> u64 {
     let mut s = u64::from(h.owner) << 56 ^ u64::from(h.idx) << 32 ^ u64::from(h.len);
-    splitmix(&mut s) ^ h.version.wrapping_mul(0xD6E8_FEB8_6659_FD93)
+    step(&mut s) ^ h.version.wrapping_mul(0xD6E8_FEB8_6659_FD93)
 }
 
 /// The checksum of a value's first bytes: a multiply-rotate hash over 8-byte words (the
@@ -85,7 +85,7 @@ pub fn encode(h: &ValueHeader) -> Vec<u8> {
     let body = h.len as usize - TRAILER;
     let mut s = payload_seed(h);
     while v.len() < body {
-        let w = splitmix(&mut s).to_le_bytes();
+        let w = step(&mut s).to_le_bytes();
         let n = (body - v.len()).min(8);
         v.extend_from_slice(&w[..n]);
     }
@@ -119,7 +119,7 @@ pub fn decode(v: &[u8]) -> Result<ValueHeader, String> {
     }
     let mut s = payload_seed(&h);
     for (i, chunk) in v[HEADER..body].chunks(8).enumerate() {
-        let w = splitmix(&mut s).to_le_bytes();
+        let w = step(&mut s).to_le_bytes();
         if chunk != &w[..chunk.len()] {
             return Err(format!(
                 "payload differs from the one its header implies at byte {} (header {h:?})",
@@ -159,36 +159,16 @@ pub(super) fn describe_expected(owner: usize, idx: u32, e: Option<(u64, u32)>) -
     }
 }
 
-pub(super) struct Rng(u64);
-
-impl Rng {
-    pub(super) fn new(seed: u64, stream: u64) -> Rng {
-        let mut s = seed ^ stream.wrapping_mul(0xA24B_AED4_963E_E407);
-        splitmix(&mut s);
-        Rng(s)
-    }
-    pub(super) fn next(&mut self) -> u64 {
-        splitmix(&mut self.0)
-    }
-    pub(super) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    pub(super) fn range(&mut self, lo: u64, hi_incl: u64) -> u64 {
-        lo + self.below(hi_incl - lo + 1)
-    }
-    pub(super) fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-    pub(super) fn value_len(&mut self) -> u32 {
-        let r = self.below(100);
-        let (lo, hi) = match r {
-            0..60 => (u64::from(MIN_VALUE), 128),
-            60..85 => (129, 4 << 10),
-            85..97 => ((4 << 10) + 1, 32 << 10),
-            _ => ((32 << 10) + 1, u64::from(MAX_VALUE)),
-        };
-        self.range(lo, hi) as u32
-    }
+/// A value length: 60 % up to 128 B, a quarter up to 4 KiB, 12 % up to 32 KiB, 3 % up to
+/// [`MAX_VALUE`].
+pub(super) fn value_len(rng: &mut SplitMix) -> u32 {
+    let (lo, hi) = match rng.below(100) {
+        0..60 => (u64::from(MIN_VALUE), 128),
+        60..85 => (129, 4 << 10),
+        85..97 => ((4 << 10) + 1, 32 << 10),
+        _ => ((32 << 10) + 1, u64::from(MAX_VALUE)),
+    };
+    rng.range(lo, hi) as u32
 }
 
 #[cfg(test)]
@@ -197,13 +177,13 @@ mod tests {
 
     #[test]
     fn values_round_trip_and_damage_is_caught() {
-        let mut rng = Rng::new(7, 1);
+        let mut rng = SplitMix::stream(7, 1);
         for i in 0..200 {
             let h = ValueHeader {
                 owner: (i % THREADS) as u8,
                 idx: i as u32,
                 version: i as u64 * 3 + 1,
-                len: rng.value_len(),
+                len: value_len(&mut rng),
             };
             let v = encode(&h);
             assert_eq!(v.len(), h.len as usize);

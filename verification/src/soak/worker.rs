@@ -4,9 +4,10 @@
 //! snapshot checks are in `reads`.
 
 use super::report::OpCounts;
-use super::values::{encode, key, Rng, ValueHeader};
+use super::values::{encode, key, value_len, ValueHeader};
 use super::{KEYS_PER_THREAD, MAX_BATCH};
 use crate::model::SEED_VAR;
+use crate::rng::SplitMix;
 use ferrolite::{Db, MapKind, Snapshot, WriteBatch};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -44,7 +45,7 @@ pub(super) struct Held<'a> {
 pub(super) struct Worker<'a> {
     pub(super) t: usize,
     pub(super) sh: &'a Shared<'a>,
-    pub(super) rng: Rng,
+    pub(super) rng: SplitMix,
     pub(super) model: Model,
     /// This thread's operation counter (the versions of its writes).
     pub(super) version: u64,
@@ -84,7 +85,7 @@ impl<'a> Worker<'a> {
         Worker {
             t,
             sh,
-            rng: Rng::new(sh.seed, t as u64 + 1),
+            rng: SplitMix::stream(sh.seed, t as u64 + 1),
             model: Model::new(),
             version: 0,
             seen: HashMap::new(),
@@ -159,7 +160,7 @@ impl<'a> Worker<'a> {
 
     fn next_value(&mut self, idx: u32) -> ValueHeader {
         self.version += 1;
-        let len = self.rng.value_len();
+        let len = value_len(&mut self.rng);
         if len > 32 << 10 {
             self.counts.large_values += 1;
         }
