@@ -1,4 +1,7 @@
-//! The run's header: the machine (CPU model and count from `/proc/cpuinfo`) and the date.
+//! The run's header: the machine (CPU model and count from `/proc/cpuinfo`) and the date (the
+//! calendar arithmetic is `ferrolite_bench_format::time`'s, shared with the bench report).
+
+use ferrolite_bench_format::time::UtcTime;
 
 /// The machine, for the header: CPU model and count, from `/proc/cpuinfo` where there is one.
 pub fn cpu_description() -> String {
@@ -31,44 +34,22 @@ pub fn cpu_description() -> String {
 
 /// The current time in UTC as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    utc_datetime(secs)
+    show(UtcTime::now())
 }
 
 /// Seconds since the Unix epoch as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn utc_datetime(unix_secs: u64) -> String {
-    let days = (unix_secs / 86_400) as i64;
-    let rem = unix_secs % 86_400;
-    let (y, m, d) = civil_date(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    show(UtcTime::from_unix(unix_secs))
 }
 
-/// The proleptic Gregorian date `days` days after 1970-01-01. Counts in 400-year cycles of
-/// 146 097 days from a year taken to start on 1 March, so the leap day ends the year.
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days from 0000-03-01
-    let cycle = z.div_euclid(146_097);
-    let day_of_cycle = z.rem_euclid(146_097);
-    let year_of_cycle =
-        (day_of_cycle - day_of_cycle / 1460 + day_of_cycle / 36_524 - day_of_cycle / 146_096) / 365;
-    let day_of_year =
-        day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_cycle + cycle * 400 + i64::from(month <= 2);
-    (year, month, day)
+fn show(t: UtcTime) -> String {
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        t.date(),
+        t.hour,
+        t.minute,
+        t.second
+    )
 }
 
 #[cfg(test)]

@@ -291,7 +291,7 @@ fn structure_latency(out: &mut String, i: &Inputs) {
     let header: Vec<String> = ["workload", "map", "get", "insert", "remove"]
         .map(String::from)
         .to_vec();
-    let fmt = |l: Option<&crate::bench::data::Latency>| match l {
+    let fmt = |l: Option<&crate::bench::data::Percentiles>| match l {
         Some(l) => format!(
             "{} / {} / {}",
             opt(l.p50, si),

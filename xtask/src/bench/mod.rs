@@ -16,6 +16,7 @@ pub mod model;
 pub mod plots;
 
 use anyhow::{bail, Context, Result};
+use ferrolite_bench_format::time::UtcTime;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -325,37 +326,17 @@ fn commit(root: &Path) -> String {
 
 /// Now, as `YYYY-MM-DD HH:MM UTC`.
 fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format_utc(secs)
+    show_utc(UtcTime::now())
 }
 
 /// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+#[cfg(test)]
 fn format_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    show_utc(UtcTime::from_unix(secs))
 }
 
-/// Days since 1970-01-01 to (year, month, day), counting in 400-year eras of 146 097 days
-/// that start on 1 March, so the leap day falls at the end of the counting year.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days since 0000-03-01
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of the era, 0..146096
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of the era
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the March-based year
-    let mp = (5 * doy + 2) / 153; // month, 0 = March
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+fn show_utc(t: UtcTime) -> String {
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour, t.minute)
 }
 
 #[cfg(test)]
