@@ -4,9 +4,10 @@
 //!   under `--smoke`), then the report.
 //! * `report` rereads the saved results without running anything — criterion's estimates
 //!   under `<target>/criterion` and the side data the benches write under
-//!   `<target>/ferrolite-bench` (see [`data`]) — and writes `reports/*.svg` ([`plots`]) and
-//!   `reports/bench.md` ([`markdown`]), whose tables hold the figures' numbers and whose
-//!   "Targets" section says which throughput targets are met.
+//!   `<target>/ferrolite-bench` (see [`data`]) — and writes the figures (`*.svg`, [`plots`])
+//!   and `bench.md` ([`markdown`]), whose tables hold the figures' numbers and whose
+//!   "Targets" section says which throughput targets are met, into `<target>/bench-report/`,
+//!   or into `--out DIR` (`--out reports` replaces the committed snapshot).
 //!
 //! A group without results is a "no data" section, not an error.
 
@@ -31,7 +32,8 @@ OPTIONS:
   --smoke      FERROLITE_BENCH_SCALE=smoke: tiny sizes, a quick check that the benches run
   --fresh      delete earlier results (<target>/criterion, <target>/ferrolite-bench) first,
                so the report holds only this run
-  --out DIR    where the report goes (default: reports/)
+  --out DIR    where the report goes, relative to the workspace root (default:
+               <target>/bench-report; `--out reports` replaces the committed snapshot)
   -h, --help   this text
 
 Arguments after `--` go to `cargo bench` (e.g. `-- --bench synchro`, or a filter after a
@@ -40,13 +42,14 @@ second `--`).";
 const REPORT_USAGE: &str = "\
 usage: cargo xtask report [--target-dir DIR] [--out DIR]
 
-Regenerates reports/*.svg and reports/bench.md from the saved results, without running any
+Regenerates the figures (*.svg) and bench.md from the saved results, without running any
 benchmark: criterion's estimates (<target>/criterion/<group>/<function>/<parameter>/new/) and
 the benches' side data (<target>/ferrolite-bench/<group>/<function>/<parameter>.json).
 
 OPTIONS:
   --target-dir DIR   the cargo target directory (default: $CARGO_TARGET_DIR, else target/)
-  --out DIR          where to write (default: reports/)
+  --out DIR          where to write (default: <target>/bench-report; `--out reports`
+                     replaces the committed snapshot)
   -h, --help         this text";
 
 fn workspace_root() -> PathBuf {
@@ -65,6 +68,12 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// Where a report goes unless `--out` says otherwise: under the target directory, so that a
+/// run never overwrites the committed snapshot in `reports/`.
+fn default_out(root: &Path) -> PathBuf {
+    target_dir(root).join("bench-report")
+}
+
 /// `cargo xtask bench`.
 pub fn bench_main(args: &[String]) -> Result<()> {
     let (ours, theirs) = match args.iter().position(|a| a == "--") {
@@ -74,7 +83,7 @@ pub fn bench_main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let mut smoke = false;
     let mut fresh = false;
-    let mut out = root.join("reports");
+    let mut out = default_out(&root);
     let mut it = ours.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -127,7 +136,7 @@ pub fn bench_main(args: &[String]) -> Result<()> {
 pub fn report_main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let mut target = target_dir(&root);
-    let mut out = root.join("reports");
+    let mut out = default_out(&root);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> Result<PathBuf> {
