@@ -1,5 +1,5 @@
-//! `reports/bench.md`: the machine, the targets, and every figure as a table with the same
-//! numbers.
+//! `bench.md` (in the report directory): the machine, the targets, and every figure as a
+//! table with the same numbers.
 
 use super::data::{Cell, Dataset};
 use super::model::{self, Grid, Stages, StructFigure, Targets, Unreclaimed, Verdict};
