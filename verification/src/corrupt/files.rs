@@ -10,24 +10,10 @@ use ferrolite::{Db, Error};
 
 /// 4. Each table the manifest lists, removed: open names it; put back, all is there.
 pub(super) fn missing_tables(base: &Base, st: &mut Stats) {
-    let full = base.model(base.batches.len());
     for t in &base.tables {
         let what = format!("{}: table {t} removed", base.label());
         guarded(&what, || {
-            let dir = base.copy();
-            let path = dir.path().join(t);
-            let saved = std::fs::read(&path).map_err(|e| e.to_string())?;
-            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
-            match Db::open(dir.path(), base.opts()) {
-                Err(Error::Corruption { path: p, .. }) if p == path => {}
-                Err(e) => return Err(format!("expected Corruption naming {t}, got {e:?}")),
-                Ok(_) => return Err("OPENED without a table the manifest lists".into()),
-            }
-            std::fs::write(&path, saved).map_err(|e| e.to_string())?;
-            match examine(dir.path(), &base.opts(), &full, &base.universe, None)? {
-                (Found::Nothing, Some(db)) => db.close().map_err(|e| e.to_string()),
-                (found, _) => Err(format!("after putting it back: {found:?}")),
-            }
+            without_file(base, t, t, "OPENED without a table the manifest lists")
         });
         st.missing_tables += 1;
         st.corruption_detected += 1;
@@ -38,7 +24,6 @@ pub(super) fn missing_tables(base: &Base, st: &mut Stats) {
 /// does not start a new database over the tables, which would delete them); put back, all is
 /// there.
 pub(super) fn missing_manifest_files(base: &Base, st: &mut Stats) {
-    let full = base.model(base.batches.len());
     let manifest = std::fs::read_to_string(base.dir.path().join("CURRENT"))
         .expect("reading CURRENT")
         .trim_end()
@@ -46,24 +31,31 @@ pub(super) fn missing_manifest_files(base: &Base, st: &mut Stats) {
     for name in ["CURRENT".to_string(), manifest] {
         let what = format!("{}: {name} removed", base.label());
         guarded(&what, || {
-            let dir = base.copy();
-            let path = dir.path().join(&name);
-            let saved = std::fs::read(&path).map_err(|e| e.to_string())?;
-            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
-            let current = dir.path().join("CURRENT");
-            match Db::open(dir.path(), base.opts()) {
-                Err(Error::Corruption { path: p, .. }) if p == current => {}
-                Err(e) => return Err(format!("expected Corruption naming CURRENT, got {e:?}")),
-                Ok(_) => return Err("OPENED without its file list".into()),
-            }
-            std::fs::write(&path, saved).map_err(|e| e.to_string())?;
-            match examine(dir.path(), &base.opts(), &full, &base.universe, None)? {
-                (Found::Nothing, Some(db)) => db.close().map_err(|e| e.to_string()),
-                (found, _) => Err(format!("after putting it back: {found:?}")),
-            }
+            without_file(base, &name, "CURRENT", "OPENED without its file list")
         });
         st.missing_files += 1;
         st.corruption_detected += 1;
+    }
+}
+
+/// On a copy of the base: remove `file`; opening must fail with `Corruption` naming `named` in
+/// the copy's directory (`opened` says what it means if it opens); put the file back, and
+/// everything must be there.
+fn without_file(base: &Base, file: &str, named: &str, opened: &str) -> Result<(), String> {
+    let dir = base.copy();
+    let path = dir.path().join(file);
+    let saved = std::fs::read(&path).map_err(|e| e.to_string())?;
+    std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+    match Db::open(dir.path(), base.opts()) {
+        Err(Error::Corruption { path: p, .. }) if p == dir.path().join(named) => {}
+        Err(e) => return Err(format!("expected Corruption naming {named}, got {e:?}")),
+        Ok(_) => return Err(opened.into()),
+    }
+    std::fs::write(&path, saved).map_err(|e| e.to_string())?;
+    let full = base.model(base.batches.len());
+    match examine(dir.path(), &base.opts(), &full, &base.universe, None)? {
+        (Found::Nothing, Some(db)) => db.close().map_err(|e| e.to_string()),
+        (found, _) => Err(format!("after putting it back: {found:?}")),
     }
 }
 

@@ -17,6 +17,32 @@ pub(super) fn kind_series(g: &Grid) -> Vec<(String, Style)> {
         .collect()
 }
 
+/// A panel of both engine figures: horizontal bars, a group per workload, a bar per memtable.
+fn workload_bars<'a>(
+    g: &'a Grid,
+    title: &'a str,
+    series: &'a [(String, Style)],
+    values: &'a [Vec<Option<f64>>],
+    axis: &'a Axis,
+    show_categories: bool,
+) -> Bars<'a> {
+    Bars {
+        title,
+        categories: &g.workloads,
+        cat_desc: "workload",
+        series,
+        values,
+        axis,
+        horizontal: true,
+        show_categories,
+    }
+}
+
+/// The height of both engine figures: a row per workload and memtable.
+fn height(g: &Grid) -> u32 {
+    (140 + g.workloads.len() as u32 * (10 + 14 * g.kinds.len() as u32)).max(420)
+}
+
 /// `engine-throughput.svg`: ops/s per workload, a bar per memtable.
 pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
     let values: Vec<Vec<Option<f64>>> = g
@@ -28,8 +54,7 @@ pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
         return Ok(false);
     }
     let path = dir.join("engine-throughput.svg");
-    let h = (140 + g.workloads.len() as u32 * (10 + 14 * g.kinds.len() as u32)).max(420);
-    let (plots, legend) = figure(&path, 900, h)?;
+    let (plots, legend) = figure(&path, 900, height(g))?;
     let series = kind_series(g);
     let mut axis = Axis::fit(
         "throughput (ops/s)",
@@ -42,16 +67,14 @@ pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
     );
     draw_bars(
         &plots,
-        &Bars {
-            title: "Engine throughput per workload",
-            categories: &g.workloads,
-            cat_desc: "workload",
-            series: &series,
-            values: &values,
-            axis: &axis,
-            horizontal: true,
-            show_categories: true,
-        },
+        &workload_bars(
+            g,
+            "Engine throughput per workload",
+            &series,
+            &values,
+            &axis,
+            true,
+        ),
     )?;
     draw_legend(&legend, "memtable", &series, Legend::Bars)?;
     plots.present()?;
@@ -85,8 +108,7 @@ pub fn engine_latency(dir: &Path, g: &Grid) -> Result<bool> {
         return Ok(false);
     }
     let path = dir.join("engine-latency.svg");
-    let h = (140 + g.workloads.len() as u32 * (10 + 14 * g.kinds.len() as u32)).max(420);
-    let (plots, legend) = figure(&path, 1320, h)?;
+    let (plots, legend) = figure(&path, 1320, height(g))?;
     let series = kind_series(g);
     // One scale for the three panels, so bars compare across them.
     let mut axis = Axis::fit("latency (ns)", all.iter().copied());
@@ -103,16 +125,7 @@ pub fn engine_latency(dir: &Path, g: &Grid) -> Result<bool> {
         let title = format!("{name} latency");
         draw_bars(
             area,
-            &Bars {
-                title: &title,
-                categories: &g.workloads,
-                cat_desc: "workload",
-                series: &series,
-                values: &values,
-                axis: &axis,
-                horizontal: true,
-                show_categories: i == 0,
-            },
+            &workload_bars(g, &title, &series, &values, &axis, i == 0),
         )?;
     }
     draw_legend(&legend, "memtable", &series, Legend::Bars)?;

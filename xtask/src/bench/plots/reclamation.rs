@@ -90,16 +90,7 @@ pub fn stalled_reader(dir: &Path, cells: &[&crate::bench::data::Cell]) -> Result
     if with.is_empty() {
         return Ok(false);
     }
-    with.sort_by_key(|(c, _)| {
-        (
-            model::MAP_ORDER
-                .iter()
-                .position(|m| *m == c.function)
-                .unwrap_or(usize::MAX),
-            c.function.clone(),
-            c.parameter.clone(),
-        )
-    });
+    with.sort_by_key(|(c, _)| model::map_order_key(c));
     let params: std::collections::BTreeSet<&str> =
         with.iter().map(|(c, _)| c.parameter.as_str()).collect();
     let series: Vec<LineSeriesData> = with
