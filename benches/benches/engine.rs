@@ -13,7 +13,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ferrolite::{MapKind, Options};
 use ferrolite_benches::engine_bench::{BenchConfig, Benchmark, Engine, FerroliteEngine, Runner};
-use ferrolite_benches::sidecar::{self, per_iteration, Percentiles, Scale, Side, Spread};
+use ferrolite_benches::sidecar::{self, per_iteration, percentiles, Scale, Side, Spread};
 use std::time::Duration;
 
 /// Run `benches` in order on `engine`, each as a criterion benchmark `group/function/name`.
@@ -56,7 +56,7 @@ fn run_all(
         side.ops_per_sec = Spread::of(&ops);
         let mut all: Option<hdrhistogram::Histogram<u64>> = None;
         for (name, h) in &lat {
-            if let Some(p) = Percentiles::of(h) {
+            if let Some(p) = percentiles(h) {
                 side.latency_ns.insert((*name).into(), p);
             }
             match &mut all {
@@ -64,16 +64,16 @@ fn run_all(
                 None => all = Some(h.clone()),
             }
         }
-        if let Some(p) = all.as_ref().and_then(Percentiles::of) {
+        if let Some(p) = all.as_ref().and_then(percentiles) {
             side.latency_ns.insert("op".into(), p);
         }
-        if let Some(m) = Spread::of(&mbs) {
-            side.extra.insert("mb_per_sec".into(), m.median);
+        if let Some(m) = Spread::of(&mbs).and_then(|s| s.median) {
+            side.set_extra("mb_per_sec", m);
         }
         if let Some(w) = engine.summary().write_amplification {
-            side.extra.insert("write_amp".into(), w);
+            side.set_extra("write_amp", w);
         }
-        side.write().expect("writing side data");
+        sidecar::write(&side).expect("writing side data");
     }
 }
 

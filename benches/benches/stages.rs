@@ -12,7 +12,7 @@
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ferrolite::{Db, MapKind, Options, Stage};
-use ferrolite_benches::sidecar::{self, per_iteration, Percentiles, Scale, Side, Spread};
+use ferrolite_benches::sidecar::{self, per_iteration, percentiles, Scale, Side, Spread};
 use ferrolite_benches::workload::{KeyDist, KeySpace};
 use hdrhistogram::Histogram;
 use std::time::{Duration, Instant};
@@ -55,15 +55,13 @@ impl Cell {
             .param("memtable", kind.name())
             .param("workload", workload);
         side.ops_per_sec = Spread::of(&self.ops);
-        if let Some(p) = Percentiles::of(&self.lat) {
+        if let Some(p) = percentiles(&self.lat) {
             side.latency_ns.insert("op".into(), p);
         }
         let s = db.stats();
-        side.extra
-            .insert("write_amp".into(), s.write_amplification());
-        side.extra
-            .insert("l0_files".into(), s.files_per_level[0] as f64);
-        side.write().expect("writing side data");
+        side.set_extra("write_amp", s.write_amplification());
+        side.set_extra("l0_files", s.files_per_level[0] as f64);
+        sidecar::write(&side).expect("writing side data");
     }
 }
 

@@ -80,15 +80,15 @@ fn cell<M: Stallable>(c: &mut Criterion, name: &str, threads: usize, duration: D
         .param("range", cfg.range);
     side.ops_per_sec = Spread::of(&ops);
     side.unreclaimed = Some(Unreclaimed {
-        peak: peaks.iter().copied().max().unwrap_or(0),
-        avg: Spread::of(&avgs).map_or(0.0, |s| s.median),
+        peak: Some(peaks.iter().copied().max().unwrap_or(0) as f64),
+        avg: Some(Spread::of(&avgs).and_then(|s| s.median).unwrap_or(0.0)),
     });
     side.series = Some(Series {
         name: "unreclaimed nodes".into(),
         x_label: "time (ms)".into(),
         points: series,
     });
-    side.write().expect("writing side data");
+    sidecar::write(&side).expect("writing side data");
 }
 
 fn main() {

@@ -11,7 +11,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ferrolite_benches::sidecar::{
-    self, per_iteration, Percentiles, Scale, Side, Spread, Unreclaimed,
+    self, per_iteration, percentiles, Scale, Side, Spread, Unreclaimed,
 };
 use ferrolite_benches::synchro::{measure, prefill_map, Latencies, Probes, SynchroConfig};
 use ferrolite_benches::workload::KeyDist;
@@ -134,15 +134,15 @@ fn cell<M: ConcurrentMap<u64, u64> + Default + Sync>(
         ("insert", &lat.insert),
         ("remove", &lat.remove),
     ] {
-        if let Some(p) = Percentiles::of(h) {
+        if let Some(p) = percentiles(h) {
             side.latency_ns.insert(name.into(), p);
         }
     }
     side.unreclaimed = Some(Unreclaimed {
-        peak,
-        avg: Spread::of(&avgs).map_or(0.0, |s| s.median),
+        peak: Some(peak as f64),
+        avg: Some(Spread::of(&avgs).and_then(|s| s.median).unwrap_or(0.0)),
     });
-    side.write().expect("writing side data");
+    sidecar::write(&side).expect("writing side data");
 }
 
 fn main() {

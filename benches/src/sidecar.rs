@@ -5,10 +5,10 @@
 //!
 //! Side data lives in `<target>/ferrolite-bench/<group>/<function>/<parameter>.json`, one file
 //! per measured cell, where `<target>` is `$CARGO_TARGET_DIR` or the workspace's `target/`
-//! (criterion's own estimates are under `<target>/criterion/`). Schema: see [`Side`].
+//! (criterion's own estimates are under `<target>/criterion/`). Schema: [`Side`], defined in
+//! `ferrolite-bench-format` for this writer and for the reader, `cargo xtask report`.
 
-use serde::Serialize;
-use std::collections::BTreeMap;
+pub use ferrolite_bench_format::side::{Percentiles, Series, Side, Spread, Unreclaimed};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -81,138 +81,19 @@ pub fn per_iteration(elapsed: Duration, ops: u64, iters: u64) -> Duration {
     Duration::from_secs_f64(elapsed.as_secs_f64() * iters as f64 / ops.max(1) as f64)
 }
 
-/// Median, extremes and count of repeated measurements.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Spread {
-    /// Median (mean of the middle two for an even count).
-    pub median: f64,
-    /// Smallest.
-    pub min: f64,
-    /// Largest.
-    pub max: f64,
-    /// Number of measurements.
-    pub reps: usize,
+/// Percentiles of an HDR histogram of nanoseconds (`None` if it is empty).
+pub fn percentiles(h: &hdrhistogram::Histogram<u64>) -> Option<Percentiles> {
+    (!h.is_empty()).then(|| Percentiles {
+        p50: Some(h.value_at_quantile(0.5) as f64),
+        p99: Some(h.value_at_quantile(0.99) as f64),
+        p999: Some(h.value_at_quantile(0.999) as f64),
+        samples: Some(h.len()),
+    })
 }
 
-impl Spread {
-    /// Fold `values` (`None` if empty).
-    pub fn of(values: &[f64]) -> Option<Spread> {
-        let mut v: Vec<f64> = values.to_vec();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = match n {
-            0 => return None,
-            _ if n % 2 == 1 => v[n / 2],
-            _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-        };
-        Some(Spread {
-            median,
-            min: v[0],
-            max: v[n - 1],
-            reps: n,
-        })
-    }
-}
-
-/// Percentiles of one operation type, in nanoseconds.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Percentiles {
-    /// Median.
-    pub p50: u64,
-    /// 99th percentile.
-    pub p99: u64,
-    /// 99.9th percentile.
-    pub p999: u64,
-    /// Samples behind them.
-    pub samples: u64,
-}
-
-impl Percentiles {
-    /// From an HDR histogram (`None` if it is empty).
-    pub fn of(h: &hdrhistogram::Histogram<u64>) -> Option<Percentiles> {
-        (!h.is_empty()).then(|| Percentiles {
-            p50: h.value_at_quantile(0.5),
-            p99: h.value_at_quantile(0.99),
-            p999: h.value_at_quantile(0.999),
-            samples: h.len(),
-        })
-    }
-}
-
-/// Peak and average retired-but-unfreed nodes.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Unreclaimed {
-    /// Largest count seen.
-    pub peak: u64,
-    /// Average of the samples.
-    pub avg: f64,
-}
-
-/// A time series for a plot.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Series {
-    /// What the y values are.
-    pub name: String,
-    /// The x axis, with its unit.
-    pub x_label: String,
-    /// `(x, y)` points.
-    pub points: Vec<(f64, f64)>,
-}
-
-/// One cell's side data (every field but the names optional).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Side {
-    /// Criterion group.
-    pub group: String,
-    /// Criterion function (the map, memtable or stage).
-    pub function: String,
-    /// Criterion parameter (the workload).
-    pub parameter: String,
-    /// The cell's parameters by name.
-    pub params: BTreeMap<String, serde_json::Value>,
-    /// Operations per second over our own repetitions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ops_per_sec: Option<Spread>,
-    /// Latency percentiles per operation type.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub latency_ns: BTreeMap<String, Percentiles>,
-    /// Retired-but-unfreed nodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unreclaimed: Option<Unreclaimed>,
-    /// A time series.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub series: Option<Series>,
-    /// Anything else (write amplification, MB/s, …).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, f64>,
-}
-
-impl Side {
-    /// An empty record for a cell.
-    pub fn new(group: &str, function: &str, parameter: &str) -> Side {
-        Side {
-            group: group.into(),
-            function: function.into(),
-            parameter: parameter.into(),
-            ..Side::default()
-        }
-    }
-
-    /// Set a parameter.
-    pub fn param(mut self, name: &str, value: impl Into<serde_json::Value>) -> Side {
-        self.params.insert(name.into(), value.into());
-        self
-    }
-
-    /// Write the record to [`side_dir`]`/<group>/<function>/<parameter>.json`.
-    pub fn write(&self) -> std::io::Result<PathBuf> {
-        let dir = side_dir().join(&self.group).join(&self.function);
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(format!("{}.json", self.parameter));
-        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&path, json)?;
-        Ok(path)
-    }
+/// Write a cell's side data under [`side_dir`]; returns the file's path.
+pub fn write(side: &Side) -> std::io::Result<PathBuf> {
+    side.write_under(&side_dir())
 }
 
 /// The cargo target directory: `$CARGO_TARGET_DIR`, else the workspace's `target/`.
@@ -228,7 +109,7 @@ pub fn target_dir() -> PathBuf {
 
 /// Where side data goes: `<target>/ferrolite-bench`.
 pub fn side_dir() -> PathBuf {
-    target_dir().join("ferrolite-bench")
+    ferrolite_bench_format::side::side_dir(&target_dir())
 }
 
 #[cfg(test)]
@@ -236,10 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spread_and_per_iteration() {
-        let s = Spread::of(&[3.0, 1.0, 2.0, 10.0]).unwrap();
-        assert_eq!((s.median, s.min, s.max, s.reps), (2.5, 1.0, 10.0, 4));
-        assert!(Spread::of(&[]).is_none());
+    fn per_iteration_is_time_per_operation() {
         let d = per_iteration(Duration::from_millis(100), 1_000_000, 10);
         assert_eq!(d, Duration::from_micros(1));
     }

@@ -19,7 +19,7 @@
 
 use crate::workload::{KeyDist, KeySpace};
 use ferrolite_structures::{
-    ConcurrentMap, CrossbeamSkipMap, EpochSkipList, HazardSkipList, MapKind, MutexBTreeMap,
+    rng, ConcurrentMap, CrossbeamSkipMap, EpochSkipList, HazardSkipList, MapKind, MutexBTreeMap,
     MutexSkipList, NoReclaimSkipList, ReclaimStats,
 };
 use hdrhistogram::Histogram;
@@ -166,14 +166,6 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-/// A SplitMix64 step: derives well-spread, distinct seeds from a base seed and an index.
-pub fn derive_seed(base: u64, index: u64) -> u64 {
-    let mut z = base.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// Run once on a fresh `M::default()`.
 pub fn run<M>(config: &SynchroConfig) -> Result<RunResult, ValidationError>
 where
@@ -319,7 +311,7 @@ where
         let workers: Vec<_> = (0..config.threads)
             .map(|t| {
                 let (space, barrier, stop) = (&space, &barrier, &stop);
-                let seed = derive_seed(config.seed, 1 + t as u64);
+                let seed = rng::derive(config.seed, 1 + t as u64);
                 let every = probes.latency_every;
                 s.spawn(move || {
                     worker(
@@ -580,12 +572,6 @@ mod tests {
         let s = summarize(vec![fake(4.0), fake(1.0), fake(2.0), fake(3.0)]).unwrap();
         assert_eq!(s.median_mops, 2.5);
         assert!(summarize(vec![]).is_none());
-    }
-
-    #[test]
-    fn seeds_differ() {
-        assert_ne!(derive_seed(1, 0), derive_seed(1, 1));
-        assert_ne!(derive_seed(1, 0), derive_seed(2, 0));
     }
 
     #[test]

@@ -249,10 +249,13 @@ impl Permutation {
 
     /// One round of the mixer on `bits`-bit values. Each step is a bijection modulo 2^bits:
     /// adding a constant, multiplying by an odd constant, and `x ^ (x >> s)` with `s ≥ 1`.
+    /// SplitMix64's constants with the shifts scaled to the width — not the workspace's
+    /// generator (`ferrolite_structures::rng`), whose mixer is a bijection of 64-bit words
+    /// only, while cycle walking needs one of `bits`-bit words.
     #[inline]
     fn mix(&self, mut x: u64) -> u64 {
         let shift = self.bits / 2 + 1;
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15) & self.mask;
+        x = x.wrapping_add(ferrolite_structures::rng::GOLDEN) & self.mask;
         x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9) & self.mask;
         x ^= x >> shift;
         x = x.wrapping_mul(0x94d0_49bb_1331_11eb) & self.mask;

@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release -p ferrolite-structures --example opcost -- epoch 50 3000000`
 
+use ferrolite_structures::rng::SplitMix;
 use ferrolite_structures::MapKind;
 
 fn main() {
@@ -18,13 +19,8 @@ fn main() {
     let update: u64 = args.get(2).expect(usage).parse().expect(usage);
     let ops: u64 = args.get(3).map_or(300_000, |s| s.parse().expect(usage));
     let map = kind.build::<u64, u64>();
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = SplitMix::new(0);
+    let mut next = move || rng.next();
     let range = 131_072;
     let mut filled = 0;
     while filled < range / 2 {

@@ -2,6 +2,7 @@
 //!
 //! `cargo run --release -p ferrolite-structures --example tour`
 
+use ferrolite_structures::rng::SplitMix;
 use ferrolite_structures::{ConcurrentMap, EpochSkipList, MapKind};
 use std::ops::Bound;
 use std::time::Instant;
@@ -35,11 +36,9 @@ fn main() {
             for t in 0..2u64 {
                 let map = &*map;
                 s.spawn(move || {
-                    let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ t;
+                    let mut rng = SplitMix::stream(0, t);
                     for _ in 0..ops_per_thread {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
+                        let x = rng.next();
                         let key = (x >> 8) % 65_536;
                         match x % 10 {
                             0 => {

@@ -5,9 +5,9 @@
 //! search are the same in theory, but measured here p = 1/2 was about 7 % faster on gets and
 //! 10 % on a 50 %-update mix (131 072-key range, one thread, `opcost`-style fixed-op runs
 //! interleaved): the lowest levels, which miss the cache, are walked with fewer horizontal
-//! steps. The generator is a xorshift64* per thread (under loom and shuttle the checker's
-//! thread-local, so every explored execution draws the same heights); no global state, no
-//! atomic, no lock.
+//! steps. The generator is the workspace's SplitMix64 step ([`crate::rng::step`]) on a state
+//! word per thread (under loom and shuttle the checker's thread-local, so every explored
+//! execution draws the same heights); no global state, no atomic, no lock.
 
 use crate::sync::MAX_HEIGHT;
 use std::cell::Cell;
@@ -17,8 +17,7 @@ fn seed() -> u64 {
     // Distinct per thread without a global counter: the address of a thread-local differs per
     // thread. Deterministic under the model checkers (they replay the same allocation order).
     let local = 0u8;
-    let addr = &local as *const u8 as u64;
-    (addr ^ 0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9) | 1
+    crate::rng::mix(&local as *const u8 as u64)
 }
 
 #[cfg(not(any(loom, feature = "shuttle")))]
@@ -42,11 +41,9 @@ pub(crate) fn random_height() -> usize {
     let r = STATE
         .try_with(|s| {
             let mut x = s.get();
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
+            let r = crate::rng::step(&mut x);
             s.set(x);
-            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+            r
         })
         .unwrap_or(0);
     // One random bit per level: a level survives when it is zero (p = 1/2).

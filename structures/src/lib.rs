@@ -22,6 +22,8 @@
 //!
 //! [`MapKind`] names every implementation at run time (for benchmarks, the verifier and the
 //! engine's memtable option); [`for_each_map!`] instantiates generic code once per type.
+//! [`rng`] is the workspace's one seeded generator (SplitMix64), here because every other
+//! crate depends on this one.
 
 mod kind;
 mod level;
@@ -31,6 +33,7 @@ pub mod mutant;
 mod mutex;
 mod reclaim;
 mod reference;
+pub mod rng;
 mod sync;
 mod thread_id;
 

@@ -21,7 +21,7 @@
 
 mod common;
 
-use common::{decode, in_bounds, value, Rng};
+use common::{decode, in_bounds, value, RandomBounds, Rng};
 use ferrolite_structures::ConcurrentMap;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -69,8 +69,7 @@ pub fn marker(w: usize) -> Vec<u8> {
 /// Batch `i` of writer `w` under `seed`: 1–6 puts/deletes of the writer's keys, then the
 /// marker. A pure function, so the parent replays exactly what the child wrote.
 pub fn batch_ops(seed: u64, w: usize, i: u64) -> Vec<Op> {
-    let mut rng = Rng::new(seed ^ (w as u64).wrapping_mul(0xA24B_AED4_963E_E407) ^ i << 8);
-    rng.next();
+    let mut rng = Rng::stream(seed ^ i << 8, w as u64);
     let n = 1 + rng.below(6);
     let mut ops = Vec::with_capacity(n as usize + 1);
     for j in 0..n {

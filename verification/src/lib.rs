@@ -36,9 +36,12 @@ pub mod lincheck;
 pub mod model;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod powercut;
-pub mod rng;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod soak;
+
+/// The workspace's seeded generator (`ferrolite_structures::rng`), as `crate::rng` for the
+/// checkers.
+pub use ferrolite_structures::rng;
 
 use std::fmt;
 

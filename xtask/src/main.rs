@@ -1,14 +1,18 @@
 //! `cargo xtask`: project automation, one module per command (matklad's xtask pattern).
 //!
-//! * `cargo xtask verify [--quick|--full] [--structure S] [--checker C] [--no-mutants]` —
-//!   every checker over every structure and seeded mutant; a matrix on stdout and in
-//!   `reports/verification.{md,json}`.
-//! * `cargo xtask bench [--smoke] [-- <cargo bench args>]` — runs `cargo bench -p
-//!   ferrolite-benches` (tiny sizes under `--smoke`), then the report below.
+//! * `cargo xtask verify [--quick|--full] [--structure S] [--checker C] [--no-mutants]
+//!   [--out DIR]` — every checker over every structure and seeded mutant; a matrix on stdout
+//!   and in `verification.{md,json}`.
+//! * `cargo xtask bench [--smoke] [--fresh] [--out DIR] [-- <cargo bench args>]` — runs
+//!   `cargo bench -p ferrolite-benches` (tiny sizes under `--smoke`), then the report below.
 //! * `cargo xtask report [--target-dir DIR] [--out DIR]` — without rerunning anything,
-//!   regenerates `reports/*.svg` and `reports/bench.md` (machine, commit, every figure as a
+//!   regenerates the figures (`*.svg`) and `bench.md` (machine, commit, every figure as a
 //!   table, the throughput targets MET or MISSED) from criterion's saved estimates under
 //!   `target/criterion` and the benches' side data under `target/ferrolite-bench`.
+//!
+//! Every command writes its reports under `target/` (`target/verify-report/`,
+//! `target/bench-report/`) unless `--out` says otherwise, so a run leaves the work tree clean;
+//! `--out reports` replaces the committed snapshot in `reports/`.
 //!
 //! Cargo is invoked through `$CARGO` (set by `cargo run`), so the toolchain that runs xtask
 //! builds the checkers and the benches.
@@ -20,9 +24,12 @@ const USAGE: &str = "\
 usage: cargo xtask <COMMAND> [--help]
 
 COMMANDS:
-  verify   every checker over every structure and seeded mutant (reports/verification.md)
+  verify   every checker over every structure and seeded mutant (target/verify-report/)
   bench    run the benchmarks (cargo bench -p ferrolite-benches), then `report`
-  report   regenerate reports/*.svg and reports/bench.md from the saved results";
+  report   redraw the figures and bench.md from the saved results (target/bench-report/)
+
+Reports go under target/ unless --out DIR says otherwise; --out reports replaces the
+committed snapshot.";
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

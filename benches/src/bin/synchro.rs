@@ -10,7 +10,8 @@
 use anyhow::{Context, Result};
 use ferrolite_benches::cli::{self, Command, Options, USAGE};
 use ferrolite_benches::report::{reclamation_table, throughput_table, CellOutcome, INVALID_NOTE};
-use ferrolite_benches::synchro::{derive_seed, run_kind, summarize, RunResult, SynchroConfig};
+use ferrolite_benches::synchro::{run_kind, summarize, RunResult, SynchroConfig};
+use ferrolite_structures::rng;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::Path;
@@ -126,7 +127,7 @@ fn sweep(opts: &Options) -> Vec<CellOutcome> {
                         update_percent,
                         duration: opts.duration,
                         dist: opts.dist,
-                        seed: derive_seed(opts.seed, rep as u64),
+                        seed: rng::derive(opts.seed, rep as u64),
                     };
                     match run_kind(kind, &config) {
                         Ok(r) => runs[i].push(r),

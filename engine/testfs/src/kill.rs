@@ -36,6 +36,7 @@
 use ferrolite::fs::{
     DirEntry, FileKind, FileLock, FileSystem, IoJob, RandomAccessFile, StdFs, WritableFile,
 };
+use ferrolite_structures::rng::mix;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
@@ -223,14 +224,6 @@ impl KillFs {
             written: 0,
         })
     }
-}
-
-/// SplitMix64's output function: a well-mixed 64-bit value from a counter.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// The default action: report the point and `SIGKILL` the process.

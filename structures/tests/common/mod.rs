@@ -1,35 +1,26 @@
-//! Helpers shared by the integration tests: a small deterministic PRNG (so the stress tests
-//! need no extra dependency and replay the same operation streams), random range bounds, and
+//! Helpers shared by the integration tests: the workspace's seeded generator (so the stress
+//! tests replay the same operation streams), random range bounds drawn from it, and
 //! the value encoding `"{key}/{thread}/{seq}"` that lets a reader check that a value it sees
 //! was written for the key it sits under.
 #![allow(dead_code)]
 
 use std::ops::Bound;
 
-/// SplitMix64: tiny, fast, and good enough to drive operation mixes.
-pub struct Rng(u64);
+/// The workspace's seeded generator: a stress thread's operation stream replays from its seed.
+pub use ferrolite_structures::rng::SplitMix as Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform-ish in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
+/// Random range bounds for the range tests, drawn from a [`Rng`].
+pub trait RandomBounds {
     /// A random bound over keys `0..keys`: unbounded, included or excluded, so that inverted
     /// and empty ranges come up as often as ordinary ones.
-    pub fn bound(&mut self, keys: u64) -> Bound<u64> {
+    fn bound(&mut self, keys: u64) -> Bound<u64>;
+
+    /// A random included/excluded bound on a key within `lo..=hi`.
+    fn bound_within(&mut self, lo: u64, hi: u64) -> Bound<u64>;
+}
+
+impl RandomBounds for Rng {
+    fn bound(&mut self, keys: u64) -> Bound<u64> {
         match self.below(3) {
             0 => Bound::Unbounded,
             1 => Bound::Included(self.below(keys)),
@@ -37,9 +28,8 @@ impl Rng {
         }
     }
 
-    /// A random included/excluded bound on a key within `lo..=hi`.
-    pub fn bound_within(&mut self, lo: u64, hi: u64) -> Bound<u64> {
-        let k = lo + self.below(hi - lo + 1);
+    fn bound_within(&mut self, lo: u64, hi: u64) -> Bound<u64> {
+        let k = self.range(lo, hi);
         if self.below(2) == 0 {
             Bound::Included(k)
         } else {

@@ -48,6 +48,7 @@
 
 use super::history::{encode_value, Event, History, Op, ValueLabel};
 use super::violation::{check_history, Violation};
+use crate::rng::{mix as splitmix, SplitMix as Rng};
 use crate::Mode;
 use ferrolite_structures::{ConcurrentMap, MapKind};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -532,25 +533,5 @@ fn retire_map(map: Option<Box<dyn ConcurrentMap<u64, u64>>>, leak: bool) {
         std::mem::forget(map);
     } else {
         drop(map);
-    }
-}
-
-/// SplitMix64's output function: a good 64-bit mixer for deriving seeds.
-fn splitmix(x: u64) -> u64 {
-    crate::rng::step(&mut { x })
-}
-
-/// A small SplitMix64 generator for workloads (no dependency, reproducible from a seed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        splitmix(self.0)
-    }
-
-    /// Uniform in `0..n` (`n` > 0; the modulo bias is irrelevant here).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
     }
 }

@@ -6,12 +6,13 @@
 //!   the ids are read from `benchmark.json` rather than from the path.
 //! * Our benches write one JSON file per measured cell under
 //!   `<side>/<group>/<function>/<parameter>.json` for what criterion cannot hold
-//!   (repetitions, latency percentiles, unreclaimed nodes, time series, extras).
+//!   (repetitions, latency percentiles, unreclaimed nodes, time series, extras); its schema,
+//!   [`Side`], is `ferrolite-bench-format`'s, shared with the benches that write it.
 //!
 //! Both sources are merged into one [`Cell`] per (group, function, parameter).
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
+pub use ferrolite_bench_format::side::{Percentiles, Series, Side, Spread, Unreclaimed};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ impl Sources {
     pub fn under(target: &Path) -> Self {
         Self {
             criterion: target.join("criterion"),
-            side: target.join("ferrolite-bench"),
+            side: ferrolite_bench_format::side::side_dir(target),
         }
     }
 }
@@ -46,79 +47,6 @@ pub struct Criterion {
     pub ops: f64,
     /// The median's confidence interval in ops/s (low, high), if criterion saved one.
     pub ops_ci: Option<(f64, f64)>,
-}
-
-/// Throughput over a bench's repetitions, in ops/s.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct OpsPerSec {
-    /// Median over the repetitions.
-    pub median: Option<f64>,
-    /// Slowest repetition.
-    pub min: Option<f64>,
-    /// Fastest repetition.
-    pub max: Option<f64>,
-    /// Number of repetitions.
-    pub reps: Option<u64>,
-}
-
-/// Latency percentiles of one operation kind, in ns.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct Latency {
-    /// Median.
-    pub p50: Option<f64>,
-    /// 99th percentile.
-    pub p99: Option<f64>,
-    /// 99.9th percentile.
-    pub p999: Option<f64>,
-}
-
-/// Nodes retired but not yet freed over a run.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct Unreclaimed {
-    /// The most at any sample.
-    pub peak: Option<f64>,
-    /// The mean over the samples.
-    pub avg: Option<f64>,
-}
-
-/// A time series (e.g. unreclaimed nodes while a reader is stalled).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct Series {
-    /// What the y values are.
-    #[serde(default)]
-    pub name: String,
-    /// What the x values are, with the unit.
-    #[serde(default)]
-    pub x_label: String,
-    /// (x, y) points.
-    #[serde(default)]
-    pub points: Vec<(f64, f64)>,
-}
-
-/// One side-data file (every field but the ids is optional).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct Side {
-    /// The criterion group.
-    pub group: String,
-    /// The function within the group.
-    pub function: String,
-    /// The parameter.
-    pub parameter: String,
-    /// The cell's parameters, as the bench describes them.
-    #[serde(default)]
-    pub params: BTreeMap<String, Value>,
-    /// Throughput over the repetitions.
-    pub ops_per_sec: Option<OpsPerSec>,
-    /// Latency percentiles per operation kind.
-    #[serde(default)]
-    pub latency_ns: BTreeMap<String, Latency>,
-    /// Unreclaimed nodes.
-    pub unreclaimed: Option<Unreclaimed>,
-    /// A time series.
-    pub series: Option<Series>,
-    /// Anything else (write amplification, MB/s, ...).
-    #[serde(default)]
-    pub extra: BTreeMap<String, Value>,
 }
 
 /// Everything known about one (group, function, parameter).
@@ -151,7 +79,7 @@ impl Cell {
     /// side data, else criterion's confidence interval of the median.
     pub fn ops_spread(&self) -> Option<(f64, f64)> {
         let side = self.side.as_ref().and_then(|s| s.ops_per_sec.as_ref());
-        if let Some(OpsPerSec {
+        if let Some(Spread {
             min: Some(lo),
             max: Some(hi),
             ..
@@ -182,7 +110,7 @@ impl Cell {
     }
 
     /// The latency percentiles of one operation kind.
-    pub fn latency(&self, op: &str) -> Option<&Latency> {
+    pub fn latency(&self, op: &str) -> Option<&Percentiles> {
         self.side.as_ref()?.latency_ns.get(op)
     }
 

@@ -1,5 +1,5 @@
-//! `reports/bench.md`: the machine, the targets, and every figure as a table with the same
-//! numbers.
+//! `bench.md` (in the report directory): the machine, the targets, and every figure as a
+//! table with the same numbers.
 
 use super::data::{Cell, Dataset};
 use super::model::{self, Grid, Stages, StructFigure, Targets, Unreclaimed, Verdict};
@@ -291,7 +291,7 @@ fn structure_latency(out: &mut String, i: &Inputs) {
     let header: Vec<String> = ["workload", "map", "get", "insert", "remove"]
         .map(String::from)
         .to_vec();
-    let fmt = |l: Option<&crate::bench::data::Latency>| match l {
+    let fmt = |l: Option<&crate::bench::data::Percentiles>| match l {
         Some(l) => format!(
             "{} / {} / {}",
             opt(l.p50, si),
@@ -309,7 +309,7 @@ fn structure_latency(out: &mut String, i: &Inputs) {
                 .split_once('-')
                 .map_or(c.parameter.clone(), |(_, w)| w.to_string());
             (
-                format!("{workload}/{}", map_rank(&c.function)),
+                format!("{workload}/{}", model::map_rank(&c.function)),
                 vec![
                     workload,
                     c.function.clone(),
@@ -323,14 +323,6 @@ fn structure_latency(out: &mut String, i: &Inputs) {
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.1).collect();
     table(out, &header, &rows);
-}
-
-/// The maps in the order the figures use.
-fn map_rank(map: &str) -> usize {
-    crate::bench::model::MAP_ORDER
-        .iter()
-        .position(|m| *m == map)
-        .unwrap_or(9)
 }
 
 fn unreclaimed(out: &mut String, i: &Inputs) {
@@ -395,16 +387,7 @@ fn stalled(out: &mut String, i: &Inputs) {
     .map(String::from)
     .to_vec();
     let mut sorted: Vec<&Cell> = cells;
-    sorted.sort_by_key(|c| {
-        (
-            model::MAP_ORDER
-                .iter()
-                .position(|m| *m == c.function)
-                .unwrap_or(usize::MAX),
-            c.function.clone(),
-            c.parameter.clone(),
-        )
-    });
+    sorted.sort_by_key(|c| model::map_order_key(c));
     let rows: Vec<Vec<String>> = sorted
         .iter()
         .map(|c| {

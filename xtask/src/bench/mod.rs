@@ -4,9 +4,10 @@
 //!   under `--smoke`), then the report.
 //! * `report` rereads the saved results without running anything — criterion's estimates
 //!   under `<target>/criterion` and the side data the benches write under
-//!   `<target>/ferrolite-bench` (see [`data`]) — and writes `reports/*.svg` ([`plots`]) and
-//!   `reports/bench.md` ([`markdown`]), whose tables hold the figures' numbers and whose
-//!   "Targets" section says which throughput targets are met.
+//!   `<target>/ferrolite-bench` (see [`data`]) — and writes the figures (`*.svg`, [`plots`])
+//!   and `bench.md` ([`markdown`]), whose tables hold the figures' numbers and whose
+//!   "Targets" section says which throughput targets are met, into `<target>/bench-report/`,
+//!   or into `--out DIR` (`--out reports` replaces the committed snapshot).
 //!
 //! A group without results is a "no data" section, not an error.
 
@@ -16,6 +17,7 @@ pub mod model;
 pub mod plots;
 
 use anyhow::{bail, Context, Result};
+use ferrolite_bench_format::time::UtcTime;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +32,8 @@ OPTIONS:
   --smoke      FERROLITE_BENCH_SCALE=smoke: tiny sizes, a quick check that the benches run
   --fresh      delete earlier results (<target>/criterion, <target>/ferrolite-bench) first,
                so the report holds only this run
-  --out DIR    where the report goes (default: reports/)
+  --out DIR    where the report goes, relative to the workspace root (default:
+               <target>/bench-report; `--out reports` replaces the committed snapshot)
   -h, --help   this text
 
 Arguments after `--` go to `cargo bench` (e.g. `-- --bench synchro`, or a filter after a
@@ -39,13 +42,14 @@ second `--`).";
 const REPORT_USAGE: &str = "\
 usage: cargo xtask report [--target-dir DIR] [--out DIR]
 
-Regenerates reports/*.svg and reports/bench.md from the saved results, without running any
+Regenerates the figures (*.svg) and bench.md from the saved results, without running any
 benchmark: criterion's estimates (<target>/criterion/<group>/<function>/<parameter>/new/) and
 the benches' side data (<target>/ferrolite-bench/<group>/<function>/<parameter>.json).
 
 OPTIONS:
   --target-dir DIR   the cargo target directory (default: $CARGO_TARGET_DIR, else target/)
-  --out DIR          where to write (default: reports/)
+  --out DIR          where to write (default: <target>/bench-report; `--out reports`
+                     replaces the committed snapshot)
   -h, --help         this text";
 
 fn workspace_root() -> PathBuf {
@@ -64,6 +68,12 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// Where a report goes unless `--out` says otherwise: under the target directory, so that a
+/// run never overwrites the committed snapshot in `reports/`.
+fn default_out(root: &Path) -> PathBuf {
+    target_dir(root).join("bench-report")
+}
+
 /// `cargo xtask bench`.
 pub fn bench_main(args: &[String]) -> Result<()> {
     let (ours, theirs) = match args.iter().position(|a| a == "--") {
@@ -73,7 +83,7 @@ pub fn bench_main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let mut smoke = false;
     let mut fresh = false;
-    let mut out = root.join("reports");
+    let mut out = default_out(&root);
     let mut it = ours.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -126,7 +136,7 @@ pub fn bench_main(args: &[String]) -> Result<()> {
 pub fn report_main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let mut target = target_dir(&root);
-    let mut out = root.join("reports");
+    let mut out = default_out(&root);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> Result<PathBuf> {
@@ -325,37 +335,17 @@ fn commit(root: &Path) -> String {
 
 /// Now, as `YYYY-MM-DD HH:MM UTC`.
 fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format_utc(secs)
+    show_utc(UtcTime::now())
 }
 
 /// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+#[cfg(test)]
 fn format_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    show_utc(UtcTime::from_unix(secs))
 }
 
-/// Days since 1970-01-01 to (year, month, day), counting in 400-year eras of 146 097 days
-/// that start on 1 March, so the leap day falls at the end of the counting year.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days since 0000-03-01
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of the era, 0..146096
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of the era
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the March-based year
-    let mp = (5 * doy + 2) / 153; // month, 0 = March
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+fn show_utc(t: UtcTime) -> String {
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour, t.minute)
 }
 
 #[cfg(test)]

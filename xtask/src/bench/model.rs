@@ -45,6 +45,24 @@ pub fn sort_by_order(names: &mut [String], order: &[&str]) {
     });
 }
 
+/// A map's place in [`MAP_ORDER`] (`MAP_ORDER.len()`, after all of them, if it is not there).
+pub fn map_rank(map: &str) -> usize {
+    MAP_ORDER
+        .iter()
+        .position(|m| *m == map)
+        .unwrap_or(MAP_ORDER.len())
+}
+
+/// The order cells of several maps are listed in: by map ([`map_rank`], then name), then by
+/// parameter.
+pub fn map_order_key(c: &Cell) -> (usize, String, String) {
+    (
+        map_rank(&c.function),
+        c.function.clone(),
+        c.parameter.clone(),
+    )
+}
+
 /// The distinct values of `f` over `items`, sorted.
 fn distinct<T, K: Ord + Clone>(items: &[T], f: impl Fn(&T) -> K) -> Vec<K> {
     items

@@ -2,13 +2,15 @@
 //!
 //! Output goes to a log file per run (`target/verify/logs/`), never through pipes, so a chatty
 //! checker cannot dead-lock the verifier. Stats are the `VERIFY-STAT <key> <value>` lines that
-//! `ferrolite-verification` prints; for Miri, libtest's `test result:` lines.
+//! `ferrolite-verification` prints; for Miri, libtest's `test result:` lines. What a report
+//! quotes of a log goes through [`Paths::relative`] first, so that no report names a
+//! directory of the machine it ran on.
 
 use super::plan::Build;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -103,6 +105,61 @@ pub fn run(
         exit,
         secs: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The machine's directories a log may name, and what a report writes instead: paths in the
+/// repository relative to it, the cargo and rustup homes (registry sources, toolchains) as
+/// `$CARGO_HOME` and `$RUSTUP_HOME`.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// `(absolute prefix, replacement)`, longest prefix first.
+    prefixes: Vec<(String, String)>,
+}
+
+impl Paths {
+    /// The directories of this machine: the repository `root`, `$CARGO_HOME` and
+    /// `$RUSTUP_HOME` (by default `~/.cargo` and `~/.rustup`).
+    pub fn of_machine(root: &Path) -> Paths {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let dir = |var: &str, default: &str| {
+            std::env::var_os(var)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(default)))
+        };
+        Paths::new(
+            root,
+            dir("CARGO_HOME", ".cargo"),
+            dir("RUSTUP_HOME", ".rustup"),
+        )
+    }
+
+    /// As [`Paths::of_machine`], with the homes given.
+    pub fn new(root: &Path, cargo_home: Option<PathBuf>, rustup_home: Option<PathBuf>) -> Paths {
+        let mut prefixes = vec![(format!("{}/", root.display()), String::new())];
+        for (dir, name) in [(cargo_home, "$CARGO_HOME"), (rustup_home, "$RUSTUP_HOME")] {
+            if let Some(d) = dir {
+                prefixes.push((format!("{}/", d.display()), format!("{name}/")));
+            }
+        }
+        prefixes.retain(|(p, _)| p.len() > 1); // never rewrite every `/`
+        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        Paths { prefixes }
+    }
+
+    /// `text` with every machine directory replaced.
+    pub fn relative(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (prefix, with) in &self.prefixes {
+            out = out.replace(prefix.as_str(), with);
+        }
+        out
+    }
+
+    /// `path` as a report prints it.
+    pub fn path(&self, path: &Path) -> PathBuf {
+        PathBuf::from(self.relative(&path.display().to_string()))
+    }
 }
 
 /// Sum the `VERIFY-STAT` lines of a log (and count passed tests from libtest's summaries).
@@ -232,7 +289,42 @@ pub fn reason(excerpt: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::reason;
+    use super::{reason, Paths};
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn reports_name_no_machine_directory() {
+        let p = Paths::new(
+            Path::new("/work/main"),
+            Some(PathBuf::from("/root/.cargo")),
+            Some(PathBuf::from("/root/.rustup")),
+        );
+        let log = "process didn't exit successfully: `/work/main/target/verify/std/release/deps/model-c8 \
+            --exact epoch`\nthread 'epoch' panicked at /root/.cargo/registry/src/index.crates.io-1949/loom-0.7.3/src/rt/path.rs:175:9:\n\
+            at /root/.rustup/toolchains/nightly/lib/rustlib/src/rust/library/alloc/src/boxed.rs:1558:9\n\
+            /work/mainline/x.rs and /root/.cargo-other stay";
+        let got = p.relative(log);
+        assert!(
+            got.contains("`target/verify/std/release/deps/model-c8"),
+            "{got}"
+        );
+        assert!(
+            got.contains("at $CARGO_HOME/registry/src/index.crates.io-1949/loom-0.7.3/"),
+            "{got}"
+        );
+        assert!(
+            got.contains("at $RUSTUP_HOME/toolchains/nightly/lib/"),
+            "{got}"
+        );
+        assert!(
+            got.contains("/work/mainline/x.rs and /root/.cargo-other"),
+            "{got}"
+        );
+        assert_eq!(
+            p.path(Path::new("/work/main/target/verify/logs/epoch-loom.log")),
+            Path::new("target/verify/logs/epoch-loom.log")
+        );
+    }
 
     #[test]
     fn reasons_name_the_failure_kind() {

@@ -3,9 +3,11 @@
 //! 1. Plan the rows (structures, then mutants) and columns (checkers) left by the filters.
 //! 2. For each cell, make sure its build exists (one `cargo test --no-run` per build, timed
 //!    apart from the cells), then run the cell with the mode's budget and a time limit.
-//! 3. Print the matrix, write `reports/verification.md` and `reports/verification.json`, and
-//!    exit non-zero if any real structure fails any checker or any mutant survives every
-//!    checker that ran on it.
+//! 3. Print the matrix, write `verification.md` and `verification.json` into the output
+//!    directory — `target/verify-report/` unless `--out` names another, so that a run leaves the
+//!    work tree clean; `--out reports` replaces the committed snapshot — and exit non-zero if
+//!    any real structure fails any checker or any mutant survives every checker that ran on it.
+//!    Paths the reports quote are relative to the repository (see [`exec::Paths`]).
 //!
 //! A cell of a real structure passes when its tests pass; a cell of a mutant row "catches" the
 //! mutant when its tests fail or time out. In `--quick` mode a mutant row stops at its first
@@ -28,7 +30,7 @@ usage: cargo xtask verify [OPTIONS]
 
 Runs every checker (model, loom, shuttle, lincheck, engine, crash, faults, soak, miri) over
 every structure and every seeded mutant, prints a pass/fail matrix and writes
-reports/verification.{md,json}.
+verification.{md,json} into target/verify-report/ (or --out DIR).
 
 OPTIONS:
   --quick              CI bounds (the whole run in minutes)
@@ -36,6 +38,8 @@ OPTIONS:
   --structure LIST     only these rows (structure or mutant names, comma-separated)
   --checker LIST       only these checkers (comma-separated)
   --no-mutants         skip the mutant rows
+  --out DIR            where the reports go, relative to the workspace root (default:
+                       target/verify-report; `--out reports` replaces the committed snapshot)
   -h, --help           this text
 
 The default mode is between the two (a user's run, tens of minutes).";
@@ -47,7 +51,13 @@ struct Options {
     structures: Vec<String>,
     checkers: Vec<Checker>,
     mutants: bool,
+    /// The reports' directory, relative to the workspace root.
+    out: String,
 }
+
+/// Where a run writes its reports unless told otherwise: a scratch directory, so that a run
+/// never overwrites the committed snapshot in `reports/`.
+const DEFAULT_OUT: &str = "target/verify-report";
 
 fn parse(args: &[String]) -> Result<Option<Options>> {
     let mut o = Options {
@@ -55,6 +65,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
         structures: vec![],
         checkers: vec![],
         mutants: true,
+        out: DEFAULT_OUT.into(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -71,6 +82,12 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
             "--quick" => o.mode = "quick",
             "--full" => o.mode = "full",
             "--no-mutants" => o.mutants = false,
+            "--out" => {
+                o.out = it
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--out needs a directory"))?
+                    .clone()
+            }
             "--structure" => o.structures.extend(list("--structure")?),
             "--checker" => {
                 for c in list("--checker")? {
@@ -193,6 +210,7 @@ pub fn main(args: &[String]) -> Result<()> {
         return Ok(());
     };
     let root = workspace_root();
+    let paths = exec::Paths::of_machine(&root);
     let started = Instant::now();
     let rows = plan::rows(&opts.structures, opts.mutants);
     let miri = if opts.checkers.contains(&Checker::Miri) {
@@ -271,7 +289,7 @@ pub fn main(args: &[String]) -> Result<()> {
                     let result = if r.exit == exec::Exit::Success {
                         Ok(r.secs)
                     } else {
-                        Err(log)
+                        Err(paths.path(&log))
                     };
                     bar.println(format!(
                         "  build {:<16} {}",
@@ -310,14 +328,17 @@ pub fn main(args: &[String]) -> Result<()> {
                                 secs: r.secs,
                                 stats: exec::stats(&log),
                             },
-                            exec::Exit::Timeout => Outcome::Timeout { secs: r.secs, log },
+                            exec::Exit::Timeout => Outcome::Timeout {
+                                secs: r.secs,
+                                log: paths.path(&log),
+                            },
                             exec::Exit::Failure => {
-                                let excerpt = exec::excerpt(&log, 40);
+                                let excerpt = paths.relative(&exec::excerpt(&log, 40));
                                 Outcome::Fail {
                                     secs: r.secs,
                                     reason: exec::reason(&excerpt),
                                     excerpt,
-                                    log,
+                                    log: paths.path(&log),
                                 }
                             }
                         }
@@ -349,10 +370,16 @@ pub fn main(args: &[String]) -> Result<()> {
         started.elapsed(),
     );
     print!("{}", summary.markdown());
-    std::fs::create_dir_all(root.join("reports"))?;
-    std::fs::write(root.join("reports/verification.md"), summary.markdown())?;
-    std::fs::write(root.join("reports/verification.json"), summary.json())?;
-    println!("\nwrote reports/verification.md and reports/verification.json");
+    let out = root.join(&opts.out);
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("verification.md"), summary.markdown())?;
+    std::fs::write(out.join("verification.json"), summary.json())?;
+    let shown = paths.path(&out);
+    println!(
+        "\nwrote {} and {}",
+        shown.join("verification.md").display(),
+        shown.join("verification.json").display()
+    );
     if !summary.ok() {
         bail!("{}", summary.verdict());
     }

@@ -1,5 +1,7 @@
 //! The matrix: one line per finished cell while running, then a Markdown table (stdout and
-//! `reports/verification.md`) and the same data as JSON (`reports/verification.json`).
+//! `verification.md`) and the same data as JSON (`verification.json`), in the directory the
+//! run writes to (`target/verify-report/`, or `reports/` for the committed snapshot). Logs and
+//! excerpts arrive with their paths already relative to the repository.
 
 use super::plan::{Checker, Row};
 use super::{Cell, Outcome};

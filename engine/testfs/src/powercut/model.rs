@@ -4,6 +4,7 @@
 
 use super::modes::{CutMode, CutReport, TailMode, TRASH_PREFIX};
 use ferrolite::fs::FileSystem;
+use ferrolite_structures::rng::SplitMix;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -147,26 +148,6 @@ pub(super) fn is_trash(name: &str) -> bool {
     name.starts_with(TRASH_PREFIX)
 }
 
-/// SplitMix64.
-pub(super) struct Rng(u64);
-
-impl Rng {
-    pub(super) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..=n`.
-    pub(super) fn upto(&mut self, n: u64) -> u64 {
-        match n.checked_add(1) {
-            Some(m) => self.next() % m,
-            None => self.next(),
-        }
-    }
-}
-
 /// Apply a power cut to the real files and mark the state dead.
 pub(super) fn cut_now(
     inner: &dyn FileSystem,
@@ -176,7 +157,7 @@ pub(super) fn cut_now(
     let st = std::mem::take(guard);
     guard.dead = true;
     guard.ops = st.ops;
-    let mut rng = Rng(mode.seed ^ 0x6A09_E667_F3BC_C908);
+    let mut rng = SplitMix::new(mode.seed ^ 0x6A09_E667_F3BC_C908);
     let mut report = CutReport::default();
 
     // 1. File data, at each file's current name (the inode carries its data through
@@ -199,12 +180,12 @@ pub(super) fn cut_now(
         let (keep, zero_to) = match mode.tail {
             TailMode::Drop => (durable, durable),
             TailMode::Prefix => {
-                let keep = durable + rng.upto(real - durable);
+                let keep = durable + rng.range(0, real - durable);
                 (keep, keep)
             }
             TailMode::ZeroFill => {
-                let keep = durable + rng.upto(real - durable);
-                (keep, keep + rng.upto(real - keep))
+                let keep = durable + rng.range(0, real - durable);
+                (keep, keep + rng.range(0, real - keep))
             }
         };
         if keep < real {
@@ -223,7 +204,11 @@ pub(super) fn cut_now(
     // 2. Pending directory operations: a prefix (in order) survives, the rest is undone
     //    newest first.
     let n = st.pending.len() as u64;
-    let kept = if mode.keep_dir_prefix { rng.upto(n) } else { 0 } as usize;
+    let kept = if mode.keep_dir_prefix {
+        rng.range(0, n)
+    } else {
+        0
+    } as usize;
     report.dir_ops_kept = kept as u64;
     for (_, op) in &st.pending[..kept] {
         if let Some(trash) = op.trash() {

@@ -1,0 +1,13 @@
+//! # ferrolite-bench-format
+//!
+//! What the criterion benches of `ferrolite-benches` hand to `cargo xtask report`, defined
+//! once for the writer and the reader:
+//!
+//! * [`side`] — the *side data*: one JSON file per measured cell with what criterion cannot
+//!   hold (our repetitions' spread, latency percentiles, unreclaimed nodes, a time series,
+//!   extras), and where those files live under a cargo target directory;
+//! * [`time`] — UTC timestamps from the system clock (civil dates without a date library), as
+//!   the `dbbench` header and `reports/bench.md` print them.
+
+pub mod side;
+pub mod time;

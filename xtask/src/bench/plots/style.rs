@@ -1,0 +1,106 @@
+//! How series look: fonts and sizes, a fixed colour per well-known name (so a map keeps its
+//! colour across figures), marker shapes, and drawing a marker in a legend or at data points.
+
+use super::{Area, Chart};
+use anyhow::Result;
+use plotters::prelude::*;
+
+pub(super) const FONT: &str = "sans-serif";
+pub(super) const TITLE: u32 = 20;
+pub(super) const LABEL: u32 = 15;
+pub(super) const TICK: u32 = 13;
+pub(super) const LEGEND_W: u32 = 190;
+
+/// Okabe–Ito colours (colour-blind safe), without the yellow that vanishes on white.
+pub(super) const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+
+/// A fixed colour for the names that recur across figures, so a map keeps its colour.
+pub(super) fn color_of(name: &str, index: usize) -> RGBColor {
+    match name {
+        "mutex" => RGBColor(0, 0, 0),
+        "epoch" | "ferrolite" => PALETTE[0],
+        "hazard" => PALETTE[1],
+        "crossbeam" => PALETTE[2],
+        "noreclaim" => RGBColor(140, 140, 140),
+        "btree" => PALETTE[3],
+        "fjall" => PALETTE[4],
+        _ => PALETTE[index % PALETTE.len()],
+    }
+}
+
+/// Marker shapes, so lines stay apart in grey print too.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Marker {
+    Circle,
+    Triangle,
+    Square,
+    Cross,
+}
+
+pub(super) const MARKERS: [Marker; 4] = [
+    Marker::Circle,
+    Marker::Triangle,
+    Marker::Square,
+    Marker::Cross,
+];
+
+/// How one series is drawn.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Style {
+    pub(super) color: RGBColor,
+    pub(super) marker: Marker,
+}
+
+pub(super) fn style(name: &str, index: usize) -> Style {
+    Style {
+        color: color_of(name, index),
+        marker: MARKERS[index % MARKERS.len()],
+    }
+}
+
+/// A marker in the legend, at pixel `at` of the legend's area.
+pub(super) fn legend_marker(area: &Area, at: (i32, i32), s: Style) -> Result<()> {
+    let (x, y) = at;
+    let c = s.color;
+    match s.marker {
+        Marker::Circle => area.draw(&Circle::new(at, 4, c.filled()))?,
+        Marker::Triangle => area.draw(&TriangleMarker::new(at, 5, c.filled()))?,
+        Marker::Square => area.draw(&Rectangle::new(
+            [(x - 4, y - 4), (x + 4, y + 4)],
+            c.filled(),
+        ))?,
+        Marker::Cross => area.draw(&Cross::new(at, 4, c.stroke_width(2)))?,
+    }
+    Ok(())
+}
+
+/// Markers at data points of a chart.
+pub(super) fn data_markers(chart: &mut Chart, pts: &[(f64, f64)], s: Style) -> Result<()> {
+    let c = s.color;
+    match s.marker {
+        Marker::Circle => {
+            chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.filled())))?;
+        }
+        Marker::Triangle => {
+            chart.draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 5, c.filled())))?;
+        }
+        Marker::Square => {
+            chart
+                .draw_series(pts.iter().map(|p| {
+                    EmptyElement::at(*p) + Rectangle::new([(-4, -4), (4, 4)], c.filled())
+                }))?;
+        }
+        Marker::Cross => {
+            chart.draw_series(pts.iter().map(|p| Cross::new(*p, 4, c.stroke_width(2))))?;
+        }
+    }
+    Ok(())
+}
