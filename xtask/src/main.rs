@@ -18,6 +18,8 @@
 //! builds the checkers and the benches.
 
 mod bench;
+#[cfg(test)]
+mod tidy;
 mod verify;
 
 const USAGE: &str = "\
