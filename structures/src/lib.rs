@@ -32,6 +32,7 @@ mod mutex;
 mod reclaim;
 mod reference;
 mod sync;
+mod tag;
 mod thread_id;
 
 pub use kind::MapKind;

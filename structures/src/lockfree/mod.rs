@@ -12,8 +12,6 @@
 mod node;
 mod raw;
 
-pub(crate) use node::untagged;
-
 use crate::map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
 use crate::reclaim::{epoch::Epoch, hazard::Hazard, none::NoReclaim, Scheme};
 use raw::SkipList;

@@ -31,15 +31,15 @@
 //! 4. **A value box is retired once**, by the replace that swapped it out or by the remove that
 //!    nulled it; a live node's box is freed with the node.
 
-use super::node::{inline_tag, is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
+use super::node::{inline_tag, Boxed, Node, BUILT, UNLINKED};
 use crate::map::{MapKey, MapValue, ReclaimStats};
 use crate::mutant::mutant;
-use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
 use crate::reclaim::owned::Owned;
 use crate::reclaim::slots::Slots;
-use crate::reclaim::{Counters, Scheme};
+use crate::reclaim::{Counters, Scheme, PRED, SPARE, SUCC, VALUE};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use crate::sync::{backoff, MAX_HEIGHT};
+use crate::tag::{is_marked, marked, untagged};
 use std::ops::Bound;
 use std::ptr;
 
