@@ -23,7 +23,7 @@ use crate::cache::{BlockCache, Cache, NoCache};
 use crate::db::{Db, Inner, MemGen, State, SuperVersion, WalState};
 use crate::error::IoContext;
 use crate::fs::FileSystem;
-use crate::memtable::{MapMemTable, MemTable};
+use crate::memtable::new_memtable;
 use crate::options::Options;
 use crate::stats::Counters;
 use crate::version::{table_path, Manifest, ManifestState, TableHandle, Version, VersionEdit};
@@ -147,7 +147,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     }
 
     // Replay the WAL.
-    let replay = MapMemTable::new(opts.memtable);
+    let replay = new_memtable(opts.memtable);
     let mut last_seq = ms.last_seq;
     let mut replayed_segments = Vec::new();
     let mut records = 0u64;
@@ -258,7 +258,7 @@ pub(crate) fn open(dir: &Path, opts: Options) -> Result<Db> {
     let log = LogWriter::create_in(fs.clone(), &segment_path(dir, wal_number), WAL_MAGIC)?;
     fsutil::sync_dir_in(fs.as_ref(), dir)?;
     let mem = Arc::new(MemGen {
-        table: Arc::new(MapMemTable::new(opts.memtable)) as Arc<dyn MemTable>,
+        table: new_memtable(opts.memtable),
         wal_number,
     });
     let levels = opts.num_levels;

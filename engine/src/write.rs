@@ -20,7 +20,7 @@
 
 use crate::batch::{BatchOp, WriteBatch};
 use crate::db::{lock, Inner, MemGen, Pending, SuperVersion, WalState};
-use crate::memtable::MapMemTable;
+use crate::memtable::new_memtable;
 use crate::options::{SyncPolicy, BUFFERED_WAL_BYTES};
 use crate::types::ValueKind;
 use crate::wal::record::{LogWriter, MAX_RECORD_LEN, WAL_MAGIC};
@@ -361,7 +361,7 @@ impl Inner {
         }
         wal.number = number;
         let mem = Arc::new(MemGen {
-            table: Arc::new(MapMemTable::new(self.opts.memtable)),
+            table: new_memtable(self.opts.memtable),
             wal_number: number,
         });
         let state = lock(&self.state);

@@ -40,7 +40,7 @@ use crate::reclaim::{Counters, Scheme, PRED, SPARE, SUCC, VALUE};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use crate::sync::{backoff, MAX_HEIGHT};
 use crate::tag::{is_marked, marked, untagged};
-use std::ops::Bound;
+use std::borrow::Borrow;
 use std::ptr;
 
 type NodePtr<K, V, S> = *mut Node<K, V, S>;
@@ -58,6 +58,17 @@ impl<K, V, S> Position<K, V, S> {
             succs: [ptr::null_mut(); MAX_HEIGHT],
         }
     }
+}
+
+/// Why [`SkipList::scan`] stopped.
+pub(crate) enum ScanEnd<K> {
+    /// At the end of the list or of the range: nothing more to visit.
+    End,
+    /// The sink asked for no more entries.
+    Full,
+    /// At a node deleted under hazard pointers, which a traversal may not step from: resume
+    /// after this key.
+    Deleted(K),
 }
 
 /// The lock-free skip list over reclamation scheme `S`.
@@ -221,11 +232,14 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// # Safety
     /// Called inside an operation of a scheme with `TRAVERSE_MARKED` (the guard keeps every
     /// node reached alive).
-    unsafe fn read_search(
+    unsafe fn read_search<Q: Ord + ?Sized>(
         &self,
         before: impl Fn(&K) -> bool,
-        exact: Option<&K>,
-    ) -> NodePtr<K, V, S> {
+        exact: Option<&Q>,
+    ) -> NodePtr<K, V, S>
+    where
+        K: Borrow<Q>,
+    {
         let mut pred: NodePtr<K, V, S> = ptr::null_mut();
         let mut curr: NodePtr<K, V, S> = ptr::null_mut();
         for level in (0..self.top()).rev() {
@@ -240,7 +254,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             }
             if let (Some(k), false) = (exact, curr.is_null()) {
                 // SAFETY: as above.
-                let same = unsafe { Node::key(curr) } == k;
+                let same = unsafe { Node::key(curr) }.borrow() == k;
                 // SAFETY: as above.
                 if same && !unsafe { &(*curr).value }.load(Ordering::Acquire).is_null() {
                     return curr;
@@ -255,12 +269,15 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     ///
     /// # Safety
     /// Called inside an operation.
-    unsafe fn seek(
+    unsafe fn seek<Q: Ord + ?Sized>(
         &self,
         local: &mut S::Local,
         before: impl Fn(&K) -> bool,
-        exact: Option<&K>,
-    ) -> NodePtr<K, V, S> {
+        exact: Option<&Q>,
+    ) -> NodePtr<K, V, S>
+    where
+        K: Borrow<Q>,
+    {
         if S::TRAVERSE_MARKED {
             // SAFETY: forwarded; the scheme allows stepping through marked nodes.
             unsafe { self.read_search(before, exact) }
@@ -549,12 +566,16 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     }
 
     /// A clone of the value under `key`.
-    pub(crate) fn get(&self, key: &K) -> Option<V> {
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.op(|local, _| {
             // SAFETY: inside an operation.
-            let node = unsafe { self.seek(local, |nk| nk < key, Some(key)) };
+            let node = unsafe { self.seek(local, |nk| nk.borrow() < key, Some(key)) };
             // SAFETY: `node` is protected / kept by the guard.
-            if node.is_null() || unsafe { Node::key(node) } != key {
+            if node.is_null() || unsafe { Node::key(node) }.borrow() != key {
                 return None;
             }
             // SAFETY: as above.
@@ -566,7 +587,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// the hazard pointers of the search still published — until `until` is set: a reader
     /// stalled in the middle of a get (for the stalled-reader benchmark). The thread does
     /// nothing else meanwhile, so it cannot re-enter its own slot.
-    #[cfg(not(any(loom, feature = "shuttle")))]
+    #[cfg(all(any(test, feature = "testing"), not(any(loom, feature = "shuttle"))))]
     pub(crate) fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
         self.op(|local, _| {
             // SAFETY: inside an operation.
@@ -581,20 +602,28 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     }
 
     /// Remove `key`, returning a clone of its value.
-    pub(crate) fn remove(&self, key: &K) -> Option<V> {
+    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         // SAFETY: inside an operation.
         self.op(|local, guard| unsafe { self.remove_in(local, guard, key) })
     }
 
     /// # Safety
     /// Inside an operation.
-    unsafe fn remove_in(&self, local: &mut S::Local, guard: &S::Guard, key: &K) -> Option<V> {
+    unsafe fn remove_in<Q>(&self, local: &mut S::Local, guard: &S::Guard, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let mut pos = Position::new();
         // SAFETY: inside an operation.
-        unsafe { self.find(local, |nk| nk < key, self.top(), &mut pos) };
+        unsafe { self.find(local, |nk| nk.borrow() < key, self.top(), &mut pos) };
         let node = pos.succs[0];
         // SAFETY: `node` is protected (`SUCC + 0`).
-        if node.is_null() || unsafe { Node::key(node) } != key {
+        if node.is_null() || unsafe { Node::key(node) }.borrow() != key {
             return None;
         }
         // SAFETY: live node.
@@ -659,7 +688,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         if !unsafe { self.unlink_with(&pos, node, height) } {
             let top = self.top().max(height);
             // SAFETY: inside an operation.
-            unsafe { self.find(local, |nk| nk < key, top, &mut pos) };
+            unsafe { self.find(local, |nk| nk.borrow() < key, top, &mut pos) };
         }
         // SAFETY: live until this RMW.
         let prev = unsafe { &(*node).state }.fetch_or(UNLINKED, Ordering::AcqRel);
@@ -703,61 +732,50 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         true
     }
 
-    /// Up to `max` entries from the first key within `lower`, in order, stopping at `upper`.
-    /// One operation: the batch is collected under one guard / set of hazards, and the next
-    /// batch seeks again after the last key, so no protection is held between batches.
-    pub(crate) fn collect_batch(
+    /// Hand the live entries from the first key not `before` to `sink`, in order, while they
+    /// are `within` the range's end and `sink` asks for more (returns `true`). One operation:
+    /// the entries are visited under one guard / set of hazards, and the caller's next call
+    /// seeks again, so no protection is held between calls.
+    ///
+    /// `before` must be monotone along the key order (a prefix of the list).
+    pub(crate) fn scan(
         &self,
-        lower: Bound<&K>,
-        upper: Bound<&K>,
-        max: usize,
-        out: &mut Vec<(K, V)>,
-        resume: &mut Option<K>,
-    ) -> bool {
+        before: impl Fn(&K) -> bool,
+        within: impl Fn(&K) -> bool,
+        mut sink: impl FnMut(&K, V) -> bool,
+    ) -> ScanEnd<K> {
         self.op(|local, _| {
-            let before = |nk: &K| match lower {
-                Bound::Included(k) => nk < k,
-                Bound::Excluded(k) => nk <= k,
-                Bound::Unbounded => false,
-            };
             // SAFETY: inside an operation.
-            let mut node = unsafe { self.seek(local, before, None) };
+            let mut node = unsafe { self.seek(local, before, None::<&K>) };
             while !node.is_null() {
                 // SAFETY: `node` is protected in `SUCC + 0` (hazard) or kept by the guard.
                 let key = unsafe { Node::key(node) };
-                let within = match upper {
-                    Bound::Included(u) => key <= u,
-                    Bound::Excluded(u) => key < u,
-                    Bound::Unbounded => true,
-                };
-                if !within {
-                    return true;
+                if !within(key) {
+                    return ScanEnd::End;
                 }
                 // SAFETY: as above.
                 if let Some(v) = unsafe { self.clone_value(local, node) } {
-                    out.push((key.clone(), v));
-                    if out.len() >= max {
-                        // Full: the caller resumes after the last key collected. Returning
+                    if !sink(key, v) {
+                        // Full: the caller resumes after the last key it took. Returning
                         // before stepping saves a (likely cache-missing) visit of the next node.
-                        return false;
+                        return ScanEnd::Full;
                     }
                 }
                 // SAFETY: live node with a tower of at least one level.
                 let next = S::protect(local, SPARE, unsafe { Node::tower(node, 0) });
                 if is_marked(next) && !S::TRAVERSE_MARKED {
-                    // `node` is deleted at level 0: we may not step from it. End the batch and
-                    // resume after `node`'s key — not after the last key collected: a search
+                    // `node` is deleted at level 0: we may not step from it. End the scan and
+                    // resume after `node`'s key — not after the last key taken: a search
                     // from there could stop again at an earlier node whose value is null (its
                     // remover paused before marking) and never reach `node` to unlink it, so
                     // the iterator would spin (found by the shuttle checker). Skipping `node`
                     // is weakly consistent: it was deleted while we walked.
-                    *resume = Some(key.clone());
-                    return false;
+                    return ScanEnd::Deleted(key.clone());
                 }
                 node = untagged(next);
                 S::copy_protection(local, SUCC, node);
             }
-            true
+            ScanEnd::End
         })
     }
 

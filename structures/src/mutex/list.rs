@@ -3,8 +3,8 @@
 use super::node::{Link, Node};
 use crate::level::random_height;
 use crate::sync::MAX_HEIGHT;
+use std::borrow::Borrow;
 use std::marker::PhantomData;
-use std::ops::Bound;
 use std::ptr;
 
 /// Per level, the slot (in the head tower or in a node's tower) that a search followed into
@@ -86,11 +86,15 @@ impl<K: Ord, V> Inner<K, V> {
     }
 
     /// The node holding `key`, or null.
-    pub(super) fn find(&mut self, key: &K) -> Link<K, V> {
+    pub(super) fn find<Q>(&mut self, key: &Q) -> Link<K, V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let mut preds = [ptr::null_mut(); MAX_HEIGHT];
-        let node = self.search(|k| k < key, &mut preds);
+        let node = self.search(|k| k.borrow() < key, &mut preds);
         // SAFETY: `node` is null or live (invariant); the key is only read.
-        if !node.is_null() && unsafe { (*node).key == *key } {
+        if !node.is_null() && unsafe { (*node).key.borrow() == key } {
             node
         } else {
             ptr::null_mut()
@@ -126,11 +130,15 @@ impl<K: Ord, V> Inner<K, V> {
     }
 
     /// Unlinks the node holding `key` and returns its key and value.
-    pub(super) fn remove(&mut self, key: &K) -> Option<(K, V)> {
+    pub(super) fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let mut preds = [ptr::null_mut(); MAX_HEIGHT];
-        let found = self.search(|k| k < key, &mut preds);
+        let found = self.search(|k| k.borrow() < key, &mut preds);
         // SAFETY: `found` is null or live (invariant); the key is only read.
-        if found.is_null() || unsafe { (*found).key != *key } {
+        if found.is_null() || unsafe { (*found).key.borrow() != key } {
             return None;
         }
         // SAFETY: `found` is live.
@@ -151,30 +159,26 @@ impl<K: Ord, V> Inner<K, V> {
         Some(unsafe { Node::into_parts(found) })
     }
 
-    /// Clones of the first entry within `(lower, upper)`, if any.
-    pub(super) fn first_in(&mut self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)>
+    /// Clones of the first entry not `before` (a monotone predicate, as for [`Self::search`]),
+    /// if it is `within` the range's end.
+    pub(super) fn first(
+        &mut self,
+        before: impl Fn(&K) -> bool,
+        within: impl Fn(&K) -> bool,
+    ) -> Option<(K, V)>
     where
         K: Clone,
         V: Clone,
     {
         let mut preds = [ptr::null_mut(); MAX_HEIGHT];
-        let node = match lower {
-            Bound::Included(l) => self.search(|k| k < l, &mut preds),
-            Bound::Excluded(l) => self.search(|k| k <= l, &mut preds),
-            Bound::Unbounded => self.head[0],
-        };
+        let node = self.search(before, &mut preds);
         if node.is_null() {
             return None;
         }
         // SAFETY: `node` is live (invariant) and `&mut self` excludes writers while these
         // shared borrows live (they end before this function returns).
         let (key, value) = unsafe { (&(*node).key, &(*node).value) };
-        let within = match upper {
-            Bound::Included(u) => key <= u,
-            Bound::Excluded(u) => key < u,
-            Bound::Unbounded => true,
-        };
-        within.then(|| (key.clone(), value.clone()))
+        within(key).then(|| (key.clone(), value.clone()))
     }
 }
 

@@ -86,11 +86,12 @@ mod node;
 #[cfg(test)]
 mod tests;
 
-use crate::map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
-use crate::reference::range_is_empty;
+use crate::bounds::{self, Cursor};
+use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 use crate::sync::{Mutex, MutexGuard};
 use list::Inner;
-use std::ops::Bound;
+use std::borrow::Borrow;
+use std::ops::RangeBounds;
 
 /// A sequential skip list behind one lock: the baseline for the lock-free skip lists.
 ///
@@ -157,53 +158,78 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexSkipList<K, V> {
         replaced.is_none()
     }
 
-    fn get(&self, key: &K) -> Option<V> {
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let mut inner = self.lock();
         let node = inner.find(key);
         // SAFETY: `node` is null or live, and the guard keeps writers out while we clone.
         (!node.is_null()).then(|| unsafe { (*node).value.clone() })
     }
 
-    fn remove(&self, key: &K) -> Option<V> {
+    fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let removed = self.lock().remove(key);
         // The key is dropped here, after the lock is released.
         removed.map(|(_, value)| value)
     }
 
-    fn contains(&self, key: &K) -> bool {
+    fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         !self.lock().find(key).is_null()
     }
 
-    fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
-        if range_is_empty(&lower, &upper) {
+    fn first_in<Q, R>(&self, range: R) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
+        if bounds::is_empty(&range) {
             return None;
         }
-        self.lock().first_in(lower, upper)
+        let (start, end) = (range.start_bound(), range.end_bound());
+        self.lock().first(
+            |k| bounds::before_start(k.borrow(), start),
+            |k| bounds::within_end(k.borrow(), end),
+        )
     }
 
-    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
+    fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+    where
+        K: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
         // Weakly consistent by re-seeking: each step takes the lock, finds the first key after
         // the last one yielded, clones it and releases the lock.
-        let upper = upper.cloned();
-        let mut next_lower: Bound<K> = lower.cloned();
-        let mut done = false;
-        Box::new(std::iter::from_fn(move || {
-            if done || range_is_empty(&next_lower, &upper) {
+        let mut cursor = Cursor::new(range);
+        std::iter::from_fn(move || {
+            if cursor.is_done() {
                 return None;
             }
-            let found = self.lock().first_in(next_lower.as_ref(), upper.as_ref());
+            let found = self
+                .lock()
+                .first(|k| cursor.before(k), |k| cursor.within(k));
             match found {
                 Some((key, value)) => {
-                    next_lower = Bound::Excluded(key.clone());
+                    cursor.advance(key.clone());
                     Some((key, value))
                 }
                 None => {
-                    // Fused: a key inserted later is not yielded after the end was reported.
-                    done = true;
+                    cursor.finish();
                     None
                 }
             }
-        }))
+        })
     }
 
     fn len(&self) -> usize {
