@@ -118,6 +118,28 @@ where
     pub(crate) fn finish(&mut self) {
         self.done = true;
     }
+
+    /// One step of an iterator that re-seeks for every entry: `seek` returns the first entry
+    /// the cursor admits (it should consult [`before`](Self::before) and
+    /// [`within`](Self::within)); the cursor moves past it, or ends when there is none.
+    pub(crate) fn step<V>(&mut self, seek: impl FnOnce(&Self) -> Option<(K, V)>) -> Option<(K, V)>
+    where
+        K: Clone,
+    {
+        if self.done {
+            return None;
+        }
+        match seek(self) {
+            Some((key, value)) => {
+                self.last = Some(key.clone());
+                Some((key, value))
+            }
+            None => {
+                self.done = true;
+                None
+            }
+        }
+    }
 }
 
 #[cfg(test)]

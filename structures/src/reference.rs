@@ -162,30 +162,18 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexBTreeMap<K, V> {
         // the last one yielded, and releases the lock, so an iteration never blocks writers.
         let mut cursor = Cursor::new(range);
         std::iter::from_fn(move || {
-            if cursor.is_done() {
-                return None;
-            }
-            let map = self.lock();
-            // Seek with an unbounded end (`BTreeMap::range` panics on inverted ranges, and a
-            // start past the end is one), then check the end bound.
-            let next = match cursor.last() {
-                Some(last) => map.range::<K, _>((Bound::Excluded(last), Bound::Unbounded)),
-                None => map.range::<Q, _>((cursor.start(), Bound::Unbounded)),
-            }
-            .next()
-            .filter(|(k, _)| cursor.within(k))
-            .map(|(k, v)| (k.clone(), v.clone()));
-            drop(map);
-            match next {
-                Some((k, v)) => {
-                    cursor.advance(k.clone());
-                    Some((k, v))
+            cursor.step(|c| {
+                let map = self.lock();
+                // Seek with an unbounded end (`BTreeMap::range` panics on inverted ranges, and
+                // a start past the end is one), then check the end bound.
+                match c.last() {
+                    Some(last) => map.range::<K, _>((Bound::Excluded(last), Bound::Unbounded)),
+                    None => map.range::<Q, _>((c.start(), Bound::Unbounded)),
                 }
-                None => {
-                    cursor.finish();
-                    None
-                }
-            }
+                .next()
+                .filter(|(k, _)| c.within(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+            })
         })
     }
 

@@ -86,17 +86,7 @@ pub fn active_mutant() -> Option<&'static Mutant> {
     }))
 }
 
-/// A reader that stalls in the middle of a `get`, for the stalled-reader benchmark and the
-/// reclamation tests. Implemented by the lock-free skip lists (std builds only: a stalled
-/// thread has no place in a loom or shuttle model).
-pub trait StallInGet<K> {
-    /// Search for `key` as [`ConcurrentMap::get`](crate::ConcurrentMap::get) does, then block
-    /// *inside* the operation until `until` becomes `true`. Under epochs it keeps the epoch
-    /// pinned (nothing retired after it can be freed); under hazard pointers it keeps only the
-    /// nodes its search protects; without reclamation nothing is freed anyway. Polls `until`
-    /// every millisecond.
-    fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool);
-}
+pub use crate::lockfree::StallInGet;
 
 #[cfg(test)]
 mod tests {

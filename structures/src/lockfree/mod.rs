@@ -106,6 +106,19 @@ where
     first
 }
 
+/// A reader that stalls in the middle of a `get`, for the stalled-reader benchmark and the
+/// reclamation tests (a test hook: `testing::StallInGet`, feature `testing`). Implemented by
+/// the lock-free skip lists in std builds (a stalled thread has no place in a loom or shuttle
+/// model).
+#[cfg(any(test, feature = "testing"))]
+pub trait StallInGet<K> {
+    /// Search for `key` as [`ConcurrentMap::get`] does, then block *inside* the operation
+    /// until `until` becomes `true`. Under epochs it keeps the epoch pinned (nothing retired
+    /// after it can be freed); under hazard pointers it keeps only the nodes its search
+    /// protects; without reclamation nothing is freed anyway. Polls `until` every millisecond.
+    fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool);
+}
+
 macro_rules! skip_list_face {
     ($(#[$doc:meta])* $name:ident, $scheme:ty) => {
         $(#[$doc])*
@@ -127,7 +140,7 @@ macro_rules! skip_list_face {
         }
 
         #[cfg(all(any(test, feature = "testing"), not(any(loom, feature = "shuttle"))))]
-        impl<K: MapKey, V: MapValue> crate::testing::StallInGet<K> for $name<K, V> {
+        impl<K: MapKey, V: MapValue> StallInGet<K> for $name<K, V> {
             fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
                 self.raw.stall_in_get(key, until)
             }

@@ -152,7 +152,7 @@ scheme_tests! {
 #[cfg_attr(miri, ignore)] // 40 000 updates: too slow under Miri, and not about memory safety
 #[test]
 fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
-    use crate::testing::StallInGet;
+    use super::StallInGet;
     use std::sync::atomic::AtomicBool;
     const ROUNDS: u64 = 20_000;
     fn churn<M: ConcurrentMap<u64, u64>>(map: &M) {

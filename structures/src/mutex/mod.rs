@@ -213,22 +213,7 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexSkipList<K, V> {
         // the last one yielded, clones it and releases the lock.
         let mut cursor = Cursor::new(range);
         std::iter::from_fn(move || {
-            if cursor.is_done() {
-                return None;
-            }
-            let found = self
-                .lock()
-                .first(|k| cursor.before(k), |k| cursor.within(k));
-            match found {
-                Some((key, value)) => {
-                    cursor.advance(key.clone());
-                    Some((key, value))
-                }
-                None => {
-                    cursor.finish();
-                    None
-                }
-            }
+            cursor.step(|c| self.lock().first(|k| c.before(k), |k| c.within(k)))
         })
     }
 

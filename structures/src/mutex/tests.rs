@@ -11,10 +11,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Runs `f` as a single-threaded model under loom or shuttle (whose primitives only work
 /// inside one), directly under std.
 fn model(f: impl Fn() + Send + Sync + 'static) {
+    schedules(1, f);
+}
+
+/// Runs `f` under every loom interleaving, `shuttle_runs` random shuttle schedules, or once
+/// directly under std.
+fn schedules(shuttle_runs: usize, f: impl Fn() + Send + Sync + 'static) {
+    let _ = shuttle_runs; // read by the shuttle arm only
     #[cfg(loom)]
     loom::model(f);
     #[cfg(all(feature = "shuttle", not(loom)))]
-    shuttle::check_random(f, 1);
+    shuttle::check_random(f, shuttle_runs);
     #[cfg(not(any(loom, feature = "shuttle")))]
     f();
 }
@@ -361,10 +368,5 @@ fn concurrent_disjoint_inserts_and_removes() {
         assert_eq!(keys, expected);
         assert_eq!(map.len(), expected.len());
     };
-    #[cfg(loom)]
-    loom::model(body);
-    #[cfg(all(feature = "shuttle", not(loom)))]
-    shuttle::check_random(body, 50);
-    #[cfg(not(any(loom, feature = "shuttle")))]
-    body();
+    schedules(50, body);
 }

@@ -15,14 +15,18 @@
 //! map, and the enum, the dispatch, the macros and the matrix cannot disagree with it. The
 //! exported macros are written inside the generator, so their own `$` tokens are passed in as
 //! `$d` (the first token of the invocation: `registry! { $ … }`).
+//!
+//! The generated code names `MapInfo`, `Support` and `MapVisitor` as the invoking module
+//! (`registry/mod.rs`) imports them, and the maps by their crate-root paths (`$crate::Type`):
+//! this file defines macros only and depends on no module of the crate.
 
 /// A checker flag of an entry (`yes` or `no("why")`) as a [`Support`](crate::Support) value.
 macro_rules! support {
     (yes) => {
-        $crate::Support::Yes
+        Support::Yes
     };
     (no($why:literal)) => {
-        $crate::Support::No($why)
+        Support::No($why)
     };
 }
 
@@ -56,9 +60,9 @@ macro_rules! registry {
         }
 
         /// The registry's rows, indexed by `MapKind as usize`.
-        static TABLE: [$crate::MapInfo; MapKind::COUNT] = [
+        static TABLE: [MapInfo; MapKind::COUNT] = [
             $(
-                $crate::MapInfo {
+                MapInfo {
                     name: $name,
                     type_name: stringify!($ty),
                     description: $description,
@@ -89,7 +93,7 @@ macro_rules! registry {
             where
                 K: $crate::MapKey,
                 V: $crate::MapValue,
-                T: $crate::MapVisitor<K, V>,
+                T: MapVisitor<K, V>,
             {
                 match self {
                     $( MapKind::$variant => visitor.visit::<$crate::$ty<K, V>>(), )*
