@@ -97,6 +97,7 @@ mod tests {
     fn the_list_matches_the_hooks() {
         let sources = [
             include_str!("lockfree/raw.rs"),
+            include_str!("lockfree/read.rs"),
             include_str!("reclaim/hazard.rs"),
         ]
         .concat();

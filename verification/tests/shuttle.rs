@@ -63,7 +63,6 @@ use shuttle::rand::{thread_rng, RngCore};
 use shuttle::sync::Arc;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::ops::Bound;
 use std::time::Instant;
 
 /// The writer id of values stored before the threads start.
@@ -158,9 +157,7 @@ fn worker<M: ConcurrentMap<u8, u32>>(map: &M, w: Workload, t: u8) -> Vec<Event> 
             }
         } else {
             let hi = key + 1 + ((r >> 24) % u64::from(w.keys)) as u8;
-            let got = map
-                .range(Bound::Included(&key), Bound::Excluded(&hi))
-                .collect();
+            let got = map.range(key..hi).collect();
             Event::Range { lo: key, hi, got }
         };
         log.push(event);

@@ -11,11 +11,13 @@
 
 mod node;
 mod raw;
+mod read;
 
 use crate::bounds::{self, Cursor};
 use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 use crate::reclaim::{epoch::Epoch, hazard::Hazard, none::NoReclaim, Scheme};
-use raw::{ScanEnd, SkipList};
+use raw::SkipList;
+use read::ScanEnd;
 use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::ops::RangeBounds;
