@@ -162,7 +162,8 @@ fn main() {
     let scale = Scale::from_env();
     let (workloads, threads, duration) = plan(scale);
     eprintln!(
-        "structures: scale {}, {} workloads × {:?} threads × {} maps, {} ms runs; side data in {}",
+        "structures: scale {}, {} workloads × {:?} threads × {} maps, {} ms runs; \
+         side data in {}",
         scale.name(),
         workloads.len(),
         threads,

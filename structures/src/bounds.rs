@@ -118,28 +118,37 @@ where
     pub(crate) fn finish(&mut self) {
         self.done = true;
     }
+}
 
-    /// One step of an iterator that re-seeks for every entry: `seek` returns the first entry
-    /// the cursor admits (it should consult [`before`](Self::before) and
-    /// [`within`](Self::within)); the cursor moves past it, or ends when there is none.
-    pub(crate) fn step<V>(&mut self, seek: impl FnOnce(&Self) -> Option<(K, V)>) -> Option<(K, V)>
-    where
-        K: Clone,
-    {
-        if self.done {
+/// A weakly consistent iterator over `range` that re-seeks for every entry: `seek` returns
+/// the first entry the cursor admits (it consults [`Cursor::before`] and [`Cursor::within`],
+/// typically under the map's lock, released before it returns); the cursor then moves past
+/// it. Keys strictly increase, and once `seek` finds nothing the iterator stays done.
+pub(crate) fn reseeking<K, V, Q, R>(
+    range: R,
+    mut seek: impl FnMut(&Cursor<K, Q, R>) -> Option<(K, V)>,
+) -> impl Iterator<Item = (K, V)>
+where
+    K: Borrow<Q> + Ord + Clone,
+    Q: Ord + ?Sized,
+    R: RangeBounds<Q>,
+{
+    let mut cursor = Cursor::new(range);
+    std::iter::from_fn(move || {
+        if cursor.is_done() {
             return None;
         }
-        match seek(self) {
+        match seek(&cursor) {
             Some((key, value)) => {
-                self.last = Some(key.clone());
+                cursor.advance(key.clone());
                 Some((key, value))
             }
             None => {
-                self.done = true;
+                cursor.finish();
                 None
             }
         }
-    }
+    })
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@
 //! table, the registry (`registry/mod.rs`), which also holds each map's properties
 //! ([`MapInfo`]).
 //!
-//! The cargo feature `testing` adds [`testing`]: hooks for the verifier and the benchmarks
-//! (the seeded-bug list, a reader that stalls inside a `get`).
+//! The cargo feature `testing` adds the module `testing`: hooks for the verifier and the
+//! benchmarks (the seeded-bug list, a reader that stalls inside a `get`).
 
 mod bounds;
 mod level;

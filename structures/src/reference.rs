@@ -7,7 +7,7 @@
 //! They report no reclamation counters (zeros): crossbeam does not expose them, and the
 //! B-tree frees immediately.
 
-use crate::bounds::Cursor;
+use crate::bounds;
 use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -160,20 +160,17 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexBTreeMap<K, V> {
     {
         // Weakly consistent by re-seeking: each step takes the lock, finds the first key after
         // the last one yielded, and releases the lock, so an iteration never blocks writers.
-        let mut cursor = Cursor::new(range);
-        std::iter::from_fn(move || {
-            cursor.step(|c| {
-                let map = self.lock();
-                // Seek with an unbounded end (`BTreeMap::range` panics on inverted ranges, and
-                // a start past the end is one), then check the end bound.
-                match c.last() {
-                    Some(last) => map.range::<K, _>((Bound::Excluded(last), Bound::Unbounded)),
-                    None => map.range::<Q, _>((c.start(), Bound::Unbounded)),
-                }
-                .next()
-                .filter(|(k, _)| c.within(k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-            })
+        bounds::reseeking(range, move |c| {
+            let map = self.lock();
+            // Seek with an unbounded end (`BTreeMap::range` panics on inverted ranges, and a
+            // start past the end is one), then check the end bound.
+            match c.last() {
+                Some(last) => map.range::<K, _>((Bound::Excluded(last), Bound::Unbounded)),
+                None => map.range::<Q, _>((c.start(), Bound::Unbounded)),
+            }
+            .next()
+            .filter(|(k, _)| c.within(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
         })
     }
 

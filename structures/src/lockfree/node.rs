@@ -11,7 +11,7 @@
 //! pointers derived from the node pointer ([`Node::tower`]): a `&Node` covers only the header,
 //! and deriving a tower pointer from it would leave the reference's bounds (Miri checks this).
 //!
-//! The first value of a key is stored **inline**, and `value` holds the sentinel [`INLINE`]: a
+//! The first value of a key is stored **inline**, and `value` holds the sentinel [`inline_tag`]: a
 //! get touches one allocation. A replace swaps `value` to a boxed value ([`Boxed`]); a remove
 //! swaps it to null,
 //! which is the linearization point of the remove (Fraser's logical deletion by value). A

@@ -9,7 +9,7 @@
 //! locking. [`MutexSkipList`] removes the second variable. It is the same skip list as the
 //! lock-free ones — same level distribution, same maximum height, same head tower, same
 //! top-down search, same node shape — with every operation run sequentially under one
-//! [`Mutex`](crate::sync::Mutex). What the benchmarks then measure between this map and the
+//! [`Mutex`]. What the benchmarks then measure between this map and the
 //! lock-free ones is the price (or the gain) of CAS loops, mark bits and deferred
 //! reclamation, and nothing else.
 //!
@@ -86,7 +86,7 @@ mod node;
 #[cfg(test)]
 mod tests;
 
-use crate::bounds::{self, Cursor};
+use crate::bounds;
 use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 use crate::sync::{Mutex, MutexGuard};
 use list::Inner;
@@ -211,9 +211,8 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexSkipList<K, V> {
     {
         // Weakly consistent by re-seeking: each step takes the lock, finds the first key after
         // the last one yielded, clones it and releases the lock.
-        let mut cursor = Cursor::new(range);
-        std::iter::from_fn(move || {
-            cursor.step(|c| self.lock().first(|k| c.before(k), |k| c.within(k)))
+        bounds::reseeking(range, move |c| {
+            self.lock().first(|k| c.before(k), |k| c.within(k))
         })
     }
 
