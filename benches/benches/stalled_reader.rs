@@ -10,26 +10,17 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use ferrolite_benches::sidecar::{self, per_iteration, Scale, Series, Side, Spread, Unreclaimed};
 use ferrolite_benches::synchro::{measure, prefill_map, Probes, SynchroConfig};
 use ferrolite_benches::workload::KeyDist;
+use ferrolite_structures::testing::StallInGet;
 use ferrolite_structures::{ConcurrentMap, EpochSkipList, HazardSkipList, NoReclaimSkipList};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-trait Stallable: ConcurrentMap<u64, u64> + Default + Sync {
-    fn stall(&self, key: u64, until: &AtomicBool);
-}
-
-macro_rules! stallable {
-    ($($t:ident),*) => {$(
-        impl Stallable for $t<u64, u64> {
-            fn stall(&self, key: u64, until: &AtomicBool) {
-                self.stall_in_get(&key, until)
-            }
-        }
-    )*};
-}
-stallable!(EpochSkipList, HazardSkipList, NoReclaimSkipList);
-
-fn cell<M: Stallable>(c: &mut Criterion, name: &str, threads: usize, duration: Duration) {
+fn cell<M: ConcurrentMap<u64, u64> + StallInGet<u64> + Default>(
+    c: &mut Criterion,
+    name: &str,
+    threads: usize,
+    duration: Duration,
+) {
     let cfg = SynchroConfig {
         range: 1 << 16,
         threads,
@@ -54,7 +45,7 @@ fn cell<M: Stallable>(c: &mut Criterion, name: &str, threads: usize, duration: D
             prefill_map(&map, &cfg);
             let release = AtomicBool::new(false);
             let (r, probe) = std::thread::scope(|s| {
-                s.spawn(|| map.stall(cfg.range / 3, &release));
+                s.spawn(|| map.stall_in_get(&(cfg.range / 3), &release));
                 std::thread::sleep(Duration::from_millis(2)); // let the reader pin
                 let out = measure(&map, &cfg, probes);
                 release.store(true, Ordering::Release);

@@ -15,10 +15,7 @@ use ferrolite_benches::sidecar::{
 };
 use ferrolite_benches::synchro::{measure, prefill_map, Latencies, Probes, SynchroConfig};
 use ferrolite_benches::workload::KeyDist;
-use ferrolite_structures::{
-    ConcurrentMap, CrossbeamSkipMap, EpochSkipList, HazardSkipList, MapKind, MutexBTreeMap,
-    MutexSkipList, NoReclaimSkipList,
-};
+use ferrolite_structures::{ConcurrentMap, MapKind, MapVisitor};
 use std::time::Duration;
 
 /// One workload: update ratio, key range, distribution; run at each thread count.
@@ -145,14 +142,32 @@ fn cell<M: ConcurrentMap<u64, u64> + Default + Sync>(
     sidecar::write(&side).expect("writing side data");
 }
 
+/// One [`cell`] on the visited map type (the registry's static dispatch).
+struct Cell<'a> {
+    c: &'a mut Criterion,
+    kind: MapKind,
+    w: Workload,
+    threads: usize,
+    duration: Duration,
+}
+
+impl MapVisitor<u64, u64> for Cell<'_> {
+    type Output = ();
+    fn visit<M: ConcurrentMap<u64, u64> + Default + 'static>(self) {
+        cell::<M>(self.c, self.kind, self.w, self.threads, self.duration)
+    }
+}
+
 fn main() {
     let scale = Scale::from_env();
     let (workloads, threads, duration) = plan(scale);
     eprintln!(
-        "structures: scale {}, {} workloads × {:?} threads × 6 maps, {} ms runs; side data in {}",
+        "structures: scale {}, {} workloads × {:?} threads × {} maps, {} ms runs; \
+         side data in {}",
         scale.name(),
         workloads.len(),
         threads,
+        MapKind::COUNT,
         duration.as_millis(),
         sidecar::side_dir().display()
     );
@@ -160,26 +175,13 @@ fn main() {
     for w in &workloads {
         for &t in &threads {
             for kind in MapKind::ALL {
-                match kind {
-                    MapKind::Mutex => {
-                        cell::<MutexSkipList<u64, u64>>(&mut c, kind, *w, t, duration)
-                    }
-                    MapKind::Epoch => {
-                        cell::<EpochSkipList<u64, u64>>(&mut c, kind, *w, t, duration)
-                    }
-                    MapKind::Hazard => {
-                        cell::<HazardSkipList<u64, u64>>(&mut c, kind, *w, t, duration)
-                    }
-                    MapKind::NoReclaim => {
-                        cell::<NoReclaimSkipList<u64, u64>>(&mut c, kind, *w, t, duration)
-                    }
-                    MapKind::Crossbeam => {
-                        cell::<CrossbeamSkipMap<u64, u64>>(&mut c, kind, *w, t, duration)
-                    }
-                    MapKind::BTree => {
-                        cell::<MutexBTreeMap<u64, u64>>(&mut c, kind, *w, t, duration)
-                    }
-                }
+                kind.visit(Cell {
+                    c: &mut c,
+                    kind,
+                    w: *w,
+                    threads: t,
+                    duration,
+                });
             }
         }
     }

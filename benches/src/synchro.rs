@@ -18,10 +18,7 @@
 //! spread).
 
 use crate::workload::{KeyDist, KeySpace};
-use ferrolite_structures::{
-    rng, ConcurrentMap, CrossbeamSkipMap, EpochSkipList, HazardSkipList, MapKind, MutexBTreeMap,
-    MutexSkipList, NoReclaimSkipList, ReclaimStats,
-};
+use ferrolite_structures::{rng, ConcurrentMap, MapKind, MapVisitor, ReclaimStats};
 use hdrhistogram::Histogram;
 use rand::Rng;
 use serde::Serialize;
@@ -178,14 +175,15 @@ where
 /// Run once on the map of kind `kind` (static dispatch to [`run`]); results are labelled
 /// with `kind`'s name.
 pub fn run_kind(kind: MapKind, config: &SynchroConfig) -> Result<RunResult, ValidationError> {
-    let result = match kind {
-        MapKind::Mutex => run::<MutexSkipList<u64, u64>>(config),
-        MapKind::Epoch => run::<EpochSkipList<u64, u64>>(config),
-        MapKind::Hazard => run::<HazardSkipList<u64, u64>>(config),
-        MapKind::NoReclaim => run::<NoReclaimSkipList<u64, u64>>(config),
-        MapKind::Crossbeam => run::<CrossbeamSkipMap<u64, u64>>(config),
-        MapKind::BTree => run::<MutexBTreeMap<u64, u64>>(config),
-    };
+    /// [`run`] on the visited map type.
+    struct Run<'a>(&'a SynchroConfig);
+    impl MapVisitor<u64, u64> for Run<'_> {
+        type Output = Result<RunResult, ValidationError>;
+        fn visit<M: ConcurrentMap<u64, u64> + Default + 'static>(self) -> Self::Output {
+            run::<M>(self.0)
+        }
+    }
+    let result = kind.visit(Run(config));
     match result {
         Ok(mut r) => {
             r.map = kind.name().to_string();
@@ -576,7 +574,7 @@ mod tests {
 
     #[test]
     fn prefill_reaches_half_the_range() {
-        let map = MutexBTreeMap::<u64, u64>::default();
+        let map = ferrolite_structures::MutexBTreeMap::<u64, u64>::default();
         prefill(
             &map,
             &SynchroConfig {

@@ -4,9 +4,10 @@
 use ferrolite_benches::synchro::{run, run_kind, run_on, SynchroConfig};
 use ferrolite_benches::workload::KeyDist;
 use ferrolite_structures::{
-    ConcurrentMap, CrossbeamSkipMap, MapKind, MutexBTreeMap, MutexSkipList, RangeIter, ReclaimStats,
+    ConcurrentMap, CrossbeamSkipMap, MapKind, MutexBTreeMap, MutexSkipList, ReclaimStats,
 };
-use std::ops::Bound;
+use std::borrow::Borrow;
+use std::ops::RangeBounds;
 use std::time::Duration;
 
 fn config(dist: KeyDist) -> SynchroConfig {
@@ -55,14 +56,27 @@ impl ConcurrentMap<u64, u64> for LyingMap {
         self.0.insert(key, value);
         true
     }
-    fn get(&self, key: &u64) -> Option<u64> {
+    fn get<Q>(&self, key: &Q) -> Option<u64>
+    where
+        u64: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.0.get(key)
     }
-    fn remove(&self, key: &u64) -> Option<u64> {
+    fn remove<Q>(&self, key: &Q) -> Option<u64>
+    where
+        u64: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.0.remove(key)
     }
-    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
-        self.0.range(lower, upper)
+    fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (u64, u64)>
+    where
+        u64: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.0.range(range)
     }
     fn len(&self) -> usize {
         self.0.len()

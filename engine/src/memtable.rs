@@ -6,10 +6,13 @@
 //! a fresh sequence number, so the map never replaces a value — memtables only grow until they
 //! are frozen, flushed to an L0 table and dropped.
 //!
-//! [`MemTable`] is the port the engine talks to; [`MapMemTable`] adapts any
+//! [`MemTable`] is the port the engine talks to; [`MapMemTable<M>`] adapts any
 //! `ConcurrentMap<MemKey, Bytes>` of `ferrolite-structures` (the mutex, epoch, hazard and
-//! no-reclamation skip lists and the two reference maps), chosen by [`MapKind`] at run time.
-//! That is the point of the testbed: the same engine, a different structure underneath.
+//! no-reclamation skip lists and the two reference maps). [`new_memtable`] builds the one
+//! that a [`MapKind`] names, at run time, through the structures' registry
+//! ([`MapKind::visit`]): the engine holds it as an `Arc<dyn MemTable>`, and inside the
+//! adapter every map call is statically dispatched. That is the point of the testbed: the
+//! same engine, a different structure underneath.
 //!
 //! Inside the map a key is a [`MemKey`]: user keys of up to [`INLINE_KEY`] bytes are stored in
 //! the key itself, so a search compares keys that sit in the skip-list node it already loaded
@@ -18,7 +21,7 @@
 
 use crate::types::{compare_bytes, split_trailer, trailer, InternalKey, SeqNo, ValueKind};
 use bytes::Bytes;
-use ferrolite_structures::{ConcurrentMap, MapKind};
+use ferrolite_structures::{ConcurrentMap, MapKind, MapVisitor};
 use std::cmp::Ordering;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtomicOrdering};
@@ -160,24 +163,34 @@ impl std::fmt::Debug for MemKey {
     }
 }
 
-/// A new, empty memtable over a map of `kind`.
+/// A new, empty memtable over a map of the given kind.
 pub(crate) fn new_memtable(kind: MapKind) -> Arc<dyn MemTable> {
-    Arc::new(MapMemTable::new(kind))
+    kind.visit(NewMemTable)
 }
 
-/// A [`MemTable`] over any concurrent ordered map of `ferrolite-structures`.
-pub struct MapMemTable {
-    map: Box<dyn ConcurrentMap<MemKey, Bytes>>,
+/// The visitor behind [`new_memtable`]: a [`MapMemTable`] over the visited map type.
+struct NewMemTable;
+
+impl MapVisitor<MemKey, Bytes> for NewMemTable {
+    type Output = Arc<dyn MemTable>;
+
+    fn visit<M: ConcurrentMap<MemKey, Bytes> + Default + 'static>(self) -> Arc<dyn MemTable> {
+        Arc::new(MapMemTable::<M>::default())
+    }
+}
+
+/// A [`MemTable`] over any concurrent ordered map `M` of `ferrolite-structures`.
+pub struct MapMemTable<M> {
+    map: M,
     bytes: AtomicUsize,
     entries: AtomicUsize,
     max_seq: AtomicU64,
 }
 
-impl MapMemTable {
-    /// A new, empty memtable over a map of the given kind.
-    pub fn new(kind: MapKind) -> Self {
+impl<M: Default> Default for MapMemTable<M> {
+    fn default() -> Self {
         MapMemTable {
-            map: kind.build(),
+            map: M::default(),
             bytes: AtomicUsize::new(0),
             entries: AtomicUsize::new(0),
             max_seq: AtomicU64::new(0),
@@ -185,7 +198,7 @@ impl MapMemTable {
     }
 }
 
-impl MemTable for MapMemTable {
+impl<M: ConcurrentMap<MemKey, Bytes>> MemTable for MapMemTable<M> {
     fn name(&self) -> &'static str {
         self.map.name()
     }
@@ -203,9 +216,7 @@ impl MemTable for MapMemTable {
 
     fn get(&self, user_key: &[u8], snapshot: SeqNo) -> Option<(SeqNo, ValueKind, Bytes)> {
         let seek = MemKey::new(user_key, snapshot, ValueKind::Put);
-        let (found, value) = self
-            .map
-            .first_in(Bound::Included(&seek), Bound::Unbounded)?;
+        let (found, value) = self.map.first_in(seek..)?;
         (found.user_key() == user_key).then(|| (found.seq(), found.kind(), value))
     }
 
@@ -217,7 +228,7 @@ impl MemTable for MapMemTable {
         };
         Box::new(
             self.map
-                .range(start.as_ref(), Bound::Unbounded)
+                .range((start, Bound::Unbounded))
                 .map(|(k, v)| (k.to_internal(), v)),
         )
     }
@@ -262,7 +273,8 @@ mod tests {
     #[test]
     fn get_sees_the_newest_version_at_a_snapshot() {
         for kind in MapKind::ALL {
-            let m = MapMemTable::new(kind);
+            let m = new_memtable(kind);
+            assert_eq!(m.name(), kind.name());
             m.insert(b"k", 1, ValueKind::Put, Bytes::from_static(b"v1"));
             m.insert(b"k", 3, ValueKind::Delete, Bytes::new());
             m.insert(b"k", 5, ValueKind::Put, Bytes::from_static(b"v5"));

@@ -21,24 +21,34 @@
 //! ```
 //!
 //! [`MapKind`] names every implementation at run time (for benchmarks, the verifier and the
-//! engine's memtable option); [`for_each_map!`] instantiates generic code once per type.
+//! engine's memtable option) and runs generic code on it ([`MapKind::visit`]); it and
+//! [`for_each_map!`], which instantiates generic code once per type, are generated from one
+//! table, the registry (`registry/mod.rs`), which also holds each map's properties
+//! ([`MapInfo`]).
+//!
+//! The cargo feature `testing` adds the module `testing`: hooks for the verifier and the
+//! benchmarks (the seeded-bug list, a reader that stalls inside a `get`).
 //! [`rng`] is the workspace's one seeded generator (SplitMix64), here because every other
 //! crate depends on this one.
 
-mod kind;
+mod bounds;
 mod level;
 mod lockfree;
 mod map;
-pub mod mutant;
+mod mutant;
 mod mutex;
 mod reclaim;
 mod reference;
+mod registry;
 pub mod rng;
 mod sync;
+mod tag;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod thread_id;
 
-pub use kind::MapKind;
 pub use lockfree::{EpochSkipList, HazardSkipList, NoReclaimSkipList};
-pub use map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
+pub use map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 pub use mutex::MutexSkipList;
 pub use reference::{CrossbeamSkipMap, MutexBTreeMap};
+pub use registry::{MapInfo, MapKind, MapVisitor, Support, UnknownMapKind};

@@ -4,15 +4,22 @@
 //! keys and values), never references: a borrowed result would tie the caller to an epoch
 //! guard or a hazard pointer, and then each reclamation scheme would need its own API. With
 //! owned results, the mutex skip list, the three lock-free skip lists and the reference maps
-//! all fit behind the same trait (and behind `dyn ConcurrentMap`, which the engine's memtable
-//! port uses).
+//! all fit behind the same trait.
+//!
+//! Lookups are *borrowed*, as in `BTreeMap` and crossbeam's `SkipMap`: `get`, `remove`,
+//! `contains` take any `&Q` that the key type borrows as (`&str` for `String` keys, `&[u8]`
+//! for `Vec<u8>`), and `range`/`first_in` any `RangeBounds<Q>` (`a..b`, `..=b`, a pair of
+//! `Bound`s), so a lookup never has to build an owned key. The trait is generic over those
+//! lookups and therefore not dyn-compatible: code that picks a map at run time goes through
+//! [`MapKind::visit`](crate::MapKind::visit), which calls generic code once per map type.
 //!
 //! Range iteration is *weakly consistent*: an iterator never yields a key twice, always yields
 //! keys in increasing order, and yields every key that was present (and not removed) for the
 //! whole iteration; keys inserted or removed while it runs may or may not be seen.
 
+use std::borrow::Borrow;
 use std::fmt;
-use std::ops::Bound;
+use std::ops::RangeBounds;
 
 /// Bounds every map places on its keys.
 pub trait MapKey: Ord + Clone + Send + Sync + 'static {}
@@ -21,9 +28,6 @@ impl<T: Ord + Clone + Send + Sync + 'static> MapKey for T {}
 /// Bounds every map places on its values.
 pub trait MapValue: Clone + Send + Sync + 'static {}
 impl<T: Clone + Send + Sync + 'static> MapValue for T {}
-
-/// A boxed, weakly consistent, ordered iterator over `(key, value)` clones.
-pub type RangeIter<'a, K, V> = Box<dyn Iterator<Item = (K, V)> + 'a>;
 
 /// An ordered map usable from many threads at once.
 pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
@@ -34,31 +38,57 @@ pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
     /// Returns `true` if the key was new, `false` if a value was replaced.
     fn insert(&self, key: K, value: V) -> bool;
 
-    /// A clone of the value stored under `key`.
-    fn get(&self, key: &K) -> Option<V>;
+    /// A clone of the value stored under `key` (or anything `K` borrows as).
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized;
 
     /// Remove `key`, returning (a clone of) the value it had.
-    fn remove(&self, key: &K) -> Option<V>;
+    fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized;
 
     /// Whether `key` is present.
-    fn contains(&self, key: &K) -> bool {
+    fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.get(key).is_some()
     }
 
-    /// A weakly consistent iterator over the keys within `(lower, upper)`, in order.
-    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V>;
-    /// The first entry of a range (the smallest key within the bounds), if any.
+    /// A weakly consistent iterator over the keys within `range`, in order.
     ///
-    /// Equivalent to `self.range(lower, upper).next()` — and that is the default — but maps
-    /// override it to clone one entry instead of a batch: an LSM memtable answers every point
-    /// read with it (seek to `(key, snapshot)`, take the first version).
-    fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
-        self.range(lower, upper).next()
+    /// `range` bounds anything `K` borrows as: `map.range(2..5)`, `map.range(&k..)`,
+    /// `map.range((Bound::Excluded(&k), Bound::Unbounded))`, and for `String` keys
+    /// `map.range::<str, _>((Bound::Included("b"), Bound::Unbounded))` (std implements
+    /// `RangeBounds<str>` only for pairs of bounds). An empty or inverted range yields nothing
+    /// (it never panics, unlike `BTreeMap::range`).
+    fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+    where
+        K: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized;
+
+    /// The first entry of a range (the smallest key within it), if any.
+    ///
+    /// Equivalent to `self.range(range).next()` — and that is the default — but maps override
+    /// it to clone one entry and allocate nothing: an LSM memtable answers every point read
+    /// with it (seek to `(key, snapshot)`, take the first version).
+    fn first_in<Q, R>(&self, range: R) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.range(range).next()
     }
 
     /// An iterator over every entry, in key order (weakly consistent).
-    fn iter(&self) -> RangeIter<'_, K, V> {
-        self.range(Bound::Unbounded, Bound::Unbounded)
+    fn iter(&self) -> impl Iterator<Item = (K, V)> {
+        self.range::<K, _>(..)
     }
 
     /// The number of entries. Exact when no operation runs concurrently; while updates run it

@@ -7,9 +7,11 @@
 //! They report no reclamation counters (zeros): crossbeam does not expose them, and the
 //! B-tree frees immediately.
 
-use crate::map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
+use crate::bounds;
+use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
 use std::sync::Mutex;
 
 /// crossbeam-skiplist's `SkipMap` behind [`ConcurrentMap`].
@@ -43,11 +45,19 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
         !replaced.get()
     }
 
-    fn get(&self, key: &K) -> Option<V> {
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.inner.get(key).map(|e| e.value().clone())
     }
 
-    fn remove(&self, key: &K) -> Option<V> {
+    fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         // `SkipMap::remove` returns the entry even when another thread's remove marked it first
         // (crossbeam-skiplist 0.1.3), which would count one removal twice. `Entry::remove` says
         // whether *this* call removed it; if it lost, the other remove linearizes first and the
@@ -56,7 +66,11 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
         entry.remove().then(|| entry.value().clone())
     }
 
-    fn contains(&self, key: &K) -> bool {
+    fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.inner.contains_key(key)
     }
 
@@ -64,13 +78,15 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
         false
     }
 
-    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
-        let bounds = (lower.cloned(), upper.cloned());
-        Box::new(
-            self.inner
-                .range(bounds)
-                .map(|e| (e.key().clone(), e.value().clone())),
-        )
+    fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+    where
+        K: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner
+            .range(range)
+            .map(|e| (e.key().clone(), e.value().clone()))
     }
 
     fn len(&self) -> usize {
@@ -112,37 +128,50 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexBTreeMap<K, V> {
         self.lock().insert(key, value).is_none()
     }
 
-    fn get(&self, key: &K) -> Option<V> {
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.lock().get(key).cloned()
     }
 
-    fn remove(&self, key: &K) -> Option<V> {
+    fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.lock().remove(key)
     }
 
-    fn contains(&self, key: &K) -> bool {
+    fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.lock().contains_key(key)
     }
 
-    fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
+    fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+    where
+        K: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
         // Weakly consistent by re-seeking: each step takes the lock, finds the first key after
         // the last one yielded, and releases the lock, so an iteration never blocks writers.
-        let upper = upper.cloned();
-        let mut next_lower: Bound<K> = lower.cloned();
-        Box::new(std::iter::from_fn(move || {
+        bounds::reseeking(range, move |c| {
             let map = self.lock();
-            // `BTreeMap::range` panics on inverted or (x, x)-excluded ranges; such ranges are
-            // empty, so check first.
-            if range_is_empty(&next_lower, &upper) {
-                return None;
+            // Seek with an unbounded end (`BTreeMap::range` panics on inverted ranges, and a
+            // start past the end is one), then check the end bound.
+            match c.last() {
+                Some(last) => map.range::<K, _>((Bound::Excluded(last), Bound::Unbounded)),
+                None => map.range::<Q, _>((c.start(), Bound::Unbounded)),
             }
-            let (k, v) = map
-                .range((next_lower.as_ref(), upper.as_ref()))
-                .next()
-                .map(|(k, v)| (k.clone(), v.clone()))?;
-            next_lower = Bound::Excluded(k.clone());
-            Some((k, v))
-        }))
+            .next()
+            .filter(|(k, _)| c.within(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+        })
     }
 
     fn len(&self) -> usize {
@@ -151,16 +180,5 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexBTreeMap<K, V> {
 
     fn reclamation(&self) -> ReclaimStats {
         ReclaimStats::default()
-    }
-}
-
-/// Whether no key can lie within `(lower, upper)`.
-pub(crate) fn range_is_empty<K: Ord>(lower: &Bound<K>, upper: &Bound<K>) -> bool {
-    match (lower, upper) {
-        (Bound::Included(l), Bound::Included(u)) => l > u,
-        (Bound::Included(l), Bound::Excluded(u))
-        | (Bound::Excluded(l), Bound::Included(u))
-        | (Bound::Excluded(l), Bound::Excluded(u)) => l >= u,
-        _ => false,
     }
 }

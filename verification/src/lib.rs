@@ -107,30 +107,33 @@ pub fn report(key: &str, value: u64) {
     println!("VERIFY-STAT {key} {value}");
 }
 
-/// The mutant this process runs (`FERROLITE_MUTANT`), if any, for messages.
+/// The mutant this process runs (`FERROLITE_MUTANT`), if any, for messages and budgets.
+///
+/// # Panics
+///
+/// If the variable names no known mutant (see `ferrolite_structures::testing::active_mutant`).
 pub fn active_mutant() -> Option<String> {
-    std::env::var("FERROLITE_MUTANT")
-        .ok()
-        .filter(|s| !s.is_empty())
+    ferrolite_structures::testing::active_mutant().map(|m| m.name.to_string())
 }
 
-/// One `#[test]` per map kind, named after it (`mutex`, `epoch`, `hazard`, `noreclaim`,
-/// `crossbeam`, `btree`), each calling `$run(MapKind::…)`: a matrix cell is
-/// `cargo test --test <checker> -- --exact <kind>`.
+/// One `#[test]` per map of the registry, named after it (`mutex`, `epoch`, …), each calling
+/// `$run(MapKind::…)`: a matrix cell is `cargo test --test <checker> -- --exact <kind>`.
 #[macro_export]
 macro_rules! cell_tests {
     ($run:path) => {
-        $crate::cell_tests!(@one $run, mutex, Mutex);
-        $crate::cell_tests!(@one $run, epoch, Epoch);
-        $crate::cell_tests!(@one $run, hazard, Hazard);
-        $crate::cell_tests!(@one $run, noreclaim, NoReclaim);
-        $crate::cell_tests!(@one $run, crossbeam, Crossbeam);
-        $crate::cell_tests!(@one $run, btree, BTree);
+        ::ferrolite_structures::for_each_map_named!($crate::__cell_test; $run);
     };
-    (@one $run:path, $name:ident, $kind:ident) => {
+}
+
+/// One test of [`cell_tests!`] (called back by `for_each_map_named!`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cell_test {
+    ($t:ident, $id:ident, $name:literal; $run:path) => {
         #[test]
-        fn $name() {
-            $run(::ferrolite_structures::MapKind::$kind);
+        fn $id() {
+            let kind: ::ferrolite_structures::MapKind = $name.parse().expect("a registry name");
+            $run(kind);
         }
     };
 }

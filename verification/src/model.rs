@@ -22,7 +22,7 @@
 //! hex) when set, and is printed in every failure.
 
 use crate::{active_mutant, report, Mode};
-use ferrolite_structures::{ConcurrentMap, MapKey, MapKind};
+use ferrolite_structures::{ConcurrentMap, MapKey, MapKind, MapVisitor};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
@@ -231,12 +231,9 @@ fn within<K: Ord>(key: &K, lower: &Bound<K>, upper: &Bound<K>) -> bool {
     above && below
 }
 
-/// The map under test: any map of `K → Tracked`.
-pub type DynMap<K> = Box<dyn ConcurrentMap<K, Tracked>>;
-
 /// Apply `op` to the map and to the model: `(what the map returned, what the model expects)`.
 fn apply<K: MapKey + Debug>(
-    map: &dyn ConcurrentMap<K, Tracked>,
+    map: &impl ConcurrentMap<K, Tracked>,
     model: &mut BTreeMap<K, u32>,
     live: &Arc<AtomicIsize>,
     op: &Op<K>,
@@ -267,7 +264,7 @@ fn apply<K: MapKey + Debug>(
                 .take(take)
                 .map(|(k, v)| (k.clone(), *v))
                 .collect();
-            let got = entries(&mut map.range(lower.as_ref(), upper.as_ref()), take);
+            let got = entries(&mut map.range((lower.as_ref(), upper.as_ref())), take);
             (got, Outcome::Entries(want))
         }
         Op::Len => (Outcome::Count(map.len()), Outcome::Count(model.len())),
@@ -284,8 +281,8 @@ fn apply<K: MapKey + Debug>(
 
 /// Run `ops` on a fresh map, then the final checks. `Err` describes the first divergence.
 /// With `transcript`, every step is written to it, one line each.
-fn execute<K: MapKey + Debug>(
-    make: &dyn Fn() -> DynMap<K>,
+fn execute<K: MapKey + Debug, M: ConcurrentMap<K, Tracked>>(
+    make: &dyn Fn() -> M,
     ops: &[Op<K>],
     check_drops: bool,
     mut transcript: Option<&mut String>,
@@ -313,7 +310,7 @@ fn execute<K: MapKey + Debug>(
             }
         };
     for (i, op) in ops.iter().enumerate() {
-        let (got, want) = apply(&*map, &mut model, &live, op);
+        let (got, want) = apply(&map, &mut model, &live, op);
         if !tracing && got == want {
             continue;
         }
@@ -327,12 +324,12 @@ fn execute<K: MapKey + Debug>(
         line(&format!("#{i}"), &text, &got, None);
     }
     // Final state.
-    let (got, want) = apply(&*map, &mut model, &live, &Op::Iter);
+    let (got, want) = apply(&map, &mut model, &live, &Op::Iter);
     if got != want {
         line("end", "iter()", &got, Some(&want));
         return Err(format!("final iter(): map has {got}, model has {want}"));
     }
-    let (got, want) = apply(&*map, &mut model, &live, &Op::Len);
+    let (got, want) = apply(&map, &mut model, &live, &Op::Len);
     if got != want {
         line("end", "len()", &got, Some(&want));
         return Err(format!("final len(): map says {got}, model has {want}"));
@@ -488,13 +485,13 @@ fn runner_config(cases: u32, seed: u64) -> Config {
 /// Check the maps `make` builds against the model over `cases` sequences of operations on keys
 /// drawn from `key`. `check_drops`: require every value to be dropped once the map is dropped.
 /// `name` and `workload` only label the failure.
-pub fn check<K: MapKey + Debug>(
+pub fn check<K: MapKey + Debug, M: ConcurrentMap<K, Tracked>>(
     name: &str,
     workload: &'static str,
     config: &ModelConfig,
     cases: u32,
     key: impl Strategy<Value = K> + Clone + 'static,
-    make: &dyn Fn() -> DynMap<K>,
+    make: &dyn Fn() -> M,
     check_drops: bool,
 ) -> Result<Summary, Box<Failure>> {
     let strategy = vec(op_strategy(key), 0..=config.max_ops);
@@ -571,35 +568,62 @@ pub fn check<K: MapKey + Debug>(
 /// Check one kind of map: three quarters of the cases with `u64` keys in `0..config.keys`, a
 /// quarter with byte-string keys of length 0 to 3 over a 3-letter alphabet (40 keys).
 pub fn check_kind(kind: MapKind, config: &ModelConfig) -> Result<Summary, Box<Failure>> {
-    // crossbeam's removed nodes wait for its global collector: values may outlive the map.
-    let check_drops = kind != MapKind::Crossbeam;
     let byte_cases = config.cases / 4;
-    let ints = check(
-        kind.name(),
-        "u64 keys",
+    let ints = kind.visit(CheckKind {
+        kind,
         config,
-        config.cases - byte_cases,
-        0..config.keys,
-        &|| kind.build::<u64, Tracked>(),
-        check_drops,
-    )?;
-    let bytes = check(
-        kind.name(),
-        "byte-string keys",
-        config,
-        byte_cases,
-        vec(0..3u8, 0..=3),
-        &|| kind.build::<Vec<u8>, Tracked>(),
-        check_drops,
-    )
-    .map_err(|mut f| {
-        f.cases += ints.cases;
-        f
+        workload: "u64 keys",
+        cases: config.cases - byte_cases,
+        key: 0..config.keys,
     })?;
+    let bytes = kind
+        .visit(CheckKind {
+            kind,
+            config,
+            workload: "byte-string keys",
+            cases: byte_cases,
+            key: vec(0..3u8, 0..=3),
+        })
+        .map_err(|mut f| {
+            f.cases += ints.cases;
+            f
+        })?;
     Ok(Summary {
         cases: ints.cases + bytes.cases,
         ops: ints.ops + bytes.ops,
     })
+}
+
+/// [`check`] on fresh maps of the visited type, keys drawn from `key` ([`check_kind`]'s
+/// visitor).
+struct CheckKind<'a, S> {
+    kind: MapKind,
+    config: &'a ModelConfig,
+    workload: &'static str,
+    cases: u32,
+    key: S,
+}
+
+impl<K, S> MapVisitor<K, Tracked> for CheckKind<'_, S>
+where
+    K: MapKey + Debug,
+    S: Strategy<Value = K> + Clone + 'static,
+{
+    type Output = Result<Summary, Box<Failure>>;
+
+    fn visit<M: ConcurrentMap<K, Tracked> + Default + 'static>(self) -> Self::Output {
+        check(
+            self.kind.name(),
+            self.workload,
+            self.config,
+            self.cases,
+            self.key,
+            &M::default,
+            // A map whose drop does not free everything (crossbeam's global collector) may
+            // drop values after the map is gone.
+            self.kind.info().frees_on_drop,
+        )
+    }
 }
 
 /// One verification-matrix cell: check `kind` with the budget of [`Mode::from_env`], print
@@ -626,7 +650,9 @@ pub fn run_cell(kind: MapKind) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferrolite_structures::{MapValue, RangeIter, ReclaimStats};
+    use ferrolite_structures::{MapValue, ReclaimStats};
+    use std::borrow::Borrow;
+    use std::ops::RangeBounds;
     use std::sync::Mutex;
 
     /// A `Mutex<BTreeMap>` with one seeded defect.
@@ -655,10 +681,18 @@ mod tests {
             let new = self.inner.lock().unwrap().insert(key, value).is_none();
             new || self.defect == Defect::ReplaceSaysNew
         }
-        fn get(&self, key: &K) -> Option<V> {
+        fn get<Q>(&self, key: &Q) -> Option<V>
+        where
+            K: Borrow<Q>,
+            Q: Ord + ?Sized,
+        {
             self.inner.lock().unwrap().get(key).cloned()
         }
-        fn remove(&self, key: &K) -> Option<V> {
+        fn remove<Q>(&self, key: &Q) -> Option<V>
+        where
+            K: Borrow<Q>,
+            Q: Ord + ?Sized,
+        {
             let mut m = self.inner.lock().unwrap();
             match self.defect {
                 Defect::RemoveKeeps => m.get(key).cloned(),
@@ -670,8 +704,13 @@ mod tests {
                 _ => m.remove(key),
             }
         }
-        fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
-            let lower = match lower {
+        fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+        where
+            K: Borrow<Q>,
+            R: RangeBounds<Q>,
+            Q: Ord + ?Sized,
+        {
+            let lower = match range.start_bound() {
                 Bound::Excluded(k) if self.defect == Defect::RangeIncludesExcluded => {
                     Bound::Included(k)
                 }
@@ -680,10 +719,10 @@ mod tests {
             let m = self.inner.lock().unwrap();
             let out: Vec<(K, V)> = m
                 .iter()
-                .filter(|(k, _)| within(*k, &lower.cloned(), &upper.cloned()))
+                .filter(|(k, _)| (lower, range.end_bound()).contains((*k).borrow()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            Box::new(out.into_iter())
+            out.into_iter()
         }
         fn len(&self) -> usize {
             self.inner.lock().unwrap().len()
@@ -703,11 +742,9 @@ mod tests {
     }
 
     fn check_broken(defect: Defect) -> Box<Failure> {
-        let make = move || -> DynMap<u64> {
-            Box::new(Broken {
-                inner: Mutex::new(BTreeMap::new()),
-                defect,
-            })
+        let make = move || Broken {
+            inner: Mutex::new(BTreeMap::new()),
+            defect,
         };
         check(
             "broken",

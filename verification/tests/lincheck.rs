@@ -18,10 +18,10 @@
 //! **crossbeam** is the exception, by design. Its adapter cannot tell atomically whether an
 //! insert replaced a value, so under same-key insert/remove contention its results are not
 //! linearizable (`ConcurrentMap::linearizable()` is false; see `ferrolite-structures`'
-//! `reference.rs`). Its cell still runs the full check on the same workloads — restricting
+//! `reference.rs`; the registry's `linearizable` column). Its cell still runs the full check on the same workloads — restricting
 //! them to contention-free histories would leave little worth checking — but counts the
 //! violating histories instead of failing, prints the first one, and reports
-//! `expected_nonlinearizable 1`. Any map that declares itself non-linearizable is treated so;
+//! `expected_nonlinearizable 1`. Any map the registry declares non-linearizable is treated so;
 //! every other map must pass.
 //!
 //! In a mutant build (`--cfg ferrolite_mutants`, `FERROLITE_MUTANT=<name>`) the cell of the
@@ -39,7 +39,7 @@ fn cell(name: &str) {
     let kind: MapKind = name.parse().unwrap_or_else(|e| panic!("{e}"));
     let mode = Mode::from_env();
     let budget = Budget::for_mode(mode);
-    let linearizable = kind.build::<u64, u64>().linearizable();
+    let linearizable = kind.info().linearizable;
     println!(
         "lincheck {name}: mode {mode}, {} histories of 2-{} threads x <= {} ops on <= {} keys, \
          seed {:#x}{}",

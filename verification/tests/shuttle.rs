@@ -57,15 +57,12 @@
 
 #![cfg(feature = "shuttle")]
 
-use ferrolite_structures::{
-    ConcurrentMap, EpochSkipList, HazardSkipList, MutexSkipList, NoReclaimSkipList,
-};
+use ferrolite_structures::ConcurrentMap;
 use ferrolite_verification::{active_mutant, report, Mode};
 use shuttle::rand::{thread_rng, RngCore};
 use shuttle::sync::Arc;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::ops::Bound;
 use std::time::Instant;
 
 /// The writer id of values stored before the threads start.
@@ -160,9 +157,7 @@ fn worker<M: ConcurrentMap<u8, u32>>(map: &M, w: Workload, t: u8) -> Vec<Event> 
             }
         } else {
             let hi = key + 1 + ((r >> 24) % u64::from(w.keys)) as u8;
-            let got = map
-                .range(Bound::Included(&key), Bound::Excluded(&hi))
-                .collect();
+            let got = map.range(key..hi).collect();
             Event::Range { lo: key, hi, got }
         };
         log.push(event);
@@ -381,7 +376,10 @@ fn execution<M: ConcurrentMap<u8, u32> + Default + 'static>(w: Workload) {
         .map(|h| h.join().expect("worker threads record, never panic"))
         .collect();
     let checked = check_execution(&*map, w, &logs);
-    if checked.is_ok() && active_mutant().is_some() && ferrolite_structures::mutant::COMPILED_IN {
+    if checked.is_ok()
+        && active_mutant().is_some()
+        && ferrolite_structures::testing::MUTANTS_COMPILED_IN
+    {
         // A seeded bug can corrupt the map without any observable result going wrong (a value
         // retired twice, say), and its destructor would then abort the whole process with no
         // schedule to replay. Leak it: mutants are caught by the checks above, or not at all.
@@ -438,22 +436,14 @@ fn run_all<M: ConcurrentMap<u8, u32> + Default + 'static>(structure: &str) {
     report("schedules", schedules);
 }
 
-#[test]
-fn mutex() {
-    run_all::<MutexSkipList<u8, u32>>("mutex");
+/// One test per map the registry says runs under shuttle, named after it.
+macro_rules! shuttle_cell {
+    ($t:ident, $id:ident, $name:literal) => {
+        #[test]
+        fn $id() {
+            run_all::<ferrolite_structures::$t<u8, u32>>($name);
+        }
+    };
 }
 
-#[test]
-fn epoch() {
-    run_all::<EpochSkipList<u8, u32>>("epoch");
-}
-
-#[test]
-fn hazard() {
-    run_all::<HazardSkipList<u8, u32>>("hazard");
-}
-
-#[test]
-fn noreclaim() {
-    run_all::<NoReclaimSkipList<u8, u32>>("noreclaim");
-}
+ferrolite_structures::for_each_map_named!(shuttle_cell, shuttle);

@@ -73,7 +73,7 @@ pub(crate) fn recover(path: &Path, opts: &Options) -> Result<Recovered> {
     next_file += 2;
     let mut replayed_table_bytes = 0;
     if let Some(id) = recovered_id {
-        let handle = write_replayed(&dir, opts, id, &replayed.mem, &cache)?;
+        let handle = write_replayed(&dir, opts, id, replayed.mem.as_ref(), &cache)?;
         replayed_table_bytes = handle.meta.size;
         state.levels[0].push(handle.meta.clone());
         version.levels[0].push(handle);

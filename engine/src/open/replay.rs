@@ -20,17 +20,18 @@
 use crate::batch::WriteBatch;
 use crate::error::{Error, Result};
 use crate::fs::Dir;
-use crate::memtable::{MapMemTable, MemTable};
+use crate::memtable::{new_memtable, MemTable};
 use crate::options::{Options, WalRecovery};
 use crate::types::SeqNo;
 use crate::wal::{list_segments, salvage_log, Damage, WAL_MAGIC};
 use bytes::Bytes;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the replay produced.
 pub(super) struct Replayed {
     /// The replayed writes (those above the manifest's `last_seq`).
-    pub mem: MapMemTable,
+    pub mem: Arc<dyn MemTable>,
     /// The last sequence number recovered.
     pub last_seq: SeqNo,
     /// Every segment read (to delete once the writes are in a table), by name; under
@@ -55,7 +56,7 @@ pub(super) fn replay(
     flushed_seq: SeqNo,
 ) -> Result<Replayed> {
     let mode = opts.wal_recovery;
-    let mem = MapMemTable::new(opts.memtable);
+    let mem = new_memtable(opts.memtable);
     let mut last_seq = flushed_seq;
     let mut segments = Vec::new();
     let mut records = 0u64;

@@ -11,32 +11,35 @@
 
 mod node;
 mod raw;
+mod read;
 
-pub(crate) use node::untagged;
-
-use crate::map::{ConcurrentMap, MapKey, MapValue, RangeIter, ReclaimStats};
+use crate::bounds::{self, Cursor};
+use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 use crate::reclaim::{epoch::Epoch, hazard::Hazard, none::NoReclaim, Scheme};
 use raw::SkipList;
+use read::ScanEnd;
+use std::borrow::Borrow;
 use std::collections::VecDeque;
-use std::ops::Bound;
+use std::ops::RangeBounds;
 
 /// Entries cloned per iterator batch.
 const BATCH: usize = if crate::sync::SMALL_MODEL { 2 } else { 64 };
 
 /// A weakly consistent range iterator over a lock-free skip list, in batches.
-struct Iter<'a, K, V, S: Scheme> {
+struct Iter<'a, K, V, S: Scheme, Q: ?Sized, R> {
     list: &'a SkipList<K, V, S>,
-    /// Where the next batch starts.
-    lower: Bound<K>,
-    upper: Bound<K>,
+    cursor: Cursor<K, Q, R>,
     buf: VecDeque<(K, V)>,
-    scratch: Vec<(K, V)>,
-    /// Entries cloned per batch ([`BATCH`], or 1 for [`ConcurrentMap::first_in`]).
-    batch: usize,
-    done: bool,
 }
 
-impl<K: MapKey, V: MapValue, S: Scheme> Iterator for Iter<'_, K, V, S> {
+impl<K, V, S, Q, R> Iterator for Iter<'_, K, V, S, Q, R>
+where
+    K: MapKey + Borrow<Q>,
+    V: MapValue,
+    S: Scheme,
+    Q: Ord + ?Sized,
+    R: RangeBounds<Q>,
+{
     type Item = (K, V);
 
     fn next(&mut self) -> Option<(K, V)> {
@@ -44,73 +47,78 @@ impl<K: MapKey, V: MapValue, S: Scheme> Iterator for Iter<'_, K, V, S> {
             if let Some(e) = self.buf.pop_front() {
                 return Some(e);
             }
-            if self.done {
+            if self.cursor.is_done() {
                 return None;
             }
-            self.scratch.clear();
-            let mut resume = None;
-            let finished = self.list.collect_batch(
-                self.lower.as_ref(),
-                self.upper.as_ref(),
-                self.batch,
-                &mut self.scratch,
-                &mut resume,
+            let (cursor, buf) = (&self.cursor, &mut self.buf);
+            let end = self.list.scan(
+                |k| cursor.before(k),
+                |k| cursor.within(k),
+                |k, v| {
+                    buf.push_back((k.clone(), v));
+                    buf.len() < BATCH
+                },
             );
-            if let Some(k) = resume.or_else(|| self.scratch.last().map(|(k, _)| k.clone())) {
-                self.lower = Bound::Excluded(k);
+            match end {
+                ScanEnd::End => self.cursor.finish(),
+                ScanEnd::Full => {
+                    let last = self.buf.back().map(|(k, _)| k.clone());
+                    self.cursor
+                        .advance(last.expect("a full batch is not empty"));
+                }
+                ScanEnd::Deleted(k) => self.cursor.advance(k),
             }
-            self.done = finished;
-            self.buf.extend(self.scratch.drain(..));
         }
     }
 }
 
-fn iter_of<'a, K: MapKey, V: MapValue, S: Scheme>(
-    list: &'a SkipList<K, V, S>,
-    lower: Bound<&K>,
-    upper: Bound<&K>,
-    batch: usize,
-) -> Iter<'a, K, V, S> {
-    let done = crate::reference::range_is_empty(&lower, &upper);
-    Iter {
-        list,
-        lower: lower.cloned(),
-        upper: upper.cloned(),
-        buf: VecDeque::new(),
-        scratch: Vec::new(),
-        batch,
-        done,
-    }
-}
-
-/// The first entry within the bounds: one batch of one, without the iterator's buffers.
-fn first_of<K: MapKey, V: MapValue, S: Scheme>(
-    list: &SkipList<K, V, S>,
-    lower: Bound<&K>,
-    upper: Bound<&K>,
-) -> Option<(K, V)> {
-    if crate::reference::range_is_empty(&lower, &upper) {
+/// The first entry within `range`: one scan that clones one entry, no buffer.
+fn first_of<K, V, S, Q, R>(list: &SkipList<K, V, S>, range: R) -> Option<(K, V)>
+where
+    K: MapKey + Borrow<Q>,
+    V: MapValue,
+    S: Scheme,
+    Q: Ord + ?Sized,
+    R: RangeBounds<Q>,
+{
+    if bounds::is_empty(&range) {
         return None;
     }
-    let mut out = Vec::with_capacity(1);
-    let mut resumed: Option<K> = None;
-    loop {
-        let from = match &resumed {
-            Some(k) => Bound::Excluded(k),
-            None => lower,
-        };
-        let mut resume = None;
-        let finished = list.collect_batch(from, upper, 1, &mut out, &mut resume);
-        if let Some(found) = out.pop() {
-            return Some(found);
-        }
-        // Nothing collected and not finished: the batch stopped at a deleted node (hazard
-        // pointers may not step from it); continue after it.
-        match resume {
-            Some(k) if !finished => resumed = Some(k),
-            _ => return None,
-        }
+    let (start, end) = (range.start_bound(), range.end_bound());
+    let within = |k: &K| bounds::within_end(k.borrow(), end);
+    let mut first = None;
+    let take = |k: &K, v| {
+        first = Some((k.clone(), v));
+        false
+    };
+    // The common case: one scan from the range's start (no cursor to consult per comparison).
+    let mut stop = list.scan(|k| bounds::before_start(k.borrow(), start), within, take);
+    // Stopped at a node deleted under hazard pointers before finding one: continue after it.
+    while let (None, ScanEnd::Deleted(after)) = (&first, &stop) {
+        let after = after.clone();
+        stop = list.scan(
+            |k| k <= &after,
+            within,
+            |k: &K, v| {
+                first = Some((k.clone(), v));
+                false
+            },
+        );
     }
+    first
+}
+
+/// A reader that stalls in the middle of a `get`, for the stalled-reader benchmark and the
+/// reclamation tests (a test hook: `testing::StallInGet`, feature `testing`). Implemented by
+/// the lock-free skip lists in std builds (a stalled thread has no place in a loom or shuttle
+/// model).
+#[cfg(any(test, feature = "testing"))]
+pub trait StallInGet<K> {
+    /// Search for `key` as [`ConcurrentMap::get`] does, then block *inside* the operation
+    /// until `until` becomes `true`. Under epochs it keeps the epoch pinned (nothing retired
+    /// after it can be freed); under hazard pointers it keeps only the nodes its search
+    /// protects; without reclamation nothing is freed anyway. Polls `until` every millisecond.
+    fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool);
 }
 
 macro_rules! skip_list_face {
@@ -131,14 +139,11 @@ macro_rules! skip_list_face {
             pub fn new() -> Self {
                 Self::default()
             }
+        }
 
-            /// Benchmarking aid: search for `key` as [`ConcurrentMap::get`] does, then block
-            /// *inside* the operation until `until` becomes `true` — a stalled reader. Under
-            /// epochs it keeps the epoch pinned (nothing retired after it can be freed); under
-            /// hazard pointers it keeps only the nodes its search protects; without
-            /// reclamation nothing is freed anyway. Polls `until` every millisecond.
-            #[cfg(not(any(loom, feature = "shuttle")))]
-            pub fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
+        #[cfg(all(any(test, feature = "testing"), not(any(loom, feature = "shuttle"))))]
+        impl<K: MapKey, V: MapValue> StallInGet<K> for $name<K, V> {
+            fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
                 self.raw.stall_in_get(key, until)
             }
         }
@@ -150,17 +155,39 @@ macro_rules! skip_list_face {
             fn insert(&self, key: K, value: V) -> bool {
                 self.raw.insert(key, value)
             }
-            fn get(&self, key: &K) -> Option<V> {
+            fn get<Q>(&self, key: &Q) -> Option<V>
+            where
+                K: Borrow<Q>,
+                Q: Ord + ?Sized,
+            {
                 self.raw.get(key)
             }
-            fn remove(&self, key: &K) -> Option<V> {
+            fn remove<Q>(&self, key: &Q) -> Option<V>
+            where
+                K: Borrow<Q>,
+                Q: Ord + ?Sized,
+            {
                 self.raw.remove(key)
             }
-            fn range(&self, lower: Bound<&K>, upper: Bound<&K>) -> RangeIter<'_, K, V> {
-                Box::new(iter_of(&self.raw, lower, upper, BATCH))
+            fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+            where
+                K: Borrow<Q>,
+                R: RangeBounds<Q>,
+                Q: Ord + ?Sized,
+            {
+                Iter {
+                    list: &self.raw,
+                    cursor: Cursor::new(range),
+                    buf: VecDeque::new(),
+                }
             }
-            fn first_in(&self, lower: Bound<&K>, upper: Bound<&K>) -> Option<(K, V)> {
-                first_of(&self.raw, lower, upper)
+            fn first_in<Q, R>(&self, range: R) -> Option<(K, V)>
+            where
+                K: Borrow<Q>,
+                R: RangeBounds<Q>,
+                Q: Ord + ?Sized,
+            {
+                first_of(&self.raw, range)
             }
             fn len(&self) -> usize {
                 self.raw.len()

@@ -11,7 +11,7 @@
 //! pointers derived from the node pointer ([`Node::tower`]): a `&Node` covers only the header,
 //! and deriving a tower pointer from it would leave the reference's bounds (Miri checks this).
 //!
-//! The first value of a key is stored **inline**, and `value` holds the sentinel [`INLINE`]: a
+//! The first value of a key is stored **inline**, and `value` holds the sentinel [`inline_tag`]: a
 //! get touches one allocation. A replace swaps `value` to a boxed value ([`Boxed`]); a remove
 //! swaps it to null,
 //! which is the linearization point of the remove (Fraser's logical deletion by value). A
@@ -26,8 +26,9 @@
 //! under loom every read is checked to happen after the write that created the cell — so a
 //! node published with too weak an ordering is reported as a causality violation.
 //!
-//! Tower pointers carry a **mark** in bit 0: `tower[i]` marked means "this node is logically
-//! deleted at level `i`; do not link anything after it there". Nodes are at least 8-aligned.
+//! Tower pointers carry a **mark** in bit 0 (`crate::tag`): `tower[i]` marked means "this node
+//! is logically deleted at level `i`; do not link anything after it there". Nodes are at least
+//! 8-aligned.
 
 use crate::reclaim::{Kind, Retire, Scheme};
 use crate::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
@@ -41,24 +42,6 @@ use std::ptr;
 pub(crate) const BUILT: u32 = 1;
 /// `state` bit: the remover has unlinked the node from every level (its search passed it).
 pub(crate) const UNLINKED: u32 = 2;
-
-/// Strip the mark.
-#[inline(always)]
-pub(crate) fn untagged<T>(p: *mut T) -> *mut T {
-    p.map_addr(|a| a & !1)
-}
-
-/// Is the mark set?
-#[inline(always)]
-pub(crate) fn is_marked<T>(p: *mut T) -> bool {
-    p.addr() & 1 == 1
-}
-
-/// Set the mark.
-#[inline(always)]
-pub(crate) fn marked<T>(p: *mut T) -> *mut T {
-    p.map_addr(|a| a | 1)
-}
 
 /// The value-pointer sentinel meaning "the value is the node's inline one". Its address is one
 /// no allocation has (not even a zero-sized one, whose address is its alignment).

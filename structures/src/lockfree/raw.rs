@@ -16,6 +16,8 @@
 //!   what hazard pointers need (trap 2 of the design notes).
 //! * **Get** under epochs and with no reclamation takes a read-only search that may step
 //!   through marked nodes (no CAS on the read path); under hazard pointers it uses `find`.
+//!   The read path (get, range scans) is in `read.rs`; this file holds the structure, the
+//!   search and the updates.
 //!
 //! # Invariants (also in ARCHITECTURE.md)
 //!
@@ -31,28 +33,28 @@
 //! 4. **A value box is retired once**, by the replace that swapped it out or by the remove that
 //!    nulled it; a live node's box is freed with the node.
 
-use super::node::{inline_tag, is_marked, marked, untagged, Boxed, Node, BUILT, UNLINKED};
+use super::node::{inline_tag, Boxed, Node, BUILT, UNLINKED};
 use crate::map::{MapKey, MapValue, ReclaimStats};
 use crate::mutant::mutant;
-use crate::reclaim::hazard::{PRED, SPARE, SUCC, VALUE};
 use crate::reclaim::owned::Owned;
 use crate::reclaim::slots::Slots;
-use crate::reclaim::{Counters, Scheme};
+use crate::reclaim::{Counters, Scheme, PRED, SPARE, SUCC};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use crate::sync::{backoff, MAX_HEIGHT};
-use std::ops::Bound;
+use crate::tag::{is_marked, marked, untagged};
+use std::borrow::Borrow;
 use std::ptr;
 
-type NodePtr<K, V, S> = *mut Node<K, V, S>;
+pub(super) type NodePtr<K, V, S> = *mut Node<K, V, S>;
 
 /// Per level: the last node before the target (null = the head) and the first one not before.
 pub(crate) struct Position<K, V, S> {
     preds: [NodePtr<K, V, S>; MAX_HEIGHT],
-    succs: [NodePtr<K, V, S>; MAX_HEIGHT],
+    pub(super) succs: [NodePtr<K, V, S>; MAX_HEIGHT],
 }
 
 impl<K, V, S> Position<K, V, S> {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             preds: [ptr::null_mut(); MAX_HEIGHT],
             succs: [ptr::null_mut(); MAX_HEIGHT],
@@ -112,7 +114,7 @@ fn latest<T>(a: &AtomicPtr<T>) -> *mut T {
 impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// Run one operation with this thread's scheme state and a guard.
     #[inline]
-    fn op<R>(&self, f: impl FnOnce(&mut S::Local, &S::Guard) -> R) -> R {
+    pub(super) fn op<R>(&self, f: impl FnOnce(&mut S::Local, &S::Guard) -> R) -> R {
         self.slots.with(
             || self.scheme.new_local(),
             |local| {
@@ -127,7 +129,11 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// # Safety
     /// A non-null `pred` is live for the returned lifetime and has a tower above `level`.
     #[inline(always)]
-    unsafe fn next_of(&self, pred: NodePtr<K, V, S>, level: usize) -> &AtomicPtr<Node<K, V, S>> {
+    pub(super) unsafe fn next_of(
+        &self,
+        pred: NodePtr<K, V, S>,
+        level: usize,
+    ) -> &AtomicPtr<Node<K, V, S>> {
         if pred.is_null() {
             &self.head[level]
         } else {
@@ -136,7 +142,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
     }
 
-    fn top(&self) -> usize {
+    pub(super) fn top(&self) -> usize {
         // Relaxed: a stale (lower) value only makes a search start lower, which is correct
         // (levels above it are reached from the head); see invariant notes in `insert`.
         self.max_height.load(Ordering::Relaxed)
@@ -149,7 +155,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     ///
     /// # Safety
     /// Called inside an operation (`local` and its guard are live), `top <= MAX_HEIGHT`.
-    unsafe fn find(
+    pub(super) unsafe fn find(
         &self,
         local: &mut S::Local,
         before: impl Fn(&K) -> bool,
@@ -214,64 +220,6 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
     }
 
-    /// Harris's read-only search (schemes with `TRAVERSE_MARKED`): the first node at level 0
-    /// not `before`, stepping through marked nodes without helping. If `exact` is given and a
-    /// live node with that key is met on an upper level, returns it early.
-    ///
-    /// # Safety
-    /// Called inside an operation of a scheme with `TRAVERSE_MARKED` (the guard keeps every
-    /// node reached alive).
-    unsafe fn read_search(
-        &self,
-        before: impl Fn(&K) -> bool,
-        exact: Option<&K>,
-    ) -> NodePtr<K, V, S> {
-        let mut pred: NodePtr<K, V, S> = ptr::null_mut();
-        let mut curr: NodePtr<K, V, S> = ptr::null_mut();
-        for level in (0..self.top()).rev() {
-            // Acquire: pairs with the Release CAS that linked the node (fields initialised).
-            // SAFETY: `pred` is the head or a node reached under the guard at a higher level.
-            curr = untagged(unsafe { self.next_of(pred, level) }.load(Ordering::Acquire));
-            // SAFETY: nodes reached under the guard are not freed before it is dropped.
-            while !curr.is_null() && before(unsafe { Node::key(curr) }) {
-                pred = curr;
-                // SAFETY: as above; `curr` was reached at `level`, so its tower reaches it.
-                curr = untagged(unsafe { Node::tower(curr, level) }.load(Ordering::Acquire));
-            }
-            if let (Some(k), false) = (exact, curr.is_null()) {
-                // SAFETY: as above.
-                let same = unsafe { Node::key(curr) } == k;
-                // SAFETY: as above.
-                if same && !unsafe { &(*curr).value }.load(Ordering::Acquire).is_null() {
-                    return curr;
-                }
-            }
-        }
-        curr
-    }
-
-    /// The first node at level 0 not `before`, by the scheme's kind of search. Under hazard
-    /// pointers the result is protected in slot `SUCC + 0`.
-    ///
-    /// # Safety
-    /// Called inside an operation.
-    unsafe fn seek(
-        &self,
-        local: &mut S::Local,
-        before: impl Fn(&K) -> bool,
-        exact: Option<&K>,
-    ) -> NodePtr<K, V, S> {
-        if S::TRAVERSE_MARKED {
-            // SAFETY: forwarded; the scheme allows stepping through marked nodes.
-            unsafe { self.read_search(before, exact) }
-        } else {
-            let mut pos = Position::new();
-            // SAFETY: forwarded.
-            unsafe { self.find(local, before, self.top(), &mut pos) };
-            pos.succs[0]
-        }
-    }
-
     /// Retire a value swapped out of a node: a boxed one to the scheme; an inline one stays in
     /// its node and is destroyed with it (see `node.rs`).
     ///
@@ -284,24 +232,6 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 self.scheme
                     .retire(local, guard, &self.counters, old.cast::<Boxed<V>>())
             };
-        }
-    }
-
-    /// Clone the value of a protected node, or `None` if it is logically deleted.
-    ///
-    /// # Safety
-    /// `node` is live and protected for the rest of the operation.
-    unsafe fn clone_value(&self, local: &mut S::Local, node: NodePtr<K, V, S>) -> Option<V> {
-        // SAFETY: live node (caller).
-        let src = unsafe { &(*node).value };
-        let v = S::protect(local, VALUE, src);
-        if v.is_null() {
-            None
-        } else {
-            // SAFETY: an inline value lives as long as its (protected) node; a boxed one is
-            // protected (hazard slot `VALUE`, validated against the node's pointer) or kept by
-            // the guard, so it is not destroyed while we clone.
-            Some(unsafe { Node::clone_value(node, v) })
         }
     }
 
@@ -548,53 +478,29 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         }
     }
 
-    /// A clone of the value under `key`.
-    pub(crate) fn get(&self, key: &K) -> Option<V> {
-        self.op(|local, _| {
-            // SAFETY: inside an operation.
-            let node = unsafe { self.seek(local, |nk| nk < key, Some(key)) };
-            // SAFETY: `node` is protected / kept by the guard.
-            if node.is_null() || unsafe { Node::key(node) } != key {
-                return None;
-            }
-            // SAFETY: as above.
-            unsafe { self.clone_value(local, node) }
-        })
-    }
-
-    /// Search for `key` as `get` does, then stay inside the operation — the epoch pinned,
-    /// the hazard pointers of the search still published — until `until` is set: a reader
-    /// stalled in the middle of a get (for the stalled-reader benchmark). The thread does
-    /// nothing else meanwhile, so it cannot re-enter its own slot.
-    #[cfg(not(any(loom, feature = "shuttle")))]
-    pub(crate) fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool) {
-        self.op(|local, _| {
-            // SAFETY: inside an operation.
-            let node = unsafe { self.seek(local, |nk| nk < key, Some(key)) };
-            std::hint::black_box(node);
-            // Acquire pairs with the releaser's Release store (a plain stop flag; nothing is
-            // published through it, Acquire only keeps the check honest).
-            while !until.load(std::sync::atomic::Ordering::Acquire) {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        })
-    }
-
     /// Remove `key`, returning a clone of its value.
-    pub(crate) fn remove(&self, key: &K) -> Option<V> {
+    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         // SAFETY: inside an operation.
         self.op(|local, guard| unsafe { self.remove_in(local, guard, key) })
     }
 
     /// # Safety
     /// Inside an operation.
-    unsafe fn remove_in(&self, local: &mut S::Local, guard: &S::Guard, key: &K) -> Option<V> {
+    unsafe fn remove_in<Q>(&self, local: &mut S::Local, guard: &S::Guard, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let mut pos = Position::new();
         // SAFETY: inside an operation.
-        unsafe { self.find(local, |nk| nk < key, self.top(), &mut pos) };
+        unsafe { self.find(local, |nk| nk.borrow() < key, self.top(), &mut pos) };
         let node = pos.succs[0];
         // SAFETY: `node` is protected (`SUCC + 0`).
-        if node.is_null() || unsafe { Node::key(node) } != key {
+        if node.is_null() || unsafe { Node::key(node) }.borrow() != key {
             return None;
         }
         // SAFETY: live node.
@@ -659,7 +565,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         if !unsafe { self.unlink_with(&pos, node, height) } {
             let top = self.top().max(height);
             // SAFETY: inside an operation.
-            unsafe { self.find(local, |nk| nk < key, top, &mut pos) };
+            unsafe { self.find(local, |nk| nk.borrow() < key, top, &mut pos) };
         }
         // SAFETY: live until this RMW.
         let prev = unsafe { &(*node).state }.fetch_or(UNLINKED, Ordering::AcqRel);
@@ -701,64 +607,6 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
             }
         }
         true
-    }
-
-    /// Up to `max` entries from the first key within `lower`, in order, stopping at `upper`.
-    /// One operation: the batch is collected under one guard / set of hazards, and the next
-    /// batch seeks again after the last key, so no protection is held between batches.
-    pub(crate) fn collect_batch(
-        &self,
-        lower: Bound<&K>,
-        upper: Bound<&K>,
-        max: usize,
-        out: &mut Vec<(K, V)>,
-        resume: &mut Option<K>,
-    ) -> bool {
-        self.op(|local, _| {
-            let before = |nk: &K| match lower {
-                Bound::Included(k) => nk < k,
-                Bound::Excluded(k) => nk <= k,
-                Bound::Unbounded => false,
-            };
-            // SAFETY: inside an operation.
-            let mut node = unsafe { self.seek(local, before, None) };
-            while !node.is_null() {
-                // SAFETY: `node` is protected in `SUCC + 0` (hazard) or kept by the guard.
-                let key = unsafe { Node::key(node) };
-                let within = match upper {
-                    Bound::Included(u) => key <= u,
-                    Bound::Excluded(u) => key < u,
-                    Bound::Unbounded => true,
-                };
-                if !within {
-                    return true;
-                }
-                // SAFETY: as above.
-                if let Some(v) = unsafe { self.clone_value(local, node) } {
-                    out.push((key.clone(), v));
-                    if out.len() >= max {
-                        // Full: the caller resumes after the last key collected. Returning
-                        // before stepping saves a (likely cache-missing) visit of the next node.
-                        return false;
-                    }
-                }
-                // SAFETY: live node with a tower of at least one level.
-                let next = S::protect(local, SPARE, unsafe { Node::tower(node, 0) });
-                if is_marked(next) && !S::TRAVERSE_MARKED {
-                    // `node` is deleted at level 0: we may not step from it. End the batch and
-                    // resume after `node`'s key — not after the last key collected: a search
-                    // from there could stop again at an earlier node whose value is null (its
-                    // remover paused before marking) and never reach `node` to unlink it, so
-                    // the iterator would spin (found by the shuttle checker). Skipping `node`
-                    // is weakly consistent: it was deleted while we walked.
-                    *resume = Some(key.clone());
-                    return false;
-                }
-                node = untagged(next);
-                S::copy_protection(local, SUCC, node);
-            }
-            true
-        })
     }
 
     /// Approximate length (see [`crate::ConcurrentMap::len`]).

@@ -53,7 +53,7 @@ fn sequential<M: ConcurrentMap<u64, Counted> + Default>() {
         let keys: Vec<u64> = m.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, (1..n).step_by(2).collect::<Vec<_>>());
         let r: Vec<u64> = m
-            .range(Bound::Excluded(&5), Bound::Included(&11))
+            .range((Bound::Excluded(&5), Bound::Included(&11)))
             .map(|(k, _)| k)
             .collect();
         assert_eq!(r, vec![7, 9, 11]);
@@ -92,7 +92,7 @@ fn racing<M: ConcurrentMap<u64, Counted> + Default>() {
                                         assert_eq!(v.0, k);
                                     }
                                     let mut last = None;
-                                    for (k2, v2) in m.range(Bound::Unbounded, Bound::Unbounded) {
+                                    for (k2, v2) in m.iter() {
                                         assert_eq!(k2, v2.0);
                                         assert!(last < Some(k2), "keys strictly increase");
                                         last = Some(k2);
@@ -152,6 +152,7 @@ scheme_tests! {
 #[cfg_attr(miri, ignore)] // 40 000 updates: too slow under Miri, and not about memory safety
 #[test]
 fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
+    use super::StallInGet;
     use std::sync::atomic::AtomicBool;
     const ROUNDS: u64 = 20_000;
     fn churn<M: ConcurrentMap<u64, u64>>(map: &M) {
@@ -163,16 +164,13 @@ fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
     }
     /// Unreclaimed nodes after `ROUNDS` removes with a stalled reader, and after as many
     /// more once it is released.
-    fn stalled<M: ConcurrentMap<u64, u64> + Sync>(
-        map: &M,
-        stall: impl Fn(&M, &AtomicBool) + Sync,
-    ) -> (u64, u64) {
+    fn stalled<M: ConcurrentMap<u64, u64> + StallInGet<u64> + Sync>(map: &M) -> (u64, u64) {
         for k in 0..100 {
             map.insert(k, k);
         }
         let release = AtomicBool::new(false);
         let during = std::thread::scope(|s| {
-            s.spawn(|| stall(map, &release));
+            s.spawn(|| map.stall_in_get(&50, &release));
             std::thread::sleep(std::time::Duration::from_millis(20)); // let it pin
             churn(map);
             let during = map.reclamation().unreclaimed();
@@ -184,7 +182,7 @@ fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
     }
 
     let epoch = EpochSkipList::<u64, u64>::new();
-    let (during, after) = stalled(&epoch, |m, r| m.stall_in_get(&50, r));
+    let (during, after) = stalled(&epoch);
     assert!(
         during >= ROUNDS * 9 / 10,
         "epoch: {during} unreclaimed while stalled"
@@ -195,7 +193,7 @@ fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
     );
 
     let hazard = HazardSkipList::<u64, u64>::new();
-    let (during, _) = stalled(&hazard, |m, r| m.stall_in_get(&50, r));
+    let (during, _) = stalled(&hazard);
     assert!(
         during < ROUNDS / 10,
         "hazard: {during} unreclaimed while stalled"

@@ -22,9 +22,10 @@
 //! not make haphazard's internals schedule points.
 
 use super::owned::Owned;
-use super::{Counters, Kind, Retire, Scheme};
+use super::{Counters, Kind, Retire, Scheme, VALUE};
+use crate::mutant::mutant;
 use crate::sync::atomic::{fence, AtomicPtr, Ordering};
-use crate::sync::MAX_HEIGHT;
+use crate::tag::untagged;
 use haphazard::{Domain, HazardPointer};
 use std::ptr::NonNull;
 
@@ -32,15 +33,8 @@ use std::ptr::NonNull;
 /// they only use `protect_raw` and `retire_ptr`, which do not rely on a unique family.
 pub(crate) struct MapFamily;
 
-/// Hazard slots: `PRED + level`, `SUCC + level`, then the spare and the value slot.
-pub(crate) const PRED: usize = 0;
-/// See [`PRED`].
-pub(crate) const SUCC: usize = MAX_HEIGHT;
-/// A spare slot for the node one step ahead.
-pub(crate) const SPARE: usize = 2 * MAX_HEIGHT;
-/// The slot that protects a value box while it is cloned.
-pub(crate) const VALUE: usize = 2 * MAX_HEIGHT + 1;
-const NODE_SLOTS: usize = 2 * MAX_HEIGHT + 1;
+/// Node slots: every protection slot but the value's, which protects in the values' domain.
+const NODE_SLOTS: usize = VALUE;
 
 /// The hazard scheme: the map's two domains.
 pub(crate) struct Hazard {
@@ -157,16 +151,16 @@ unsafe impl Scheme for Hazard {
     fn protect<T>(local: &mut HazardLocal, slot: usize, src: &AtomicPtr<T>) -> *mut T {
         let hp = local.slot(slot);
         let mut p = src.load(Ordering::Acquire);
-        crate::mutant::mutant!(
+        mutant!(
             "skip_hazard_validation",
             {
-                hp.protect_raw(crate::lockfree::untagged(p));
+                hp.protect_raw(untagged(p));
                 return p;
             },
             {}
         );
         loop {
-            hp.protect_raw(crate::lockfree::untagged(p));
+            hp.protect_raw(untagged(p));
             // SeqCst fence: the hazard store is ordered before the re-load below (store→load
             // ordering needs a full fence); it pairs with the fence a reclaimer issues between
             // unlinking/retiring and scanning hazards.
@@ -181,7 +175,7 @@ unsafe impl Scheme for Hazard {
 
     #[inline]
     fn copy_protection<T>(local: &mut HazardLocal, slot: usize, ptr: *mut T) {
-        local.slot(slot).protect_raw(crate::lockfree::untagged(ptr));
+        local.slot(slot).protect_raw(untagged(ptr));
     }
 
     unsafe fn retire<T: Retire>(&self, _: &mut HazardLocal, _: &(), c: &Counters, ptr: *mut T) {

@@ -31,7 +31,22 @@ mod stats;
 pub(crate) use stats::Counters;
 
 use crate::sync::atomic::AtomicPtr;
+use crate::sync::MAX_HEIGHT;
 use std::alloc::Layout;
+
+// Protection slots: the `slot` argument of [`Scheme::protect`] and
+// [`Scheme::copy_protection`]. They are the contract between the algorithm, which decides what
+// it protects where, and a scheme that keeps one protection per slot (hazard pointers): a
+// search keeps its predecessor at level `l` in `PRED + l` and its successor in `SUCC + l`.
+
+/// The predecessor at level `l` is protected in slot `PRED + l`.
+pub(crate) const PRED: usize = 0;
+/// The successor at level `l` is protected in slot `SUCC + l`.
+pub(crate) const SUCC: usize = MAX_HEIGHT;
+/// A spare slot for the node one step ahead.
+pub(crate) const SPARE: usize = 2 * MAX_HEIGHT;
+/// The slot that protects a value box while it is cloned; the last one.
+pub(crate) const VALUE: usize = 2 * MAX_HEIGHT + 1;
 
 /// Whether a retired object is a skip list node or a value box (counted apart).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

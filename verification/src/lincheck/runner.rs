@@ -50,7 +50,7 @@ use super::history::{encode_value, Event, History, Op, ValueLabel};
 use super::violation::{check_history, Violation};
 use crate::rng::{mix as splitmix, SplitMix as Rng};
 use crate::Mode;
-use ferrolite_structures::{ConcurrentMap, MapKind};
+use ferrolite_structures::{ConcurrentMap, MapKind, MapVisitor};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
@@ -82,7 +82,7 @@ impl std::fmt::Display for Call {
 
 impl Call {
     /// Performs the call on `map` and returns it with its result.
-    pub fn perform(self, map: &dyn ConcurrentMap<u64, u64>) -> Op {
+    pub fn perform(self, map: &impl ConcurrentMap<u64, u64>) -> Op {
         match self {
             Call::Insert(key, value) => Op::Insert {
                 key,
@@ -249,7 +249,7 @@ impl Workload {
 
 /// Runs `plans` (one list of calls per thread) concurrently against `map`, each thread on its
 /// own std thread, and returns the history with every operation's interval and result.
-pub fn record(map: &dyn ConcurrentMap<u64, u64>, plans: &[Vec<Call>]) -> History {
+pub fn record(map: &impl ConcurrentMap<u64, u64>, plans: &[Vec<Call>]) -> History {
     record_watched(map, plans, None, "")
 }
 
@@ -257,7 +257,7 @@ pub fn record(map: &dyn ConcurrentMap<u64, u64>, plans: &[Vec<Call>]) -> History
 /// each thread is stuck in (with `context`, e.g. the history's seed) and ends the process with
 /// status 101 (see [`Budget::stall_timeout`]).
 pub fn record_watched(
-    map: &dyn ConcurrentMap<u64, u64>,
+    map: &impl ConcurrentMap<u64, u64>,
     plans: &[Vec<Call>],
     stall_timeout: Option<Duration>,
     context: &str,
@@ -432,12 +432,16 @@ pub struct Survey {
 /// Records and checks `budget.histories` histories on maps of `kind` (a new one every
 /// [`Budget::histories_per_map`] histories); returns the stats, or the first violation.
 pub fn check_map(kind: MapKind, budget: &Budget) -> Result<Stats, Violation> {
-    check_with(&|| kind.build(), budget)
+    let survey = survey_map(kind, budget, true);
+    match survey.first {
+        Some(v) => Err(v),
+        None => Ok(survey.stats),
+    }
 }
 
 /// [`check_map`] for any map: `build` makes a new empty map.
-pub fn check_with(
-    build: &dyn Fn() -> Box<dyn ConcurrentMap<u64, u64>>,
+pub fn check_with<M: ConcurrentMap<u64, u64>>(
+    build: impl Fn() -> M,
     budget: &Budget,
 ) -> Result<Stats, Violation> {
     let survey = survey_with(build, budget, true);
@@ -451,12 +455,28 @@ pub fn check_with(
 /// checks every history and counts the violating ones: for maps that are not linearizable by
 /// design ([`ConcurrentMap::linearizable`] false), to see how often it shows.
 pub fn survey_map(kind: MapKind, budget: &Budget, stop_at_first: bool) -> Survey {
-    survey_with(&|| kind.build(), budget, stop_at_first)
+    kind.visit(SurveyOf {
+        budget,
+        stop_at_first,
+    })
+}
+
+/// [`survey_with`] on fresh maps of the visited type ([`survey_map`]'s visitor).
+struct SurveyOf<'a> {
+    budget: &'a Budget,
+    stop_at_first: bool,
+}
+
+impl MapVisitor<u64, u64> for SurveyOf<'_> {
+    type Output = Survey;
+    fn visit<M: ConcurrentMap<u64, u64> + Default + 'static>(self) -> Survey {
+        survey_with(M::default, self.budget, self.stop_at_first)
+    }
 }
 
 /// [`survey_map`] for any map: `build` makes a new empty map.
-pub fn survey_with(
-    build: &dyn Fn() -> Box<dyn ConcurrentMap<u64, u64>>,
+pub fn survey_with<M: ConcurrentMap<u64, u64>>(
+    build: impl Fn() -> M,
     budget: &Budget,
     stop_at_first: bool,
 ) -> Survey {
@@ -467,14 +487,14 @@ pub fn survey_with(
         first: None,
     };
     let per_map = budget.histories_per_map.max(1);
-    let mut map: Option<Box<dyn ConcurrentMap<u64, u64>>> = None;
+    let mut map: Option<M> = None;
     for h in 0..budget.histories {
         let seed = splitmix(budget.seed ^ splitmix(h));
         let workload = Workload::draw(budget, seed);
         if h % per_map == 0 {
             retire_map(map.take(), budget.leak_maps);
         }
-        let current = map.get_or_insert_with(build);
+        let current = map.get_or_insert_with(&build);
         // Disjoint keys per history of one map, spaced so that neighbours interleave.
         let key_base = (h % per_map) * budget.keys.max(1);
         let context = || {
@@ -494,8 +514,8 @@ pub fn survey_with(
         };
         let plans = workload.plans(seed, key_base);
         let history = match budget.stall_timeout {
-            Some(stall) => record_watched(&**current, &plans, Some(stall), &context()),
-            None => record(&**current, &plans),
+            Some(stall) => record_watched(current, &plans, Some(stall), &context()),
+            None => record(current, &plans),
         };
         let stats = &mut survey.stats;
         stats.histories += 1;
@@ -528,7 +548,7 @@ pub fn survey_with(
 }
 
 /// Drops a map that is done with, or leaks it ([`Budget::leak_maps`]).
-fn retire_map(map: Option<Box<dyn ConcurrentMap<u64, u64>>>, leak: bool) {
+fn retire_map<M>(map: Option<M>, leak: bool) {
     if leak {
         std::mem::forget(map);
     } else {

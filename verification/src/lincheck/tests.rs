@@ -5,8 +5,9 @@
 //! value thread `t` writes with its operation `s`, as the recorder encodes it.
 
 use super::*;
-use ferrolite_structures::{ConcurrentMap, MapKind, MutexBTreeMap, RangeIter, ReclaimStats};
-use std::ops::Bound;
+use ferrolite_structures::{ConcurrentMap, MapKind, MutexBTreeMap, ReclaimStats};
+use std::borrow::Borrow;
+use std::ops::RangeBounds;
 
 fn v(thread: usize, seq: usize) -> u64 {
     encode_value(thread, seq)
@@ -263,8 +264,9 @@ fn recorded_histories_are_well_formed_and_values_unique() {
     let w = Workload::draw(&budget, 7);
     assert!((2..=3).contains(&w.threads));
     let plans = w.plans(7, 100);
-    let map = MapKind::Epoch.build::<u64, u64>();
-    let h = record(&*map, &plans);
+    let map = ferrolite_structures::EpochSkipList::<u64, u64>::default();
+    assert_eq!(map.name(), MapKind::Epoch.name());
+    let h = record(&map, &plans);
     h.validate().unwrap();
     assert_eq!(h.len(), w.threads * w.ops_per_thread);
     let mut values: Vec<u64> = h.events.iter().filter_map(|e| e.op.written()).collect();
@@ -284,26 +286,66 @@ fn correct_maps_pass() {
     }
 }
 
-/// A `Mutex<BTreeMap>` whose `remove` reports the value but forgets to remove it: wrong even
-/// without concurrency, so every run must catch it.
-#[derive(Default)]
-struct ForgetfulRemove(MutexBTreeMap<u64, u64>);
+/// A defect seeded into [`Broken`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Defect {
+    /// `remove` reports the value but forgets to remove it: wrong even without concurrency,
+    /// so every run must catch it.
+    ForgetfulRemove,
+    /// `get` panics.
+    PanickyGet,
+    /// `remove` never returns (a deadlock).
+    StuckRemove,
+}
 
-impl ConcurrentMap<u64, u64> for ForgetfulRemove {
+/// A `Mutex<BTreeMap>` with one seeded defect.
+struct Broken(MutexBTreeMap<u64, u64>, Defect);
+
+impl Broken {
+    fn new(defect: Defect) -> Self {
+        Broken(MutexBTreeMap::default(), defect)
+    }
+}
+
+impl ConcurrentMap<u64, u64> for Broken {
     fn name(&self) -> &'static str {
-        "forgetful"
+        match self.1 {
+            Defect::ForgetfulRemove => "forgetful",
+            Defect::PanickyGet => "panicky",
+            Defect::StuckRemove => "stuck",
+        }
     }
     fn insert(&self, key: u64, value: u64) -> bool {
         self.0.insert(key, value)
     }
-    fn get(&self, key: &u64) -> Option<u64> {
+    fn get<Q>(&self, key: &Q) -> Option<u64>
+    where
+        u64: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        assert!(self.1 != Defect::PanickyGet, "get is broken");
         self.0.get(key)
     }
-    fn remove(&self, key: &u64) -> Option<u64> {
-        self.0.get(key)
+    fn remove<Q>(&self, key: &Q) -> Option<u64>
+    where
+        u64: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        match self.1 {
+            Defect::ForgetfulRemove => self.0.get(key),
+            Defect::StuckRemove => loop {
+                std::thread::park();
+            },
+            Defect::PanickyGet => self.0.remove(key),
+        }
     }
-    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
-        self.0.range(lower, upper)
+    fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (u64, u64)>
+    where
+        u64: Borrow<Q>,
+        R: RangeBounds<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.0.range(range)
     }
     fn len(&self) -> usize {
         self.0.len()
@@ -315,47 +357,19 @@ impl ConcurrentMap<u64, u64> for ForgetfulRemove {
 
 #[test]
 fn a_broken_map_is_caught_with_a_minimal_timeline() {
-    let build = || Box::new(ForgetfulRemove::default()) as Box<dyn ConcurrentMap<u64, u64>>;
-    let found = check_with(&build, &small_budget()).expect_err("must be caught");
+    let build = || Broken::new(Defect::ForgetfulRemove);
+    let found = check_with(build, &small_budget()).expect_err("must be caught");
     assert!(found.context.contains("map `forgetful`"), "{found}");
     // Some minimal witness: e.g. insert, remove=Some(v), then get=Some(v) or remove=Some(v).
     assert!((2..=4).contains(&found.minimal.len()), "{found}");
-    let survey = survey_with(&build, &small_budget(), false);
+    let survey = survey_with(build, &small_budget(), false);
     assert_eq!(survey.stats.histories, 60);
     assert!(survey.violating_histories > 0);
 }
 
-/// A map whose `get` panics.
-#[derive(Default)]
-struct PanickyGet(MutexBTreeMap<u64, u64>);
-
-impl ConcurrentMap<u64, u64> for PanickyGet {
-    fn name(&self) -> &'static str {
-        "panicky"
-    }
-    fn insert(&self, key: u64, value: u64) -> bool {
-        self.0.insert(key, value)
-    }
-    fn get(&self, _: &u64) -> Option<u64> {
-        panic!("get is broken");
-    }
-    fn remove(&self, key: &u64) -> Option<u64> {
-        self.0.remove(key)
-    }
-    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
-        self.0.range(lower, upper)
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn reclamation(&self) -> ReclaimStats {
-        ReclaimStats::default()
-    }
-}
-
 #[test]
 fn a_panicking_map_panics_the_recorder_and_stops_the_watchdog() {
-    let map = PanickyGet::default();
+    let map = Broken::new(Defect::PanickyGet);
     let plans = vec![
         vec![Call::Insert(1, v(0, 0)), Call::Get(1)],
         vec![Call::Remove(1), Call::Remove(1)],
@@ -369,36 +383,6 @@ fn a_panicking_map_panics_the_recorder_and_stops_the_watchdog() {
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"get is broken"));
 }
 
-/// A map whose `remove` never returns (a deadlock).
-#[derive(Default)]
-struct StuckRemove(MutexBTreeMap<u64, u64>);
-
-impl ConcurrentMap<u64, u64> for StuckRemove {
-    fn name(&self) -> &'static str {
-        "stuck"
-    }
-    fn insert(&self, key: u64, value: u64) -> bool {
-        self.0.insert(key, value)
-    }
-    fn get(&self, key: &u64) -> Option<u64> {
-        self.0.get(key)
-    }
-    fn remove(&self, _: &u64) -> Option<u64> {
-        loop {
-            std::thread::park();
-        }
-    }
-    fn range(&self, lower: Bound<&u64>, upper: Bound<&u64>) -> RangeIter<'_, u64, u64> {
-        self.0.range(lower, upper)
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn reclamation(&self) -> ReclaimStats {
-        ReclaimStats::default()
-    }
-}
-
 /// Run by `a_stuck_map_ends_the_process_with_a_report` in a child process: the watchdog ends
 /// that process, so it cannot run in the harness's own.
 #[test]
@@ -406,7 +390,7 @@ fn stuck_map_child() {
     if std::env::var_os("FERROLITE_LINCHECK_STUCK_CHILD").is_none() {
         return;
     }
-    let map = StuckRemove::default();
+    let map = Broken::new(Defect::StuckRemove);
     let plans = vec![
         vec![Call::Insert(1, v(0, 0)), Call::Remove(1)],
         vec![Call::Get(1), Call::Get(1)],

@@ -2,17 +2,12 @@
 //! `bench.md` show the same numbers; and the targets.
 
 use super::data::{structures_coords, Cell, Dataset, StructWorkload};
+use ferrolite_structures::MapKind;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The maps of the `structures` group in the order they are shown; others follow by name.
-pub const MAP_ORDER: [&str; 6] = [
-    "mutex",
-    "epoch",
-    "hazard",
-    "noreclaim",
-    "crossbeam",
-    "btree",
-];
+/// The maps of the `structures` group in the order they are shown (the structures'
+/// registry order); others follow by name.
+pub const MAP_ORDER: [&str; MapKind::COUNT] = MapKind::NAMES;
 
 /// The engine workloads in db_bench/YCSB order; others follow by name.
 pub const WORKLOAD_ORDER: [&str; 14] = [
@@ -32,8 +27,14 @@ pub const WORKLOAD_ORDER: [&str; 14] = [
     "ycsbf",
 ];
 
-/// The lock-free maps that should beat the mutex skip list under contention.
-pub const LOCK_FREE: [&str; 4] = ["epoch", "hazard", "noreclaim", "crossbeam"];
+/// The lock-free maps (the registry's `lock_free` column), which should beat the mutex skip
+/// list under contention.
+fn lock_free() -> impl Iterator<Item = &'static str> {
+    MapKind::ALL
+        .into_iter()
+        .filter(|k| k.info().lock_free)
+        .map(MapKind::name)
+}
 
 /// Sorts names by their position in `order`, unknown names last and by name.
 pub fn sort_by_order(names: &mut [String], order: &[&str]) {
@@ -417,9 +418,8 @@ pub fn targets(figs: &[StructFigure]) -> Targets {
             }
         }
     }
-    let beats_mutex = LOCK_FREE
-        .iter()
-        .map(|&map| {
+    let beats_mutex = lock_free()
+        .map(|map| {
             let r = ratios(figs, map, "mutex", |t, u| t >= 2 && u > 0);
             let n = r.len();
             BeatsMutex {

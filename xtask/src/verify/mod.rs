@@ -110,19 +110,9 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
     if o.checkers.is_empty() {
         o.checkers = CHECKERS.to_vec();
     }
-    let known: BTreeSet<&str> = ferrolite_structures::MapKind::ALL
-        .iter()
-        .map(|k| k.name())
-        .chain(ferrolite_structures::mutant::ALL.iter().map(|m| m.name))
-        .collect();
-    for s in &o.structures {
-        if !known.contains(s.as_str()) {
-            bail!(
-                "unknown structure or mutant `{s}` (known: {})",
-                known.into_iter().collect::<Vec<_>>().join(", ")
-            );
-        }
-    }
+    // An unknown structure or mutant name is an error (with the known names), here rather
+    // than at the first build.
+    plan::rows(&o.structures, o.mutants).map_err(|e| anyhow::anyhow!(e))?;
     Ok(Some(o))
 }
 
@@ -212,7 +202,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let paths = exec::Paths::of_machine(&root);
     let started = Instant::now();
-    let rows = plan::rows(&opts.structures, opts.mutants);
+    let rows = plan::rows(&opts.structures, opts.mutants).map_err(|e| anyhow::anyhow!(e))?;
     let miri = if opts.checkers.contains(&Checker::Miri) {
         Some(miri_available())
     } else {

@@ -5,10 +5,14 @@
 //! a **build**: a cargo invocation with its own flags and target directory, so that loom, shuttle,
 //! Miri and mutant builds never invalidate each other or the normal `target/`.
 //!
-//! Rows come from `MapKind::ALL` and `mutant::ALL`, checkers from [`CHECKERS`]; adding a
-//! structure or a mutant to the structures crate adds its row here with no change.
+//! Rows come from the structures' registry (`MapKind::ALL`) and `testing::MUTANTS`, checkers
+//! from [`CHECKERS`]. What a structure's cells do comes from its registry entry
+//! (`MapKind::info`): whether loom, shuttle and Miri can run it and why not, the test filters
+//! that select its Miri tests. So a structure or a mutant added to the structures crate gets
+//! its row and its skip reasons here with no change; a name that is neither is an error.
 
-use ferrolite_structures::{mutant, MapKind};
+use ferrolite_structures::testing::{Mutant, MUTANTS};
+use ferrolite_structures::MapKind;
 
 /// A checker: a column of the matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,9 +132,9 @@ impl Checker {
     }
 
     /// Why this checker does not run on `structure` (in a mutant row when `mutant`), if it
-    /// does not.
-    pub fn skip_reason(self, structure: &str, mutant: bool) -> Option<&'static str> {
-        let reference = matches!(structure, "crossbeam" | "btree");
+    /// does not: the registry's reason for loom, shuttle and Miri.
+    pub fn skip_reason(self, structure: MapKind, mutant: bool) -> Option<&'static str> {
+        let info = structure.info();
         match self {
             // Every seeded mutant is a bug of remove, of replace, or of a race between threads;
             // the engine only inserts into its memtables (unique internal keys, one writer at a
@@ -139,12 +143,9 @@ impl Checker {
             Checker::Engine | Checker::Crash | Checker::Faults | Checker::Soak if mutant => {
                 Some("memtables only insert, one writer at a time: these bugs cannot show")
             }
-            Checker::Loom | Checker::Shuttle if reference => {
-                Some("reference map, not built on the sync shim")
-            }
-            Checker::Miri if structure == "crossbeam" => {
-                Some("Miri reports UB inside crossbeam-epoch/crossbeam-skiplist")
-            }
+            Checker::Loom => info.loom.reason(),
+            Checker::Shuttle => info.shuttle.reason(),
+            Checker::Miri => info.miri.reason(),
             _ => None,
         }
     }
@@ -214,18 +215,15 @@ impl Checker {
     }
 
     /// Arguments after the build's that select `structure`'s cell.
-    pub fn cell_args(self, structure: &str, mode: &str) -> Vec<String> {
+    pub fn cell_args(self, structure: MapKind, mode: &str) -> Vec<String> {
         match self {
             Checker::Miri => {
-                // Quick mode: the structure's unit tests only (seconds); otherwise all its tests.
+                // Quick mode: the first filter only (the unit tests, seconds); otherwise all
+                // the structure's tests.
                 let filters = miri_filters(structure);
-                let filters = if mode == "quick" {
-                    &filters[..1]
-                } else {
-                    filters
-                };
+                let take = if mode == "quick" { 1 } else { filters.len() };
                 let mut v: Vec<String> = vec!["--".into()];
-                v.extend(filters.iter().map(|s| s.to_string()));
+                v.extend(filters.into_iter().take(take));
                 v.push("--test-threads=1".into());
                 v
             }
@@ -233,7 +231,7 @@ impl Checker {
                 format!("--test={}", self.name()),
                 "--".into(),
                 "--exact".into(),
-                structure.into(),
+                structure.name().into(),
                 "--nocapture".into(),
                 "--test-threads=1".into(),
             ],
@@ -242,16 +240,15 @@ impl Checker {
 }
 
 /// Test-name filters that select one structure's tests in `ferrolite-structures`: its unit
-/// tests first, then its integration tests (`tests/{model,stress,drop_leak}.rs`).
-fn miri_filters(structure: &str) -> &'static [&'static str] {
-    match structure {
-        "mutex" => &["mutex::tests::", "MutexSkipList::"],
-        "epoch" => &["lockfree::tests::epoch::", "EpochSkipList::"],
-        "hazard" => &["lockfree::tests::hazard::", "HazardSkipList::"],
-        "noreclaim" => &["lockfree::tests::noreclaim::", "NoReclaimSkipList::"],
-        "btree" => &["MutexBTreeMap::"],
-        _ => &["no-such-test"],
-    }
+/// tests first (the registry's `unit_tests`), then its integration tests, generated in a
+/// module named after its type (`tests/{model,stress,drop_leak,borrowed}.rs`).
+fn miri_filters(structure: MapKind) -> Vec<String> {
+    let info = structure.info();
+    info.unit_tests
+        .map(str::to_string)
+        .into_iter()
+        .chain([format!("{}::", info.type_name)])
+        .collect()
 }
 
 /// A cargo build (and the test runs made from it).
@@ -275,9 +272,9 @@ pub struct Build {
 #[derive(Clone, Debug)]
 pub struct Row {
     /// The structure it runs on.
-    pub structure: &'static str,
+    pub structure: MapKind,
     /// The seeded mutant, if this is a mutant row.
-    pub mutant: Option<&'static mutant::Mutant>,
+    pub mutant: Option<&'static Mutant>,
 }
 
 impl Row {
@@ -289,13 +286,30 @@ impl Row {
     }
 }
 
-/// The rows selected by the filters.
-pub fn rows(structures: &[String], with_mutants: bool) -> Vec<Row> {
-    let wanted = |s: &str| structures.is_empty() || structures.iter().any(|w| w == s);
-    let mut rows: Vec<Row> = MapKind::ALL
+/// The rows selected by `selected` (structure or mutant names; empty: all): each structure
+/// named, then each mutant named or exercised on a structure named. A name that is neither a
+/// structure nor a mutant is an error that lists the known names.
+pub fn rows(selected: &[String], with_mutants: bool) -> Result<Vec<Row>, String> {
+    let is_mutant = |s: &str| MUTANTS.iter().any(|m| m.name == s);
+    if let Some(unknown) = selected
         .iter()
-        .map(|k| k.name())
-        .filter(|s| wanted(s))
+        .find(|s| s.parse::<MapKind>().is_err() && !is_mutant(s))
+    {
+        let known: Vec<&str> = MapKind::ALL
+            .iter()
+            .map(|k| k.name())
+            .chain(MUTANTS.iter().map(|m| m.name))
+            .collect();
+        return Err(format!(
+            "unknown structure or mutant `{unknown}` (known: {})",
+            known.join(", ")
+        ));
+    }
+    let wanted =
+        |k: MapKind| selected.is_empty() || selected.iter().any(|s| s.parse::<MapKind>() == Ok(k));
+    let mut rows: Vec<Row> = MapKind::ALL
+        .into_iter()
+        .filter(|&k| wanted(k))
         .map(|structure| Row {
             structure,
             mutant: None,
@@ -303,14 +317,78 @@ pub fn rows(structures: &[String], with_mutants: bool) -> Vec<Row> {
         .collect();
     if with_mutants {
         rows.extend(
-            mutant::ALL
+            MUTANTS
                 .iter()
-                .filter(|m| wanted(m.structure) || structures.iter().any(|w| w == m.name))
+                .filter(|m| wanted(m.structure) || selected.iter().any(|s| s == m.name))
                 .map(|m| Row {
                     structure: m.structure,
                     mutant: Some(m),
                 }),
         );
     }
-    rows
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn rows_come_from_the_registry_and_the_mutant_list() {
+        let all = rows(&[], true).unwrap();
+        assert_eq!(all.len(), MapKind::COUNT + MUTANTS.len());
+        assert!(all[..MapKind::COUNT].iter().all(|r| r.mutant.is_none()));
+        let epoch = rows(&names(&["epoch"]), true).unwrap();
+        assert_eq!(epoch[0].label(), "epoch");
+        assert!(epoch[1..]
+            .iter()
+            .all(|r| r.structure == MapKind::Epoch && r.mutant.is_some()));
+        let one = rows(&names(&["skip_hazard_validation"]), true).unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].label(), "hazard + skip_hazard_validation");
+        assert!(rows(&names(&["hazard"]), false).unwrap().len() == 1);
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error() {
+        let err = rows(&names(&["epoch", "no-such-map"]), true).unwrap_err();
+        assert!(err.contains("`no-such-map`"), "{err}");
+        assert!(
+            err.contains("mutex") && err.contains("relaxed_publish"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn skip_reasons_and_filters_come_from_the_registry() {
+        for kind in MapKind::ALL {
+            let info = kind.info();
+            assert_eq!(Checker::Loom.skip_reason(kind, false), info.loom.reason());
+            assert_eq!(
+                Checker::Shuttle.skip_reason(kind, false),
+                info.shuttle.reason()
+            );
+            assert_eq!(Checker::Miri.skip_reason(kind, false), info.miri.reason());
+            assert_eq!(Checker::Model.skip_reason(kind, false), None);
+            assert!(Checker::Engine.skip_reason(kind, true).is_some());
+            let quick = Checker::Miri.cell_args(kind, "quick");
+            let full = Checker::Miri.cell_args(kind, "default");
+            assert_eq!(quick.len(), 3, "{quick:?}");
+            assert!(full.contains(&format!("{}::", info.type_name)), "{full:?}");
+            if let Some(unit) = info.unit_tests {
+                assert_eq!(quick[1], unit);
+            }
+            let cell = Checker::Lincheck.cell_args(kind, "quick");
+            assert!(cell.contains(&kind.name().to_string()) && cell.contains(&"--exact".into()));
+        }
+        assert!(Checker::Miri
+            .skip_reason(MapKind::Crossbeam, false)
+            .is_some());
+        assert!(Checker::Loom.skip_reason(MapKind::BTree, false).is_some());
+        assert_eq!(Checker::Loom.skip_reason(MapKind::Hazard, false), None);
+    }
 }

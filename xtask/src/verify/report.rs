@@ -368,7 +368,7 @@ impl<'a> Summary<'a> {
                 };
                 json!({
                     "row": c.row.label(),
-                    "structure": c.row.structure,
+                    "structure": c.row.structure.name(),
                     "mutant": c.row.mutant.map(|m| m.name),
                     "checker": c.checker.name(),
                     "status": status,
