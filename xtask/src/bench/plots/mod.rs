@@ -7,11 +7,11 @@
 
 //!
 //! The pieces, lowest first: `canvas` (the drawing-area types and a figure's split into plots
-//! and legend column), `style` (fonts, palette, markers), `axis` (linear and log axes, tick labels,
-//! minor grid), `panels` (the two panel kinds — lines and bars — and the legend column), then
-//! one file per family of figures: `throughput` (the structures' figures and the stage ladder),
-//! `engine` (engine throughput and latency) and `reclamation` (unreclaimed nodes, the stalled
-//! reader).
+//! and legend column), `style` (fonts, palette, markers), `axis` (linear and log axes, tick
+//! labels, minor grid), `panels` (the two panel kinds — lines and bars — and the legend
+//! column), then one file per family of figures: `throughput` (the structures' figures and the
+//! stage ladder), `engine` (engine throughput and latency) and `reclamation` (unreclaimed
+//! nodes, the stalled reader).
 
 mod axis;
 mod canvas;
