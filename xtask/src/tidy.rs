@@ -383,7 +383,7 @@ fn import_cycles(src: &str, files: &[String]) -> Vec<String> {
         deps.retain(|d| d != module);
         // An item named through an ancestor that only declares and re-exports (like `lib.rs`
         // re-exporting `Result`) is the child's item, not the ancestor's.
-        deps.retain(|d| !(module.starts_with(d) && !defines_items(&read(&mods[d]))));
+        deps.retain(|d| !module.starts_with(d) || defines_items(&read(&mods[d])));
         // A parent depends on the children it declares.
         deps.extend(
             mods.keys()
