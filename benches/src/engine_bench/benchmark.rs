@@ -2,11 +2,14 @@
 //! benchmark of a run shares, the key encoding (zero-padded decimals that sort numerically) and
 //! how operations are shared between threads.
 
-use super::{Ycsb, SEEK_NEXTS};
+use super::ycsb::Ycsb;
 use anyhow::{bail, Result};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
+
+/// Entries `seekrandom` reads after each seek (db_bench's default `seek_nexts`).
+pub const SEEK_NEXTS: usize = 10;
 
 /// A benchmark, by db_bench's name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,23 +59,11 @@ mod worker;
 mod yardstick;
 mod ycsb;
 
-pub use benchmark::{key, share, BenchConfig, Benchmark};
+pub use benchmark::{key, share, BenchConfig, Benchmark, SEEK_NEXTS};
 pub use engine::{Engine, EngineSummary, FerroliteEngine, LevelShape};
 pub use header::{cpu_description, utc_datetime, utc_now};
 pub use outcome::{micros, Outcome, PERCENTILES};
 pub use runner::Runner;
 #[cfg(feature = "yardstick")]
 pub use yardstick::{FjallEngine, FjallOptions};
-pub use ycsb::{Ycsb, YcsbGen, YcsbMix, YcsbOp};
-
-/// Entries `seekrandom` reads after each seek (db_bench's default `seek_nexts`).
-pub const SEEK_NEXTS: usize = 10;
-
-/// The longest scan of YCSB workload E (YCSB's default `maxscanlength`).
-pub const YCSB_MAX_SCAN: usize = 100;
-
-/// Largest latency the histograms hold (100 s in ns); longer ones are recorded as this.
-const MAX_LATENCY_NS: u64 = 100_000_000_000;
-
-/// Operations between two progress-bar updates of one thread.
-const PROGRESS_EVERY: u64 = 1024;
+pub use ycsb::{Ycsb, YcsbGen, YcsbMix, YcsbOp, YCSB_MAX_SCAN};

@@ -2,7 +2,7 @@
 //! histograms) and its db_bench-style rendering: the `micros/op ops/sec MB/s` line and the
 //! percentile rows.
 
-use super::Benchmark;
+use super::benchmark::Benchmark;
 use hdrhistogram::Histogram;
 
 /// One benchmark's result.

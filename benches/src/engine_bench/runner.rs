@@ -2,9 +2,11 @@
 //! share; the loop of every benchmark (fills, reads, seeks, deletes, read-while-writing, the
 //! YCSB workloads with their load), progress, and the merge of the threads' histograms.
 
-use super::benchmark::{key, share};
+use super::benchmark::{key, share, BenchConfig, Benchmark};
+use super::engine::Engine;
+use super::outcome::Outcome;
 use super::worker::{OpKind, Worker};
-use super::{BenchConfig, Benchmark, Engine, Outcome, YcsbGen, YcsbOp};
+use super::ycsb::{YcsbGen, YcsbOp};
 use crate::workload::{KeyDist, KeySpace};
 use anyhow::Result;
 use bytes::Bytes;

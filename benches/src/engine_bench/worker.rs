@@ -2,10 +2,15 @@
 //! thread's previous operation ended, as db_bench measures), found and looked-up counts, and
 //! its share of the progress bar.
 
-use super::{MAX_LATENCY_NS, PROGRESS_EVERY};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
 use std::time::Instant;
+
+/// Largest latency the histograms hold (100 s in ns); longer ones are recorded as this.
+const MAX_LATENCY_NS: u64 = 100_000_000_000;
+
+/// Operations between two progress-bar updates of one thread.
+const PROGRESS_EVERY: u64 = 1024;
 
 /// The kinds of operation latencies are kept for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

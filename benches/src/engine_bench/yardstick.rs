@@ -2,7 +2,7 @@
 //! [`Engine`] over one partition (feature `yardstick`), so a run can put our numbers next to
 //! theirs.
 
-use super::{Engine, EngineSummary, LevelShape};
+use super::engine::{Engine, EngineSummary, LevelShape};
 use anyhow::Result;
 use bytes::Bytes;
 use fjall::{

@@ -2,10 +2,12 @@
 //! of operations over scrambled zipfian keys (D's "latest" reads behind the newest insert, E's
 //! short scans, F's read-modify-writes), inserts drawing fresh keys from a shared counter.
 
-use super::YCSB_MAX_SCAN;
 use crate::workload::{KeyGenerator, KeySpace};
 use rand::Rng;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The longest scan of YCSB workload E (YCSB's default `maxscanlength`).
+pub const YCSB_MAX_SCAN: usize = 100;
 
 /// A YCSB core workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

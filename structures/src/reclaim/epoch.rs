@@ -9,7 +9,8 @@
 //! Under loom, crossbeam-epoch itself is modelled (`--cfg crossbeam_loom` plus its `loom`
 //! feature, switched on for `cfg(loom)` in `Cargo.toml`).
 
-use super::{Counters, Retire, Scheme};
+use super::scheme::{Retire, Scheme};
+use super::stats::Counters;
 use crate::sync::atomic::{AtomicPtr, Ordering};
 use crossbeam_epoch::{Collector, Guard, LocalHandle};
 

@@ -22,7 +22,8 @@
 //! not make haphazard's internals schedule points.
 
 use super::owned::Owned;
-use super::{Counters, Kind, Retire, Scheme, VALUE};
+use super::scheme::{Retire, Scheme, VALUE};
+use super::stats::{Counters, Kind};
 use crate::mutant::mutant;
 use crate::sync::atomic::{fence, AtomicPtr, Ordering};
 use crate::tag::untagged;

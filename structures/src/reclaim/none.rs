@@ -11,7 +11,8 @@
 //! deleted nodes, and `protect` is a plain `Acquire` load. Memory grows with every remove and
 //! replace: this scheme is for measurement and for write-once uses such as a memtable.
 
-use super::{Counters, Retire, Scheme};
+use super::scheme::{Retire, Scheme};
+use super::stats::Counters;
 use crate::sync::atomic::{AtomicPtr, Ordering};
 use std::alloc::Layout;
 
@@ -165,7 +166,7 @@ unsafe impl Scheme for NoReclaim {
     }
 
     fn teardown(&mut self, mut locals: Vec<NoReclaimLocal>, counters: &Counters) {
-        for kind in [super::Kind::Node, super::Kind::Value] {
+        for kind in [super::stats::Kind::Node, super::stats::Kind::Value] {
             counters.freed(kind, counters.outstanding(kind));
         }
         // Two phases: a node parked by one thread may sit in another thread's arena chunk, so

@@ -6,10 +6,16 @@
 //! stripes: exact at rest, approximate while updates run, as [`crate::ConcurrentMap::len`]
 //! documents.
 
-use super::Kind;
 use crate::map::ReclaimStats;
 use crate::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
+
+/// Whether a retired object is a skip list node or a value box (counted apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Node,
+    Value,
+}
 
 const STRIPES: usize = if crate::sync::SMALL_MODEL { 2 } else { 16 };
 /// Peak sampling period, in retirements per stripe and kind (1: exact, in small models).

@@ -3,9 +3,11 @@
 //! answers are exactly the model's (a torn tail by the log's rules); on a sample of detected
 //! flips the bytes are put back and everything must be there.
 
+use super::base::Base;
+use super::budget::Budget;
 use super::examine::{examine, guarded, write_close_reopen, Damage, Found};
 use super::regions::{Region, RegionKind};
-use super::{Base, Budget, Stats};
+use super::stats::Stats;
 use ferrolite::inspect::RECORD_HEADER_LEN;
 use std::ops::Range;
 

@@ -2,9 +2,9 @@
 //! names them, and everything is back once they are) or extra (a foreign valid table, junk,
 //! an empty file named like tables: deleted at open, nothing changes).
 
-use super::base::{key, names_ending, scratch, KEYS};
+use super::base::{key, names_ending, scratch, Base, KEYS};
 use super::examine::{examine, guarded, write_close_reopen, Found};
-use super::{Base, Stats};
+use super::stats::Stats;
 use crate::rng::SplitMix as Rng;
 use ferrolite::{Db, Error};
 

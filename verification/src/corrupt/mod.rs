@@ -49,116 +49,18 @@
 //!
 //! The pieces: `base` (the base database, its batches and model), `regions` (where each
 //! file's records, blocks and footer lie), `examine` (open, read everything, judge the
-//! answers and errors), `wal_cuts` (trial 1), `bit_flips` (trials 2 and 3) and `files`
-//! (trials 4 and 5: missing and extra files).
+//! answers and errors), `budget` (what each mode tries), `stats` (what a run did),
+//! `wal_cuts` (trial 1), `bit_flips` (trials 2 and 3), `files` (trials 4 and 5: missing and
+//! extra files) and `run` (every trial on one memtable kind).
 
 mod base;
 mod bit_flips;
+mod budget;
 mod examine;
 mod files;
 mod regions;
+mod run;
+mod stats;
 mod wal_cuts;
 
-use crate::{report, Mode};
-use base::Base;
-use bit_flips::bit_flips;
-use ferrolite::{MapKind, RecordFormat};
-use files::{extra_tables, missing_manifest_files, missing_tables};
-use wal_cuts::wal_cuts;
-
-/// What the run did.
-#[derive(Default, Debug)]
-struct Stats {
-    cuts: u64,
-    bit_flips: u64,
-    corruption_detected: u64,
-    recovered_ok: u64,
-    undo_reopens: u64,
-    missing_tables: u64,
-    missing_files: u64,
-    extra_tables: u64,
-}
-
-/// Budgets for one mode.
-#[derive(Clone, Copy, Debug)]
-struct Budget {
-    /// WAL formats with a base database each.
-    formats: &'static [RecordFormat],
-    /// Cut at every offset of the last `cut_records` WAL records.
-    cut_records: usize,
-    /// Bytes tried per region (`None`: every byte).
-    bytes_per_region: Option<usize>,
-    /// Bits tried per byte (1: one, rotating with the offset; 8: all).
-    bits_per_byte: u32,
-    /// Put the bytes back and reopen after every `undo_every`-th detected flip.
-    undo_every: u64,
-}
-
-impl Budget {
-    fn for_mode(mode: Mode) -> Budget {
-        mode.pick(
-            Budget {
-                formats: &[RecordFormat::Binary],
-                cut_records: 3,
-                bytes_per_region: Some(12),
-                bits_per_byte: 1,
-                undo_every: 16,
-            },
-            Budget {
-                formats: &[RecordFormat::Binary, RecordFormat::Json],
-                cut_records: 5,
-                bytes_per_region: None,
-                bits_per_byte: 1,
-                undo_every: 8,
-            },
-            Budget {
-                formats: &[RecordFormat::Binary, RecordFormat::Json],
-                cut_records: 8,
-                bytes_per_region: None,
-                bits_per_byte: 8,
-                undo_every: 1,
-            },
-        )
-    }
-}
-
-/// Run every damage kind on the engine over memtable `kind`; panics with the trial on failure.
-pub fn run(kind: MapKind, mode: Mode) {
-    let budget = Budget::for_mode(mode);
-    let mut st = Stats::default();
-    let seed = 0x00c0_ffee ^ (MapKind::ALL.iter().position(|&k| k == kind).unwrap_or(0) as u64);
-    for &format in budget.formats {
-        let base = Base::build(kind, format, seed ^ format as u64);
-        wal_cuts(&base, &budget, &mut st);
-        bit_flips(&base, &budget, true, &mut st);
-        if format == RecordFormat::Binary {
-            // Tables, manifest and CURRENT do not depend on the WAL format.
-            bit_flips(&base, &budget, false, &mut st);
-            missing_tables(&base, &mut st);
-            missing_manifest_files(&base, &mut st);
-            extra_tables(&base, &mut st);
-        }
-    }
-    println!(
-        "corrupt: memtable {}, mode {mode}: {} WAL cuts, {} bit flips, {} detected, {} recovered \
-         exactly, {} undo reopens, {} missing tables, {} missing CURRENT/manifest, {} extra \
-         tables",
-        kind.name(),
-        st.cuts,
-        st.bit_flips,
-        st.corruption_detected,
-        st.recovered_ok,
-        st.undo_reopens,
-        st.missing_tables,
-        st.missing_files,
-        st.extra_tables
-    );
-    report("cuts", st.cuts);
-    report("bit_flips", st.bit_flips);
-    report("corruption_detected", st.corruption_detected);
-    report("recovered_ok", st.recovered_ok);
-    report("undo_reopens", st.undo_reopens);
-    report("missing_tables", st.missing_tables);
-    report("missing_files", st.missing_files);
-    report("extra_tables", st.extra_tables);
-}
+pub use run::run;

@@ -2,8 +2,10 @@
 //! the reopened database holds exactly the batches whose records are whole, and goes on
 //! working.
 
+use super::base::Base;
+use super::budget::Budget;
 use super::examine::{examine, guarded, write_close_reopen, Found};
-use super::{Base, Budget, Stats};
+use super::stats::Stats;
 use std::path::Path;
 
 fn truncate(path: &Path, len: u64) {

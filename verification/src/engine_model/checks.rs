@@ -3,9 +3,10 @@
 //! the version does not list, one WAL segment, no dropped version left after a compaction),
 //! background work that settles at the end, and a closed database that refuses everything.
 
-use super::execute::Counts;
+use super::ops::EngineOp;
 use super::outcome::Model;
-use super::{EngineOp, Setup};
+use super::session::Counts;
+use super::setup::Setup;
 use ferrolite::{CompactionStyle, Db, DbStats, MapKind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

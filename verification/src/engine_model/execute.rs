@@ -1,70 +1,20 @@
 //! Running one case: [`execute`] opens a fresh database in a scratch directory, applies the
-//! operations one by one (through [`step`](super::step::step)) while keeping what lives between two
-//! opens (live snapshots with their copies of the model, held iterators), runs the checks after
-//! every operation, handles `Reopen` and the final read-everything, close, reopen, close;
-//! optionally writing a transcript, one aligned line per step.
+//! operations one by one (through [`step`](super::step::step)) while keeping what lives between
+//! two opens (a [`Session`]: live snapshots with their copies of the model, held iterators),
+//! runs the checks after every operation, handles `Reopen` and the final read-everything,
+//! close, reopen, close; optionally writing a transcript, one aligned line per step.
 
 use super::checks::{check_closed, check_disk, check_shape, check_stats, settle};
-use super::outcome::{collect, model_scan, Model, Outcome};
+use super::config::DIR_VAR;
+use super::ops::EngineOp;
+use super::outcome::{collect, model_scan, Model};
+use super::session::{Counts, Session};
+use super::setup::Setup;
 use super::step::step;
-use super::{EngineOp, Setup, DIR_VAR};
-use ferrolite::{Db, MapKind, Snapshot};
+use ferrolite::{Db, MapKind};
 use std::fmt::{self, Write as _};
 use std::ops::Bound;
 use std::path::PathBuf;
-
-/// An iterator held open: what it read so far and what it must read in all.
-pub(super) struct HeldIter {
-    pub(super) serial: u32,
-    pub(super) text: String,
-    pub(super) iter: ferrolite::DbIter,
-    pub(super) read: Vec<(Vec<u8>, Vec<u8>)>,
-    pub(super) want: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
-impl HeldIter {
-    /// Read the rest: `(everything read, everything expected)`.
-    pub(super) fn finish(mut self) -> (Outcome, Outcome) {
-        for item in &mut self.iter {
-            match item {
-                Ok((k, v)) => self.read.push((k.to_vec(), v.to_vec())),
-                Err(e) => return (Outcome::Error(e.to_string()), Outcome::Entries(self.want)),
-            }
-        }
-        (Outcome::Entries(self.read), Outcome::Entries(self.want))
-    }
-}
-
-/// What lives between two opens of the database.
-pub(super) struct Session<'db> {
-    pub(super) snaps: Vec<LiveSnap<'db>>,
-    pub(super) held: Vec<HeldIter>,
-}
-
-/// A live snapshot with the model as it was when the snapshot was taken.
-pub(super) struct LiveSnap<'db> {
-    pub(super) serial: u32,
-    pub(super) snap: Snapshot<'db>,
-    pub(super) model: Model,
-}
-
-/// What a case counted, for the summary and the session's counter checks.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Counts {
-    /// Operations written since the database was created (the expected last sequence).
-    pub(super) writes: u64,
-    /// Operations written since the last open.
-    pub(super) session_writes: u64,
-    /// Batches committed since the last open.
-    pub(super) session_batches: u64,
-    /// Point reads (snapshot reads included) since the last open.
-    pub(super) session_gets: u64,
-    /// Snapshots taken (serial numbers).
-    pub(super) snapshots: u32,
-    /// Iterators held open (serial numbers).
-    pub(super) iters: u32,
-    pub(super) reopens: u64,
-}
 
 /// A transcript writer: one aligned line per step.
 struct Transcript<'t> {

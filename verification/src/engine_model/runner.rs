@@ -3,10 +3,12 @@
 //! matrix cell (budget from the mode, `VERIFY-STAT` lines) and [`replay_all_kinds`] the body of
 //! a deterministic regression test.
 
+use super::config::EngineConfig;
 use super::execute::{execute, scratch_root, CaseStats};
+use super::ops::EngineOp;
+use super::setup::Setup;
 use super::strategy::case_strategy;
 use super::watchdog::watched;
-use super::{EngineConfig, EngineOp, Setup};
 use crate::model::SEED_VAR;
 use crate::{active_mutant, report, Mode};
 use ferrolite::{MapKind, Stage};

@@ -1,12 +1,13 @@
 //! One operation applied to the engine and to the model: [`step`] returns both answers (and a
 //! note for the transcript), counting writes, batches and gets for the statistics checks.
 
-use super::execute::{Counts, HeldIter, LiveSnap, Session};
-use super::ops::ShowBound;
+use super::config::{MAX_HELD_ITERS, MAX_SNAPSHOTS};
+use super::ops::{BatchEntry, EngineOp, ShowBound};
 use super::outcome::{
     collect, done, model_prefix, model_scan, owned_bound, value_of, Model, Outcome,
 };
-use super::{BatchEntry, EngineOp, Setup, MAX_HELD_ITERS, MAX_SNAPSHOTS};
+use super::session::{Counts, HeldIter, LiveSnap, Session};
+use super::setup::Setup;
 use ferrolite::{Db, WriteBatch};
 use std::ops::Bound;
 

@@ -2,7 +2,8 @@
 //! prefixes), values, bounds, operations (calm or busy) and whole cases with their
 //! [`Setup`]. Shrinking comes with them.
 
-use super::{BatchEntry, EngineOp, Key, Setup, Val};
+use super::ops::{BatchEntry, EngineOp, Key, Val};
+use super::setup::Setup;
 use ferrolite::{Options, Stage};
 use proptest::collection::vec;
 use proptest::prelude::*;

@@ -3,7 +3,9 @@
 //! options and operations) and ends the process with status 3 — a deadlock or an endless
 //! write stall would otherwise hang the test run silently.
 
-use super::{EngineOp, Setup, HANG_SECS};
+use super::config::HANG_SECS;
+use super::ops::EngineOp;
+use super::setup::Setup;
 use ferrolite::MapKind;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,8 +1,8 @@
 //! The final consistency check: a full scan and a get of every key of every thread against
 //! the union of the threads' models, naming the first key that differs.
 
+use super::config::{KEYS_PER_THREAD, THREADS};
 use super::values::{decode, describe, describe_expected, key, parse_key, ValueHeader};
-use super::{KEYS_PER_THREAD, THREADS};
 use ferrolite::Db;
 use std::collections::BTreeMap;
 

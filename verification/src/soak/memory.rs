@@ -2,7 +2,7 @@
 //! checker may legitimately hold, independent of the data written) and the sampler thread that
 //! reads `VmRSS` every 50 ms during a run.
 
-use super::{KEYS_PER_THREAD, MAX_BATCH, MAX_HELD, MAX_VALUE, RSS_SLACK_KIB, THREADS};
+use super::config::{KEYS_PER_THREAD, MAX_BATCH, MAX_HELD, MAX_VALUE, RSS_SLACK_KIB, THREADS};
 use ferrolite::{MapKind, Options};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

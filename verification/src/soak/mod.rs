@@ -46,12 +46,14 @@
 //! no progress for [`HANG_SECS`] seconds is reported and ends the process (status 3). Runs in
 //! one process are serialised so that each measures its own memory.
 //!
-//! The pieces: `setup` (options and time budget), `values` (self-describing keys and values),
-//! `worker` and `reads` (one thread's operations and its checks), `check` (the final
-//! whole-database comparison), `memory` (the RSS bound and sampler), `report` (what a run
-//! did) and `run` (the threads, the watchdog, the end checks).
+//! The pieces, lowest first: `config` (threads, keys, sizes, limits), `setup` (options and
+//! time budget), `values` (self-describing keys and values), `report` (what a run did),
+//! `memory` (the RSS bound and sampler), `check` (the final whole-database comparison),
+//! `worker` and `reads` (one thread's operations and its checks) and `run` (the threads, the
+//! watchdog, the end checks).
 
 mod check;
+mod config;
 mod memory;
 mod reads;
 mod report;
@@ -61,50 +63,11 @@ mod values;
 mod worker;
 
 pub use check::{check_all, Expected};
+pub use config::{
+    EXTENSION_SECS, HANG_SECS, KEYS_PER_THREAD, MAX_VALUE, RSS_SLACK_KIB, SECS_VAR, THREADS,
+};
 pub use memory::{read_rss_kib, rss_bound_kib};
 pub use report::{OpCounts, SoakReport};
 pub use run::{exclusive, run};
 pub use setup::{budget, options};
 pub use values::{decode, encode, key, parse_key, ValueHeader};
-
-/// Worker threads.
-pub const THREADS: usize = 8;
-
-/// Keys each thread owns.
-pub const KEYS_PER_THREAD: u32 = 2048;
-
-/// The environment variable that overrides the run time in seconds (a decimal number).
-pub const SECS_VAR: &str = "FERROLITE_SOAK_SECS";
-
-/// A run whose operation count does not move for this long is reported as hung.
-pub const HANG_SECS: u64 = 120;
-
-/// How long past its time budget a run may go on waiting for a first flush and compaction.
-pub const EXTENSION_SECS: u64 = 60;
-
-/// Snapshots one thread holds at most.
-const MAX_HELD: usize = 2;
-
-/// Other threads' keys a held snapshot remembers (to re-read them later).
-const HELD_OTHERS: usize = 64;
-
-/// Largest value written, in bytes.
-pub const MAX_VALUE: u32 = 128 << 10;
-
-/// Largest batch.
-const MAX_BATCH: usize = 8;
-
-/// Bytes of a value's header: magic, owner, key index, version, length.
-const HEADER: usize = 18;
-
-/// Bytes of a value's checksum trailer.
-const TRAILER: usize = 8;
-
-/// Smallest value.
-const MIN_VALUE: u32 = (HEADER + TRAILER) as u32;
-
-const MAGIC: u8 = 0xA7;
-
-/// Fixed allowance in the memory bound for the allocator's per-thread arenas and
-/// fragmentation, thread stacks, the test harness and everything else not sized by an option.
-pub const RSS_SLACK_KIB: u64 = 64 << 10;

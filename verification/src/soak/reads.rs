@@ -2,9 +2,9 @@
 //! its model (exactly), of other threads' keys (decodable, issued, never going back in time),
 //! and reads through held snapshots (their model copy, and the same answer every time).
 
+use super::config::{HELD_OTHERS, KEYS_PER_THREAD, MAX_HELD, THREADS};
 use super::values::{decode, describe, describe_expected, key, parse_key, prefix, ValueHeader};
 use super::worker::{Held, Worker};
-use super::{HELD_OTHERS, KEYS_PER_THREAD, MAX_HELD, THREADS};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 

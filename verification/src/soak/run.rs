@@ -3,11 +3,11 @@
 //! engine's counters, the final check before and after a reopen, and the memory bound.
 
 use super::check::check_all;
+use super::config::{EXTENSION_SECS, HANG_SECS, RSS_SLACK_KIB, THREADS};
 use super::memory::{read_rss_kib, rss_bound_kib, Sampler};
 use super::report::{OpCounts, SoakReport};
 use super::setup::{budget, options};
 use super::worker::{FinishGuard, Shared, Worker, WorkerOut};
-use super::{EXTENSION_SECS, HANG_SECS, RSS_SLACK_KIB, THREADS};
 use crate::engine_model::scratch_root;
 use crate::model::{seed_from_env, SEED_VAR};
 use crate::{report, Mode};

@@ -2,7 +2,7 @@
 //! background workers flush and compact all along; the WAL policy from the seed) and the time
 //! budget of a mode.
 
-use super::SECS_VAR;
+use super::config::SECS_VAR;
 use crate::Mode;
 use ferrolite::{MapKind, Options, SyncPolicy};
 use std::time::Duration;

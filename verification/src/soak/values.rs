@@ -2,9 +2,21 @@
 //! their owner, key index, version and length, a payload derived from those and a checksum —
 //! so any value read anywhere can be checked, and a message can say what it was.
 
-use super::{HEADER, KEYS_PER_THREAD, MAGIC, MAX_VALUE, MIN_VALUE, THREADS, TRAILER};
+use super::config::{KEYS_PER_THREAD, MAX_VALUE, THREADS};
 use crate::rng::{step, SplitMix};
 use std::fmt;
+
+/// Bytes of a value's header: magic, owner, key index, version, length.
+const HEADER: usize = 18;
+
+/// Bytes of a value's checksum trailer.
+const TRAILER: usize = 8;
+
+/// Smallest value.
+const MIN_VALUE: u32 = (HEADER + TRAILER) as u32;
+
+/// The first byte of every value.
+const MAGIC: u8 = 0xA7;
 
 /// The key of index `idx` of thread `owner`: `s<tt>/<iiiii>` (key order = (owner, idx)).
 pub fn key(owner: usize, idx: u32) -> Vec<u8> {

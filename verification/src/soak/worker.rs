@@ -3,9 +3,9 @@
 //! writes — puts, deletes, batches — each followed by a read-your-write check. Its reads and
 //! snapshot checks are in `reads`.
 
+use super::config::{KEYS_PER_THREAD, MAX_BATCH};
 use super::report::OpCounts;
 use super::values::{encode, key, value_len, ValueHeader};
-use super::{KEYS_PER_THREAD, MAX_BATCH};
 use crate::model::SEED_VAR;
 use crate::rng::SplitMix;
 use ferrolite::{Db, MapKind, Snapshot, WriteBatch};

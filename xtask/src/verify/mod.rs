@@ -14,11 +14,13 @@
 //! catch (the remaining cells read "caught already"); the other modes run every cell, to show
 //! which checkers catch which bug.
 
+mod cell;
 mod exec;
 mod plan;
 mod report;
 
 use anyhow::{bail, Result};
+use cell::{Cell, Outcome};
 use indicatif::{ProgressBar, ProgressStyle};
 use plan::{Build, Checker, Row, CHECKERS};
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,47 +116,6 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
     // than at the first build.
     plan::rows(&o.structures, o.mutants).map_err(|e| anyhow::anyhow!(e))?;
     Ok(Some(o))
-}
-
-/// The outcome of one cell.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    /// Tests passed.
-    Pass {
-        secs: f64,
-        stats: BTreeMap<String, u64>,
-    },
-    /// Tests failed (for a mutant row: caught).
-    Fail {
-        secs: f64,
-        reason: String,
-        excerpt: String,
-        log: PathBuf,
-    },
-    /// Killed at the time limit (for a mutant row: caught — the checker did not pass).
-    Timeout { secs: f64, log: PathBuf },
-    /// Not run, with why.
-    Skipped(String),
-    /// The build it needs failed.
-    BuildFailed(PathBuf),
-}
-
-/// One finished cell.
-#[derive(Clone, Debug)]
-pub struct Cell {
-    pub row: Row,
-    pub checker: Checker,
-    pub outcome: Outcome,
-}
-
-impl Cell {
-    /// For a real structure: did it fail? For a mutant: was it caught?
-    pub fn failed(&self) -> bool {
-        matches!(
-            self.outcome,
-            Outcome::Fail { .. } | Outcome::Timeout { .. } | Outcome::BuildFailed(_)
-        )
-    }
 }
 
 fn workspace_root() -> PathBuf {

@@ -3,8 +3,8 @@
 //! run writes to (`target/verify-report/`, or `reports/` for the committed snapshot). Logs and
 //! excerpts arrive with their paths already relative to the repository.
 
+use super::cell::{Cell, Outcome};
 use super::plan::{Checker, Row};
-use super::{Cell, Outcome};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

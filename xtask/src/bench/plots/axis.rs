@@ -2,7 +2,7 @@
 //! light lines at 2..9 × each decade), tick labels (compact SI, plain, category names) and the
 //! choice between them.
 
-use super::Chart;
+use super::canvas::Chart;
 use anyhow::Result;
 use plotters::prelude::*;
 

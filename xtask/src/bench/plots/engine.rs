@@ -2,7 +2,7 @@
 //! workload) and `engine-latency.svg` (p50/p99/p99.9 per operation).
 
 use super::axis::{force_log, Axis};
-use super::figure;
+use super::canvas::figure;
 use super::panels::{draw_bars, draw_legend, Bars, Legend};
 use super::style::{style, Style};
 use crate::bench::model::Grid;

@@ -3,8 +3,8 @@
 //! beside them.
 
 use super::axis::{category_label, light, log_minor_grid, plain, Axis};
+use super::canvas::Area;
 use super::style::{data_markers, legend_marker, Style, FONT, LABEL, TICK, TITLE};
-use super::Area;
 use anyhow::Result;
 use plotters::prelude::*;
 

@@ -3,9 +3,9 @@
 //! stalled, a line per scheme).
 
 use super::axis::Axis;
-use super::figure;
+use super::canvas::{figure, LEGEND_W};
 use super::panels::{draw_legend, draw_lines, Legend, LineSeriesData, Lines, MAX_MARKED_POINTS};
-use super::style::{style, LEGEND_W};
+use super::style::style;
 use crate::bench::model::{self, Unreclaimed};
 use anyhow::Result;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! How series look: fonts and sizes, a fixed colour per well-known name (so a map keeps its
 //! colour across figures), marker shapes, and drawing a marker in a legend or at data points.
 
-use super::{Area, Chart};
+use super::canvas::{Area, Chart};
 use anyhow::Result;
 use plotters::prelude::*;
 
@@ -9,7 +9,6 @@ pub(super) const FONT: &str = "sans-serif";
 pub(super) const TITLE: u32 = 20;
 pub(super) const LABEL: u32 = 15;
 pub(super) const TICK: u32 = 13;
-pub(super) const LEGEND_W: u32 = 190;
 
 /// Okabe–Ito colours (colour-blind safe), without the yellow that vanishes on white.
 pub(super) const PALETTE: [RGBColor; 7] = [

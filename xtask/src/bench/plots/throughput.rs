@@ -2,7 +2,7 @@
 //! threads, a line per map) and `stages.svg` (the engine's stage ladder, log throughput).
 
 use super::axis::{force_log, Axis};
-use super::figure;
+use super::canvas::figure;
 use super::panels::{draw_bars, draw_legend, draw_lines, Bars, Legend, LineSeriesData, Lines};
 use super::style::{style, Marker, Style, PALETTE};
 use crate::bench::model::{Stages, StructFigure};
