@@ -13,7 +13,7 @@ use std::ops::Range;
 
 /// The bytes of `region` a trial damages under `budget`: all of them, or a sample — the
 /// first and last bytes (headers, trailers, checksums) and evenly spaced ones between.
-fn sample(range: &Range<u64>, budget: &Budget) -> Vec<u64> {
+pub(super) fn sample(range: &Range<u64>, budget: &Budget) -> Vec<u64> {
     let len = range.end - range.start;
     match budget.bytes_per_region {
         Some(n) if len > n as u64 => {
@@ -33,7 +33,7 @@ fn sample(range: &Range<u64>, budget: &Budget) -> Vec<u64> {
     }
 }
 
-fn bits(at: u64, budget: &Budget) -> Vec<u8> {
+pub(super) fn bits(at: u64, budget: &Budget) -> Vec<u8> {
     if budget.bits_per_byte >= 8 {
         (0..8).collect()
     } else {

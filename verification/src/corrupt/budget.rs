@@ -18,6 +18,8 @@ pub(super) struct Budget {
     pub(super) bits_per_byte: u32,
     /// Put the bytes back and reopen after every `undo_every`-th detected flip.
     pub(super) undo_every: u64,
+    /// Under the other WAL recovery modes, every `mode_cut_step`-th cut of trial 1.
+    pub(super) mode_cut_step: usize,
 }
 
 impl Budget {
@@ -29,6 +31,7 @@ impl Budget {
                 bytes_per_region: Some(12),
                 bits_per_byte: 1,
                 undo_every: 16,
+                mode_cut_step: 7,
             },
             Budget {
                 formats: &[RecordFormat::Binary, RecordFormat::Json],
@@ -36,6 +39,7 @@ impl Budget {
                 bytes_per_region: None,
                 bits_per_byte: 1,
                 undo_every: 8,
+                mode_cut_step: 3,
             },
             Budget {
                 formats: &[RecordFormat::Binary, RecordFormat::Json],
@@ -43,6 +47,7 @@ impl Budget {
                 bytes_per_region: None,
                 bits_per_byte: 8,
                 undo_every: 1,
+                mode_cut_step: 1,
             },
         )
     }

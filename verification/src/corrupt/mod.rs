@@ -40,18 +40,22 @@
 //!    a junk file and an empty file named like tables: the data is unchanged, no error, and the
 //!    files are gone after the open (the engine deletes tables no manifest lists — orphans of
 //!    unfinished flushes and compactions); new writes and a reopen work.
+//! 6. **The other WAL recovery modes** (`wal_modes`): trials 1–2's WAL cuts and flips opened
+//!    with `WalRecovery::TolerateCorruptedTail` (a damaged last payload dropped, any other
+//!    damage still refused) and `WalRecovery::PointInTime` (exactly the batches before the
+//!    damage), each recovered database written to and reopened.
 //!
 //! Directories live under [`crate::engine_model::scratch_root`] (`/dev/shm` when present).
 //! Everything is deterministic (a fixed seed per memtable kind), so a failure message names the
 //! trial (file, offset, bit) and reruns the same way. Reports `VERIFY-STAT` `cuts`,
 //! `bit_flips`, `corruption_detected`, `recovered_ok`, `undo_reopens`, `missing_tables`,
-//! `missing_files` and `extra_tables`.
+//! `missing_files`, `extra_tables` and `wal_mode_trials`.
 //!
 //! The pieces: `base` (the base database, its batches and model), `regions` (where each
 //! file's records, blocks and footer lie), `examine` (open, read everything, judge the
 //! answers and errors), `budget` (what each mode tries), `stats` (what a run did),
 //! `wal_cuts` (trial 1), `bit_flips` (trials 2 and 3), `files` (trials 4 and 5: missing and
-//! extra files) and `run` (every trial on one memtable kind).
+//! extra files), `wal_modes` (trial 6) and `run` (every trial on one memtable kind).
 
 mod base;
 mod bit_flips;
@@ -62,5 +66,6 @@ mod regions;
 mod run;
 mod stats;
 mod wal_cuts;
+mod wal_modes;
 
 pub use run::run;

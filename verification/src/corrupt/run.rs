@@ -8,6 +8,7 @@ use super::budget::Budget;
 use super::files::{extra_tables, missing_manifest_files, missing_tables};
 use super::stats::Stats;
 use super::wal_cuts::wal_cuts;
+use super::wal_modes::wal_modes;
 use crate::{report, Mode};
 use ferrolite::{MapKind, RecordFormat};
 
@@ -20,6 +21,7 @@ pub fn run(kind: MapKind, mode: Mode) {
         let base = Base::build(kind, format, seed ^ format as u64);
         wal_cuts(&base, &budget, &mut st);
         bit_flips(&base, &budget, true, &mut st);
+        wal_modes(&base, &budget, &mut st);
         if format == RecordFormat::Binary {
             // Tables, manifest and CURRENT do not depend on the WAL format.
             bit_flips(&base, &budget, false, &mut st);
@@ -31,7 +33,7 @@ pub fn run(kind: MapKind, mode: Mode) {
     println!(
         "corrupt: memtable {}, mode {mode}: {} WAL cuts, {} bit flips, {} detected, {} recovered \
          exactly, {} undo reopens, {} missing tables, {} missing CURRENT/manifest, {} extra \
-         tables",
+         tables, {} WAL damages under the other recovery modes",
         kind.name(),
         st.cuts,
         st.bit_flips,
@@ -40,7 +42,8 @@ pub fn run(kind: MapKind, mode: Mode) {
         st.undo_reopens,
         st.missing_tables,
         st.missing_files,
-        st.extra_tables
+        st.extra_tables,
+        st.mode_trials
     );
     report("cuts", st.cuts);
     report("bit_flips", st.bit_flips);
@@ -50,4 +53,5 @@ pub fn run(kind: MapKind, mode: Mode) {
     report("missing_tables", st.missing_tables);
     report("missing_files", st.missing_files);
     report("extra_tables", st.extra_tables);
+    report("wal_mode_trials", st.mode_trials);
 }

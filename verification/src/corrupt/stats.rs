@@ -13,4 +13,6 @@ pub(super) struct Stats {
     pub(super) missing_tables: u64,
     pub(super) missing_files: u64,
     pub(super) extra_tables: u64,
+    /// Trials of WAL damage under `TolerateCorruptedTail` and `PointInTime`.
+    pub(super) mode_trials: u64,
 }

@@ -117,6 +117,7 @@ impl Checker {
                 "recovered_ok",
                 "missing_tables",
                 "extra_tables",
+                "wal_mode_trials",
                 "bad_inputs",
             ],
             Checker::Soak => &[
