@@ -15,7 +15,8 @@
 //! 5. inserts every batch into the active memtable, in sequence order ([`insert_batch`], which
 //!    also notes each write in the recent-writes map, `recent.rs`);
 //! 6. publishes the group's last sequence number to readers ([`Visibility::publish`]) and
-//!    then hands the group's events to change-feed subscribers (`feed.rs`);
+//!    then hands the group's events to change-feed subscribers (`feed.rs`; only when there
+//!    are any does the memtable share the values instead of taking them);
 //! 7. pops the group and wakes its followers with the group's result.
 //!
 //! This is LevelDB's writer queue; a lone writer pays one uncontended lock for it. The leader
@@ -43,9 +44,9 @@
 //! recovery keeps it whole or drops it as a torn tail).
 
 use crate::background::Flusher;
-use crate::batch::WriteBatch;
+use crate::batch::{BatchOp, WriteBatch};
 use crate::control::{lock, Control};
-use crate::feed::Feed;
+use crate::feed::{Event, Feed};
 use crate::fs::{segment_name, Dir, IoJob};
 use crate::memtable::{new_memtable, MemTable};
 use crate::options::{Options, SyncPolicy, BUFFERED_WAL_BYTES};
@@ -177,21 +178,30 @@ fn follower_error(e: &Error) -> Error {
 }
 
 /// Insert `batch`, whose first operation has sequence number `first`, into `mem`, noting each
-/// write in the recent-writes map. Operations move in (no copy of a value); the memtable
-/// copies the key. The unit of memtable insertion.
+/// write in the recent-writes map; the unit of memtable insertion. The memtable copies the
+/// key. With `keep` the memtable shares each value (a reference count) and the operations
+/// come back (for the change feed's event); without, the values move in.
 fn insert_batch(
     mem: &dyn MemTable,
     recent: &mut Option<Recorder<'_>>,
     first: SeqNo,
     batch: WriteBatch,
-) {
-    for (seq, op) in (first..).zip(batch.into_ops()) {
+    keep: bool,
+) -> Option<Vec<BatchOp>> {
+    let mut ops = batch.into_ops();
+    for (seq, op) in (first..).zip(ops.iter_mut()) {
         if let Some(recent) = recent {
             let value = (op.kind == ValueKind::Put).then_some(&op.value);
             recent.record(&op.key, seq, value);
         }
-        mem.insert(&op.key, seq, op.kind, op.value);
+        let value = if keep {
+            op.value.clone()
+        } else {
+            std::mem::take(&mut op.value)
+        };
+        mem.insert(&op.key, seq, op.kind, value);
     }
+    keep.then_some(ops)
 }
 
 impl Committer {
@@ -309,13 +319,20 @@ impl Committer {
             }
         };
 
-        let events = self.parts.feed.capture(first, &batches);
+        let watched = self.parts.feed.is_watched();
         let sv = self.parts.tables.current();
         let mut recent = self.parts.recent.as_deref().map(RecentWrites::recorder);
+        let mut events = Vec::new();
         let mut seq = first;
         for batch in batches {
             let n = batch.len() as u64;
-            insert_batch(sv.mem.table.as_ref(), &mut recent, seq, batch);
+            if let Some(ops) = insert_batch(sv.mem.table.as_ref(), &mut recent, seq, batch, watched)
+            {
+                events.push(Event {
+                    seq,
+                    ops: ops.into(),
+                });
+            }
             seq += n;
         }
         drop(recent);

@@ -27,9 +27,10 @@
 //!   their segments are still on disk (else it reports a `Gap`). Replayed events are read into
 //!   memory by `subscribe` (at most what the WAL on disk holds) and do not count against
 //!   `capacity`.
-//! - **Cost.** The leader asks `Feed::capture` for the events before moving the batches into
-//!   the memtable: with no subscriber that is one atomic load (the subscriber list is an
-//!   `ArcSwap`); with subscribers the operations are cloned (reference counts on `Bytes`). The
+//! - **Cost.** The leader asks `Feed::is_watched` before inserting a group: with no
+//!   subscriber that is one atomic load (the subscriber list is an `ArcSwap`) and the values
+//!   move into the memtable; with subscribers the memtable shares each value (a reference
+//!   count on `Bytes`) and the batch's operations move into its event. The
 //!   events are published after `visible_seq` is stored, so an event is visible to readers
 //!   before a subscriber sees it. Groups are serial, so publishing is in sequence order.
 //! - **End.** `close` (or dropping the `Db`) ends every subscription: items already queued are
@@ -163,33 +164,18 @@ impl Feed {
         }
     }
 
-    /// The group's events if anybody subscribed (one atomic load otherwise): the batches'
-    /// operations are shared with them (reference counts on `Bytes`, no copy). Called by the
-    /// leader with the WAL lock held, so it agrees with registrations (also under it).
-    pub(crate) fn capture(&self, first_seq: SeqNo, batches: &[WriteBatch]) -> Option<Vec<Event>> {
-        if self.subs.load().is_empty() {
-            return None;
-        }
-        let mut seq = first_seq;
-        let events = batches
-            .iter()
-            .map(|b| {
-                let e = Event {
-                    seq,
-                    ops: Arc::from(b.ops()),
-                };
-                seq += b.len() as u64;
-                e
-            })
-            .collect();
-        Some(events)
+    /// Whether anybody subscribed (one atomic load): then the committer keeps each batch's
+    /// operations for an [`Event`]. Called by the leader with the WAL lock held, so it agrees
+    /// with registrations (also under it).
+    pub(crate) fn is_watched(&self) -> bool {
+        !self.subs.load().is_empty()
     }
 
-    /// Deliver captured events to every subscriber (after they became visible to readers).
-    pub(crate) fn publish(&self, events: Option<Vec<Event>>) {
-        let Some(events) = events else {
+    /// Deliver a group's events to every subscriber (after they became visible to readers).
+    pub(crate) fn publish(&self, events: Vec<Event>) {
+        if events.is_empty() {
             return;
-        };
+        }
         let subs = self.subs.load();
         for q in subs.iter() {
             for e in &events {

@@ -14,6 +14,17 @@
 //! adapter every map call is statically dispatched. That is the point of the testbed: the
 //! same engine, a different structure underneath.
 //!
+//! **Why `dyn`.** The one virtual call per insert and get was measured against an `enum` over
+//! the map kinds and against a fully generic map (`benches/benches/dispatch.rs`: the same
+//! inserts and seeks of memtable-shaped keys, one thread; two runs on the project's 2-core
+//! machine, 2026-12-05). For the lock-free maps — what the engine is for — no way was
+//! consistently faster: the order changed between runs, and one cell moved by 30 % from one
+//! run to the next. The `enum` was 4–12 % faster than `dyn` for the mutex skip list and the
+//! B-tree, whose operations are short enough for a call to show; that is a bound (the engine
+//! does more per operation) for the baselines, not for the structures under study, and an
+//! `enum` would close the engine to maps defined outside this workspace. So the memtable stays
+//! a trait object.
+//!
 //! Inside the map a key is a [`MemKey`]: user keys of up to [`INLINE_KEY`] bytes are stored in
 //! the key itself, so a search compares keys that sit in the skip-list node it already loaded
 //! instead of following a pointer to a separate allocation on every step (one cache miss less
