@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Snapshots a case keeps alive at most; taking one more is a no-op.
 pub const MAX_SNAPSHOTS: usize = 3;
 
-/// Iterators a case holds open at most ([`EngineOp::OpenIter`]).
+/// Iterators a case holds open at most ([`crate::engine_model::EngineOp::OpenIter`]).
 pub const MAX_HELD_ITERS: usize = 2;
 
 /// A case that runs longer than this is reported as hung and the process exits.

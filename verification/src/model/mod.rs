@@ -12,8 +12,8 @@
 //! The key space is small, so inserts often replace and removes often hit. Each matrix cell runs
 //! two workloads: `u64` keys, and variable-length byte-string keys (the empty key and prefixes).
 //!
-//! Cases are generated and **shrunk** by a [`proptest`] [`TestRunner`] whose case count the
-//! caller chooses ([`ModelConfig::for_mode`] maps [`Mode`] to a budget). On failure the minimal
+//! Cases are generated and **shrunk** by a `proptest` `TestRunner` whose case count the
+//! caller chooses ([`ModelConfig::for_mode`] maps [`crate::Mode`] to a budget). On failure the minimal
 //! sequence is replayed on a fresh map and printed op by op with the map's and the model's
 //! answers ([`Failure`]'s `Display`). Concurrency is not this checker's job: see the lincheck,
 //! loom and shuttle checkers.

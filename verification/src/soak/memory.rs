@@ -12,7 +12,7 @@ use std::time::Duration;
 /// — the active and frozen memtables (×4 for the maps' node overhead, plus the partly used
 /// arena chunks of the `noreclaim` map), the block cache and the
 /// recent-writes map (×2 for their own bookkeeping) — plus the checker's own state (per thread
-/// the live model, [`MAX_HELD`] snapshot copies and the versions seen of the other threads'
+/// the live model, `MAX_HELD` snapshot copies and the versions seen of the other threads'
 /// keys, 64 B an entry), the values in flight (a batch of the largest values per thread,
 /// twice: encoded, and in the WAL record) and [`RSS_SLACK_KIB`]. It does not grow with the
 /// bytes written or the time run.

@@ -18,7 +18,7 @@ pub enum TailMode {
     ZeroFill,
 }
 
-/// How [`PowerCutFs::cut`] loses what was not durable.
+/// How [`super::PowerCutFs::cut`] loses what was not durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CutMode {
     /// What survives of unsynced file data.
@@ -56,7 +56,7 @@ impl CutMode {
     }
 }
 
-/// What one [`PowerCutFs::cut`] threw away.
+/// What one [`super::PowerCutFs::cut`] threw away.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CutReport {
     /// Files cut shorter than they were.

@@ -129,7 +129,7 @@ pub(super) struct Bars<'a> {
     pub(super) categories: &'a [String],
     pub(super) cat_desc: &'a str,
     pub(super) series: &'a [(String, Style)],
-    /// [series][category].
+    /// `[series][category]`.
     pub(super) values: &'a [Vec<Option<f64>>],
     pub(super) axis: &'a Axis,
     /// Categories down the y axis (for long names), bars growing right.
