@@ -8,12 +8,15 @@
 //! acknowledged write. (`ferrolite-verification`'s `faults_io` checker faults every operation
 //! of a commit, a flush and a compaction; these are the named cases.)
 
+mod common;
+
 use ferrolite::fs::FileKind;
 use ferrolite::{Db, Error, MapKind, Options, SyncPolicy};
 use ferrolite_testfs::fault::{FaultFs, FaultRule, OpKind, ShortWrite};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tempfile::TempDir;
 
 fn opts(fault: &FaultFs) -> Options {
     Options::default()
@@ -49,17 +52,17 @@ fn check(db: &Db, range: std::ops::Range<usize>) {
     assert_eq!(db.iter().unwrap().count(), range.len());
 }
 
+/// A fresh directory and a database in it over a fault-injecting file system, nothing armed.
+fn open_faulty() -> (TempDir, FaultFs, Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let fault = FaultFs::over_std();
+    let db = Db::open(dir.path(), opts(&fault)).unwrap();
+    (dir, fault, db)
+}
+
+/// How many tables `dir` holds.
 fn tables(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".sst")
-        })
-        .count()
+    common::tables(dir).len()
 }
 
 fn listed(db: &Db) -> usize {
@@ -86,9 +89,7 @@ fn io_path(r: ferrolite::Result<()>) -> std::path::PathBuf {
 #[test]
 fn wal_write_or_sync_failure_fails_the_commit_and_makes_the_db_read_only() {
     for op in [OpKind::Write, OpKind::Sync] {
-        let dir = tempfile::tempdir().unwrap();
-        let fault = FaultFs::over_std();
-        let db = Db::open(dir.path(), opts(&fault)).unwrap();
+        let (dir, fault, db) = open_faulty();
         fill(&db, 0..10);
         let snap = db.snapshot().unwrap();
         fault.arm(FaultRule::eio().on(&[op]).class(&[FileKind::Wal]));
@@ -126,9 +127,7 @@ fn wal_write_or_sync_failure_fails_the_commit_and_makes_the_db_read_only() {
 #[test]
 fn failed_flush_leaves_no_partial_table_and_can_be_retried() {
     for (op, nth) in [(OpKind::Write, 0), (OpKind::Sync, 0), (OpKind::Create, 0)] {
-        let dir = tempfile::tempdir().unwrap();
-        let fault = FaultFs::over_std();
-        let db = Db::open(dir.path(), opts(&fault)).unwrap();
+        let (dir, fault, db) = open_faulty();
         fill(&db, 0..50);
         db.flush().unwrap();
         fill(&db, 50..100);
@@ -155,9 +154,7 @@ fn failed_flush_leaves_no_partial_table_and_can_be_retried() {
 
 #[test]
 fn failed_dir_sync_after_a_flush_deletes_the_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let fault = FaultFs::over_std();
-    let db = Db::open(dir.path(), opts(&fault)).unwrap();
+    let (dir, fault, db) = open_faulty();
     fill(&db, 0..50);
     // A flush syncs the directory after creating the new WAL segment, then after the table.
     fault.arm(FaultRule::eio().on(&[OpKind::SyncDir]).nth(1));
@@ -173,9 +170,7 @@ fn failed_dir_sync_after_a_flush_deletes_the_table() {
 #[test]
 fn manifest_failure_makes_the_db_read_only_and_reopen_recovers() {
     for op in [OpKind::Write, OpKind::Sync] {
-        let dir = tempfile::tempdir().unwrap();
-        let fault = FaultFs::over_std();
-        let db = Db::open(dir.path(), opts(&fault)).unwrap();
+        let (dir, fault, db) = open_faulty();
         fill(&db, 0..50);
         fault.arm(FaultRule::eio().on(&[op]).class(&[FileKind::Manifest]));
         let path = io_path(db.flush());
@@ -194,9 +189,7 @@ fn manifest_failure_makes_the_db_read_only_and_reopen_recovers() {
 
 #[test]
 fn failed_wal_segment_deletion_is_harmless() {
-    let dir = tempfile::tempdir().unwrap();
-    let fault = FaultFs::over_std();
-    let db = Db::open(dir.path(), opts(&fault)).unwrap();
+    let (dir, fault, db) = open_faulty();
     fill(&db, 0..50);
     fault.arm(
         FaultRule::eio()
@@ -205,18 +198,7 @@ fn failed_wal_segment_deletion_is_harmless() {
     );
     db.flush().unwrap();
     assert_eq!(fault.counts().injected, 1);
-    let wals = |d: &Path| {
-        std::fs::read_dir(d)
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .ends_with(".wal")
-            })
-            .count()
-    };
+    let wals = |d: &Path| common::wals(d).len();
     assert_eq!(wals(dir.path()), 2, "the flushed segment stays for now");
     db.put(key(50), "value-50").unwrap();
     drop(db);
@@ -227,9 +209,7 @@ fn failed_wal_segment_deletion_is_harmless() {
 
 #[test]
 fn failed_compaction_deletes_its_outputs_and_keeps_its_inputs() {
-    let dir = tempfile::tempdir().unwrap();
-    let fault = FaultFs::over_std();
-    let db = Db::open(dir.path(), opts(&fault)).unwrap();
+    let (dir, fault, db) = open_faulty();
     for round in 0..3 {
         fill(&db, round * 40..round * 40 + 60);
         db.flush().unwrap();

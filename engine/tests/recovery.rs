@@ -21,123 +21,107 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn reopen_after_drop_without_flush_replays_the_wal() {
-    for kind in MapKind::ALL {
-        for sync in SYNCS {
-            let what = format!("{kind} {sync:?}");
-            let dir = tempfile::tempdir().unwrap();
-            let mut model = Model::new();
-            {
-                let db = Db::open(dir.path(), roomy(kind, sync)).unwrap();
-                write_some(&db, &mut model, 0..300, 0);
-                check(&db, &model, &what);
-                assert_eq!(db.stats().flushes, 0, "{what}");
-            } // dropped: no flush
-            assert!(tables(dir.path()).is_empty(), "{what}: nothing was flushed");
-            assert_eq!(wals(dir.path()).len(), 1, "{what}");
-            {
-                let db = Db::open(dir.path(), roomy(kind, sync)).unwrap();
-                check(&db, &model, &format!("{what}: first reopen"));
-                // The replayed writes went to a table; the replayed segment is gone.
-                assert_eq!(tables(dir.path()).len(), 1, "{what}");
-                assert_eq!(wals(dir.path()).len(), 1, "{what}");
-                write_some(&db, &mut model, 200..400, 1);
-            }
+    each_kind_and_sync(|kind, sync, what| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = Model::new();
+        {
             let db = Db::open(dir.path(), roomy(kind, sync)).unwrap();
-            check(&db, &model, &format!("{what}: second reopen"));
-            db.verify().unwrap();
+            write_some(&db, &mut model, 0..300, 0);
+            check(&db, &model, what);
+            assert_eq!(db.stats().flushes, 0, "{what}");
+        } // dropped: no flush
+        assert!(tables(dir.path()).is_empty(), "{what}: nothing was flushed");
+        assert_eq!(wals(dir.path()).len(), 1, "{what}");
+        {
+            let db = Db::open(dir.path(), roomy(kind, sync)).unwrap();
+            check(&db, &model, &format!("{what}: first reopen"));
+            // The replayed writes went to a table; the replayed segment is gone.
+            assert_eq!(tables(dir.path()).len(), 1, "{what}");
+            assert_eq!(wals(dir.path()).len(), 1, "{what}");
+            write_some(&db, &mut model, 200..400, 1);
         }
-    }
+        let last = format!("{what}: second reopen");
+        reopen_and_check(dir.path(), roomy(kind, sync), &model, &last);
+    });
 }
 
 #[test]
 fn reopen_after_flush() {
-    for kind in MapKind::ALL {
-        for sync in SYNCS {
-            let what = format!("{kind} {sync:?}");
-            let dir = tempfile::tempdir().unwrap();
-            let mut model = Model::new();
-            {
-                let db = Db::open(dir.path(), roomy(kind, sync)).unwrap();
-                write_some(&db, &mut model, 0..300, 0);
-                db.flush().unwrap();
-                assert!(db.stats().flushes >= 1, "{what}");
-                // Overwrites and deletes after the flush stay in the WAL only.
-                write_some(&db, &mut model, 100..200, 1);
-                db.close().unwrap();
-            }
+    each_kind_and_sync(|kind, sync, what| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = Model::new();
+        {
             let db = Db::open(dir.path(), roomy(kind, sync)).unwrap();
-            check(&db, &model, &format!("{what}: reopened"));
-            db.verify().unwrap();
+            write_some(&db, &mut model, 0..300, 0);
+            db.flush().unwrap();
+            assert!(db.stats().flushes >= 1, "{what}");
+            // Overwrites and deletes after the flush stay in the WAL only.
+            write_some(&db, &mut model, 100..200, 1);
+            db.close().unwrap();
         }
-    }
+        let last = format!("{what}: reopened");
+        reopen_and_check(dir.path(), roomy(kind, sync), &model, &last);
+    });
 }
 
 #[test]
 fn reopen_after_compaction() {
-    for kind in MapKind::ALL {
-        for sync in SYNCS {
-            let what = format!("{kind} {sync:?}");
-            let dir = tempfile::tempdir().unwrap();
-            let mut model = Model::new();
-            {
-                let db = Db::open(dir.path(), small(kind, sync)).unwrap();
-                write_some(&db, &mut model, 0..400, 0);
-                write_some(&db, &mut model, 0..200, 1);
-                db.compact().unwrap();
-                let stats = db.stats();
-                assert!(stats.compactions >= 1, "{what}: {stats}");
-                assert_eq!(
-                    stats.files_per_level[..stats.files_per_level.len() - 1]
-                        .iter()
-                        .sum::<usize>(),
-                    0,
-                    "{what}: compact() leaves everything in the last level: {stats}"
-                );
-                check(&db, &model, &what);
-                write_some(&db, &mut model, 150..250, 2);
-            }
+    each_kind_and_sync(|kind, sync, what| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = Model::new();
+        {
             let db = Db::open(dir.path(), small(kind, sync)).unwrap();
-            check(&db, &model, &format!("{what}: reopened"));
-            db.verify().unwrap();
+            write_some(&db, &mut model, 0..400, 0);
+            write_some(&db, &mut model, 0..200, 1);
+            db.compact().unwrap();
+            let stats = db.stats();
+            assert!(stats.compactions >= 1, "{what}: {stats}");
+            assert_eq!(
+                stats.files_per_level[..stats.files_per_level.len() - 1]
+                    .iter()
+                    .sum::<usize>(),
+                0,
+                "{what}: compact() leaves everything in the last level: {stats}"
+            );
+            check(&db, &model, what);
+            write_some(&db, &mut model, 150..250, 2);
         }
-    }
+        let last = format!("{what}: reopened");
+        reopen_and_check(dir.path(), small(kind, sync), &model, &last);
+    });
 }
 
 #[test]
 fn many_reopen_cycles_with_writes_between() {
-    for kind in MapKind::ALL {
-        for sync in SYNCS {
-            let what = format!("{kind} {sync:?}");
-            let dir = tempfile::tempdir().unwrap();
-            let mut model = Model::new();
-            let mut rng = rand::rngs::StdRng::seed_from_u64(kind as u64 * 31 + 7);
-            let cycles = if sync == SyncPolicy::None { 8 } else { 5 };
-            for cycle in 0..cycles {
-                let db = Db::open(dir.path(), small(kind, sync)).unwrap();
-                check(&db, &model, &format!("{what}: open {cycle}"));
-                for _ in 0..120 {
-                    let i = rng.random_range(0..500);
-                    if rng.random_bool(0.2) {
-                        db.delete(k(i)).unwrap();
-                        model.remove(&k(i));
-                    } else {
-                        db.put(k(i), v(i, cycle)).unwrap();
-                        model.insert(k(i), v(i, cycle));
-                    }
-                }
-                check(&db, &model, &format!("{what}: cycle {cycle}"));
-                match cycle % 4 {
-                    0 => {} // dropped with the writes in the WAL only
-                    1 => db.flush().unwrap(),
-                    2 => db.compact().unwrap(),
-                    _ => db.close().unwrap(),
+    each_kind_and_sync(|kind, sync, what| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = Model::new();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(kind as u64 * 31 + 7);
+        let cycles = if sync == SyncPolicy::None { 8 } else { 5 };
+        for cycle in 0..cycles {
+            let db = Db::open(dir.path(), small(kind, sync)).unwrap();
+            check(&db, &model, &format!("{what}: open {cycle}"));
+            for _ in 0..120 {
+                let i = rng.random_range(0..500);
+                if rng.random_bool(0.2) {
+                    db.delete(k(i)).unwrap();
+                    model.remove(&k(i));
+                } else {
+                    db.put(k(i), v(i, cycle)).unwrap();
+                    model.insert(k(i), v(i, cycle));
                 }
             }
-            let db = Db::open(dir.path(), small(kind, sync)).unwrap();
-            check(&db, &model, &format!("{what}: last open"));
-            db.verify().unwrap();
+            check(&db, &model, &format!("{what}: cycle {cycle}"));
+            match cycle % 4 {
+                0 => {} // dropped with the writes in the WAL only
+                1 => db.flush().unwrap(),
+                2 => db.compact().unwrap(),
+                _ => db.close().unwrap(),
+            }
         }
-    }
+        let last = format!("{what}: last open");
+        reopen_and_check(dir.path(), small(kind, sync), &model, &last);
+    });
 }
 
 /// The memtable kind is not part of the on-disk state: one directory reopened with each kind
@@ -177,9 +161,7 @@ fn reopen_after_drop_with_background_work_pending() {
             write_some(&db, &mut model, 0..400, round);
             write_some(&db, &mut model, 100..300, round + 10);
         }
-        let db = Db::open(dir.path(), opts()).unwrap();
-        check(&db, &model, &format!("{what}: last open"));
-        db.verify().unwrap();
+        reopen_and_check(dir.path(), opts(), &model, &format!("{what}: last open"));
     }
 }
 

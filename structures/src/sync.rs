@@ -27,32 +27,6 @@ mod imp {
     #[allow(unused_imports)]
     pub(crate) use std::thread;
     pub(crate) use std::thread::yield_now;
-
-    /// `UnsafeCell` with loom's closure API.
-    #[derive(Debug, Default)]
-    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-    impl<T> UnsafeCell<T> {
-        pub(crate) const fn new(v: T) -> Self {
-            Self(std::cell::UnsafeCell::new(v))
-        }
-        #[inline(always)]
-        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-            f(self.0.get())
-        }
-        #[inline(always)]
-        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-            f(self.0.get())
-        }
-        #[inline(always)]
-        pub(crate) fn get_mut(&mut self) -> &mut T {
-            self.0.get_mut()
-        }
-        #[inline(always)]
-        pub(crate) fn into_inner(self) -> T {
-            self.0.into_inner()
-        }
-    }
 }
 
 #[cfg(loom)]
@@ -94,32 +68,39 @@ mod imp {
     #[allow(unused_imports)]
     pub(crate) use shuttle::thread;
     pub(crate) use shuttle::thread::yield_now;
-
-    /// Shuttle has no checked `UnsafeCell`; its scheduler only switches threads at
-    /// synchronisation points, so the std cell with loom's API is exact here.
-    #[derive(Debug, Default)]
-    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-    impl<T> UnsafeCell<T> {
-        pub(crate) const fn new(v: T) -> Self {
-            Self(std::cell::UnsafeCell::new(v))
-        }
-        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-            f(self.0.get())
-        }
-        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-            f(self.0.get())
-        }
-        pub(crate) fn get_mut(&mut self) -> &mut T {
-            self.0.get_mut()
-        }
-        pub(crate) fn into_inner(self) -> T {
-            self.0.into_inner()
-        }
-    }
 }
 
 pub(crate) use imp::*;
+
+/// `UnsafeCell` with loom's closure API, over std's cell: under std, and under shuttle, which
+/// has no checked `UnsafeCell` (its scheduler only switches threads at synchronisation
+/// points, so the std cell is exact there). Under loom, `imp` has loom's checked cell.
+#[cfg(not(loom))]
+#[derive(Debug, Default)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(v: T) -> Self {
+        Self(std::cell::UnsafeCell::new(v))
+    }
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+    #[inline(always)]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.0.get_mut()
+    }
+    #[inline(always)]
+    pub(crate) fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
 
 /// Yield inside a retry loop. Under loom and shuttle this is a scheduling point (loom never
 /// terminates a model whose retry loops spin without one); under std a CPU spin hint.

@@ -40,6 +40,27 @@ pub trait Engine: Send + Sync {
     fn close(&self) -> Result<()>;
 }
 
+/// Visit at most `limit` of an engine's `entries`, in order, stopping at the first error;
+/// returns how many were visited: the loop of every [`Engine::scan`].
+pub(super) fn visit_entries<K, V, E>(
+    entries: impl Iterator<Item = std::result::Result<(K, V), E>>,
+    limit: usize,
+    visit: &mut dyn FnMut(&[u8], &[u8]),
+) -> Result<usize>
+where
+    K: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut n = 0;
+    for item in entries.take(limit) {
+        let (k, v) = item?;
+        visit(k.as_ref(), v.as_ref());
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// One level of an LSM tree.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LevelShape {
@@ -116,13 +137,7 @@ impl Engine for FerroliteEngine {
             Some(end) => self.db.scan(start..end)?,
             None => self.db.scan(start..)?,
         };
-        let mut n = 0;
-        for item in iter.take(limit) {
-            let (k, v) = item?;
-            visit(&k, &v);
-            n += 1;
-        }
-        Ok(n)
+        visit_entries(iter, limit, visit)
     }
 
     fn summary(&self) -> EngineSummary {

@@ -2,7 +2,7 @@
 //! [`Engine`] over one partition (feature `yardstick`), so a run can put our numbers next to
 //! theirs.
 
-use super::engine::{Engine, EngineSummary, LevelShape};
+use super::engine::{visit_entries, Engine, EngineSummary, LevelShape};
 use anyhow::Result;
 use bytes::Bytes;
 use fjall::{
@@ -90,26 +90,10 @@ impl Engine for FjallEngine {
         limit: usize,
         visit: &mut dyn FnMut(&[u8], &[u8]),
     ) -> Result<usize> {
-        let mut n = 0;
-        let mut each = |item: fjall::Result<fjall::KvPair>| -> Result<()> {
-            let (k, v) = item?;
-            visit(&k, &v);
-            n += 1;
-            Ok(())
-        };
         match end {
-            Some(end) => self
-                .part
-                .range(start..end)
-                .take(limit)
-                .try_for_each(&mut each)?,
-            None => self
-                .part
-                .range(start..)
-                .take(limit)
-                .try_for_each(&mut each)?,
+            Some(end) => visit_entries(self.part.range(start..end), limit, visit),
+            None => visit_entries(self.part.range(start..), limit, visit),
         }
-        Ok(n)
     }
 
     fn summary(&self) -> EngineSummary {

@@ -1,5 +1,6 @@
-//! Helpers of the recovery tests: option sets, file listings, damage, a model check, and
-//! databases left with WAL segments to replay.
+//! Helpers of the recovery tests: option sets, file listings, damage, a model check, a loop
+//! over every memtable kind and sync policy with the final reopen-and-check, and databases
+//! left with WAL segments to replay.
 
 #![allow(dead_code)] // each test file uses its own subset
 
@@ -18,6 +19,25 @@ pub fn read_log(path: &Path) -> ferrolite::Result<LogFile> {
 pub type Model = BTreeMap<Bytes, Bytes>;
 
 pub const SYNCS: [SyncPolicy; 2] = [SyncPolicy::None, SyncPolicy::EveryWrite];
+
+/// Run `scenario` once per memtable kind and sync policy of [`SYNCS`], with the pair's name
+/// (`"epoch EveryWrite"`) for failure messages.
+pub fn each_kind_and_sync(mut scenario: impl FnMut(MapKind, SyncPolicy, &str)) {
+    for kind in MapKind::ALL {
+        for sync in SYNCS {
+            scenario(kind, sync, &format!("{kind} {sync:?}"));
+        }
+    }
+}
+
+/// Open the closed database in `dir` with `opts`: it must hold exactly `model` and pass
+/// `verify`.
+#[track_caller]
+pub fn reopen_and_check(dir: &Path, opts: Options, model: &Model, what: &str) {
+    let db = Db::open(dir, opts).unwrap();
+    check(&db, model, what);
+    db.verify().unwrap();
+}
 
 /// Small sizes: a few hundred writes fill a memtable; flushes and compactions are quick.
 pub fn small(kind: MapKind, sync: SyncPolicy) -> Options {

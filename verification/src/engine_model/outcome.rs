@@ -3,6 +3,7 @@
 //! scans of a `BTreeMap`) and the conversions of the engine's results.
 
 use super::ops::Key;
+use crate::model::{within, write_list};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Bound;
@@ -48,16 +49,9 @@ impl fmt::Display for Outcome {
             Outcome::Done => f.write_str("ok"),
             Outcome::Value(Some(v)) => write!(f, "Some({})", show_bytes(v)),
             Outcome::Value(None) => f.write_str("None"),
-            Outcome::Entries(es) => {
-                f.write_str("[")?;
-                for (i, (k, v)) in es.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "({}, {})", show_bytes(k), show_bytes(v))?;
-                }
-                f.write_str("]")
-            }
+            Outcome::Entries(es) => write_list(f, es, |f, (k, v)| {
+                write!(f, "({}, {})", show_bytes(k), show_bytes(v))
+            }),
             Outcome::Tables(n) => write!(f, "Ok({n} tables)"),
             Outcome::Snap(n) => write!(f, "snapshot #{n}"),
             Outcome::Opened(n, first) => {
@@ -71,30 +65,17 @@ impl fmt::Display for Outcome {
     }
 }
 
-fn within(key: &[u8], lower: &Bound<Key>, upper: &Bound<Key>) -> bool {
-    let above = match lower {
-        Bound::Unbounded => true,
-        Bound::Included(l) => key >= &l.0[..],
-        Bound::Excluded(l) => key > &l.0[..],
-    };
-    let below = match upper {
-        Bound::Unbounded => true,
-        Bound::Included(u) => key <= &u.0[..],
-        Bound::Excluded(u) => key < &u.0[..],
-    };
-    above && below
-}
-
 pub(super) fn model_scan(
     model: &Model,
     lower: &Bound<Key>,
     upper: &Bound<Key>,
     take: usize,
 ) -> Outcome {
+    let (lower, upper) = (owned_bound(lower), owned_bound(upper));
     Outcome::Entries(
         model
             .iter()
-            .filter(|(k, _)| within(k, lower, upper))
+            .filter(|(k, _)| within(&k.as_slice(), &lower, &upper))
             .take(take)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),

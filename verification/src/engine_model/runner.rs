@@ -9,13 +9,12 @@ use super::ops::EngineOp;
 use super::setup::Setup;
 use super::strategy::case_strategy;
 use super::watchdog::watched;
-use crate::model::SEED_VAR;
+use crate::model::{replay_transcript, SEED_VAR};
 use crate::{active_mutant, report, Mode};
 use ferrolite::{MapKind, Stage};
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::cell::Cell;
-use std::fmt::{self, Write as _};
-use std::panic::{self, AssertUnwindSafe};
+use std::fmt;
 use std::time::{Duration, Instant};
 
 /// What a passing run explored.
@@ -130,25 +129,15 @@ impl fmt::Display for EngineFailure {
 
 impl std::error::Error for EngineFailure {}
 
+/// The model checker's configuration, with the engine's shrinking bounds.
 fn runner_config(cases: u32, seed: u64, max_shrink: Duration) -> Config {
     Config {
-        cases,
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::XorShift,
-        rng_seed: RngSeed::Fixed(seed),
         max_shrink_time: max_shrink.as_millis().min(u128::from(u32::MAX)) as u32,
         // Cases take milliseconds: let the time bound, not proptest's automatic 4 × cases,
         // end shrinking.
         max_shrink_iters: 100_000,
-        ..Config::default()
+        ..crate::model::runner_config(cases, seed)
     }
-}
-
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string panic>".into())
 }
 
 /// Check the engine over memtable `kind` with background work `auto` on `cases` sequences.
@@ -218,26 +207,15 @@ pub fn check(
             String::new(),
         )),
         Err(TestError::Fail(reason, (setup, minimal))) => {
-            let mut transcript = String::new();
-            let replay = panic::catch_unwind(AssertUnwindSafe(|| {
-                watched(kind, setup, &minimal, || {
-                    execute(kind, setup, &minimal, Some(&mut transcript))
-                })
-            }));
-            match replay {
-                Ok(Err(_)) => {}
-                Ok(Ok(_)) => transcript.push_str(
-                    "  (the replay passed: the failure depends on timing — background work — or \
-                     on more than the operations)\n",
-                ),
-                Err(p) => {
-                    let _ = writeln!(
-                        transcript,
-                        "  (the next operation panicked: {})",
-                        panic_text(&*p)
-                    );
-                }
-            }
+            let transcript = replay_transcript(
+                |t| {
+                    watched(kind, setup, &minimal, || {
+                        execute(kind, setup, &minimal, Some(t))
+                    })
+                },
+                "  (the replay passed: the failure depends on timing — background work — or on \
+                 more than the operations)\n",
+            );
             Err(failure(
                 Some(setup),
                 reason.to_string(),
@@ -264,10 +242,7 @@ pub fn check_kind(kind: MapKind, config: &EngineConfig) -> Result<Summary, Box<E
 /// `VERIFY-STAT` lines (`cases`, `ops`, `flushes`, `compactions`, `reopens`, `deep_cases`,
 /// `frozen_seen`, `stalls`), and panic with the shrunk sequence on failure.
 pub fn run_cell(kind: MapKind) {
-    // A plain `cargo test` (no mode set: a debug build, most likely) gets the quick budget;
-    // the verifier always names its mode.
-    let named = std::env::var_os("FERROLITE_VERIFY_MODE").is_some_and(|v| !v.is_empty());
-    let mode = if named { Mode::from_env() } else { Mode::Quick };
+    let mode = Mode::from_env_or_quick();
     let config = EngineConfig::for_mode(mode);
     println!(
         "engine model: memtable {kind}, mode {mode}, {} cases, seed {}, databases under {}",

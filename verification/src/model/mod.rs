@@ -33,3 +33,9 @@ pub use config::{seed_from_env, ModelConfig, SEED_VAR};
 pub use ops::{Op, Tracked};
 pub use runner::{check, check_kind, run_cell, Failure, Summary};
 pub use strategy::op_strategy;
+
+// For the engine model's runner and outcomes (not built under loom or shuttle).
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub(crate) use ops::{within, write_list};
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub(crate) use runner::{replay_transcript, runner_config};

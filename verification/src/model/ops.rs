@@ -135,23 +135,30 @@ impl<K: Debug> fmt::Display for Outcome<K> {
             Outcome::Flag(b) => write!(f, "{b}"),
             Outcome::Value(Some(v)) => write!(f, "Some({v})"),
             Outcome::Value(None) => f.write_str("None"),
-            Outcome::Entries(es) => {
-                f.write_str("[")?;
-                for (i, (k, v)) in es.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "({k:?}, {v})")?;
-                }
-                f.write_str("]")
-            }
+            Outcome::Entries(es) => write_list(f, es, |f, (k, v)| write!(f, "({k:?}, {v})")),
             Outcome::Count(n) => write!(f, "{n}"),
         }
     }
 }
 
+/// Write `items` as `[a, b, …]`, each by `item`.
+pub(crate) fn write_list<T>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = T>,
+    mut item: impl FnMut(&mut fmt::Formatter<'_>, T) -> fmt::Result,
+) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        item(f, x)?;
+    }
+    f.write_str("]")
+}
+
 /// Whether `key` lies within `(lower, upper)`, for any bounds (inverted ranges are empty).
-pub(super) fn within<K: Ord>(key: &K, lower: &Bound<K>, upper: &Bound<K>) -> bool {
+pub(crate) fn within<K: Ord>(key: &K, lower: &Bound<K>, upper: &Bound<K>) -> bool {
     let above = match lower {
         Bound::Unbounded => true,
         Bound::Included(l) => key >= l,

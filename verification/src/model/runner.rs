@@ -1,5 +1,7 @@
 //! Runs and shrinking: `check` over a map type, `check_kind` through the registry,
-//! [`Failure`] with its replayed transcript, `run_cell` for the matrix.
+//! [`Failure`] with its replayed transcript, `run_cell` for the matrix. The proptest
+//! configuration (`runner_config`) and the replay of a minimal case (`replay_transcript`)
+//! serve the engine model's runner too.
 
 use super::config::{ModelConfig, SEED_VAR};
 use super::execute::execute;
@@ -10,6 +12,7 @@ use ferrolite_structures::{ConcurrentMap, MapKey, MapKind, MapVisitor};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
+use std::any::Any;
 use std::cell::Cell;
 use std::fmt::{self, Debug, Write as _};
 use std::panic::{self, AssertUnwindSafe};
@@ -70,7 +73,8 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-pub(super) fn runner_config(cases: u32, seed: u64) -> Config {
+/// The proptest configuration of a checker's run: `cases` cases from the fixed `seed`.
+pub(crate) fn runner_config(cases: u32, seed: u64) -> Config {
     Config {
         cases,
         // The verifier owns its budget and writes no regression files; the seed reproduces.
@@ -82,6 +86,31 @@ pub(super) fn runner_config(cases: u32, seed: u64) -> Config {
         max_shrink_time: 120_000,
         ..Config::default()
     }
+}
+
+/// The message of a panic payload, if it is a string.
+fn panic_text(p: &(dyn Any + Send)) -> Option<String> {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+}
+
+/// The transcript of the minimal case replayed by `replay` (which writes it), with a note when
+/// the replay passed (`passed`) or panicked.
+pub(crate) fn replay_transcript<T, E>(
+    replay: impl FnOnce(&mut String) -> Result<T, E>,
+    passed: &str,
+) -> String {
+    let mut transcript = String::new();
+    match panic::catch_unwind(AssertUnwindSafe(|| replay(&mut transcript))) {
+        Ok(Err(_)) => {}
+        Ok(Ok(_)) => transcript.push_str(passed),
+        Err(p) => {
+            let msg = panic_text(&*p).unwrap_or_else(|| "<non-string panic>".into());
+            let _ = writeln!(transcript, "  (the next operation panicked: {msg})");
+        }
+    }
+    transcript
 }
 
 /// Check the maps `make` builds against the model over `cases` sequences of operations on keys
@@ -117,52 +146,39 @@ pub fn check<K: MapKey + Debug, M: ConcurrentMap<K, Tracked>>(
         }
         r
     });
-    match result {
-        Ok(()) => Ok(Summary {
-            cases: run.get(),
-            ops: ops.get(),
-        }),
-        Err(TestError::Abort(reason)) => Err(Box::new(Failure {
+    let failure = |reason: String, ops: Vec<String>, transcript: String| {
+        Box::new(Failure {
             map: name.to_string(),
             workload,
             seed: config.seed,
             mutant: active_mutant(),
             cases: run.get(),
             shrink_steps: shrinks.get(),
-            reason: format!("proptest aborted: {reason}"),
-            ops: Vec::new(),
-            transcript: String::new(),
-        })),
+            reason,
+            ops,
+            transcript,
+        })
+    };
+    match result {
+        Ok(()) => Ok(Summary {
+            cases: run.get(),
+            ops: ops.get(),
+        }),
+        Err(TestError::Abort(reason)) => Err(failure(
+            format!("proptest aborted: {reason}"),
+            Vec::new(),
+            String::new(),
+        )),
         Err(TestError::Fail(reason, minimal)) => {
-            let mut transcript = String::new();
-            let replay = panic::catch_unwind(AssertUnwindSafe(|| {
-                execute(make, &minimal, check_drops, Some(&mut transcript))
-            }));
-            match replay {
-                Ok(Err(_)) => {}
-                Ok(Ok(())) => transcript.push_str(
-                    "  (the replay passed: the failure depends on more than the operations)\n",
-                ),
-                Err(p) => {
-                    let msg = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "<non-string panic>".into());
-                    let _ = writeln!(transcript, "  (the next operation panicked: {msg})");
-                }
-            }
-            Err(Box::new(Failure {
-                map: name.to_string(),
-                workload,
-                seed: config.seed,
-                mutant: active_mutant(),
-                cases: run.get(),
-                shrink_steps: shrinks.get(),
-                reason: reason.to_string(),
-                ops: minimal.iter().map(|op| op.to_string()).collect(),
+            let transcript = replay_transcript(
+                |t| execute(make, &minimal, check_drops, Some(t)),
+                "  (the replay passed: the failure depends on more than the operations)\n",
+            );
+            Err(failure(
+                reason.to_string(),
+                minimal.iter().map(|op| op.to_string()).collect(),
                 transcript,
-            }))
+            ))
         }
     }
 }

@@ -275,29 +275,23 @@ pub struct StructWorkload {
 /// A `structures` cell's coordinates: its workload and thread count.
 pub fn structures_coords(c: &Cell) -> Option<(StructWorkload, u32)> {
     let parsed = parse_structures_param(&c.parameter);
+    let parsed = parsed.as_ref();
     let threads = c
         .param_num("threads")
         .map(|v| v as u32)
-        .or(parsed.as_ref().map(|p| p.1))?;
-    let update = c
-        .param_num("update_percent")
-        .map(|v| v as u32)
-        .or(parsed.as_ref().map(|p| p.0.update))?;
-    let range = c
-        .param_num("range")
-        .map(|v| v as u64)
-        .or(parsed.as_ref().map(|p| p.0.range))?;
-    let dist = c
-        .param_str("dist")
-        .or(parsed.as_ref().map(|p| p.0.dist.clone()))?;
-    Some((
-        StructWorkload {
-            update,
-            range,
-            dist,
-        },
-        threads,
-    ))
+        .or(parsed.map(|p| p.1))?;
+    let workload = StructWorkload {
+        update: c
+            .param_num("update_percent")
+            .map(|v| v as u32)
+            .or(parsed.map(|p| p.0.update))?,
+        range: c
+            .param_num("range")
+            .map(|v| v as u64)
+            .or(parsed.map(|p| p.0.range))?,
+        dist: c.param_str("dist").or(parsed.map(|p| p.0.dist.clone()))?,
+    };
+    Some((workload, threads))
 }
 
 fn parse_structures_param(p: &str) -> Option<(StructWorkload, u32)> {

@@ -85,6 +85,16 @@ fn figure_link(out: &mut String, figures: &BTreeSet<String>, name: &str, alt: &s
     }
 }
 
+/// Open a section under `heading`; without data, say so and return `false` (the section
+/// ends there).
+fn section(out: &mut String, heading: &str, has_data: bool) -> bool {
+    let _ = writeln!(out, "{heading}\n");
+    if !has_data {
+        out.push_str("No data.\n\n");
+    }
+    has_data
+}
+
 /// Renders the whole report.
 pub fn render(i: &Inputs) -> String {
     let mut out = String::new();
@@ -230,9 +240,11 @@ fn targets(out: &mut String, t: &Targets, any: bool) {
 }
 
 fn structures(out: &mut String, i: &Inputs) {
-    out.push_str("## Structures: throughput against threads\n\n");
-    if i.structures.is_empty() {
-        out.push_str("No data.\n\n");
+    if !section(
+        out,
+        "## Structures: throughput against threads",
+        !i.structures.is_empty(),
+    ) {
         return;
     }
     out.push_str(
@@ -326,10 +338,8 @@ fn structure_latency(out: &mut String, i: &Inputs) {
 }
 
 fn unreclaimed(out: &mut String, i: &Inputs) {
-    out.push_str("## Unreclaimed nodes\n\n");
     let u = i.unreclaimed;
-    if u.cells.is_empty() {
-        out.push_str("No data.\n\n");
+    if !section(out, "## Unreclaimed nodes", !u.cells.is_empty()) {
         return;
     }
     figure_link(out, i.figures, "unreclaimed.svg", "peak unreclaimed nodes");
@@ -362,10 +372,8 @@ fn unreclaimed(out: &mut String, i: &Inputs) {
 }
 
 fn stalled(out: &mut String, i: &Inputs) {
-    out.push_str("## Stalled reader\n\n");
     let cells = i.ds.group("stalled_reader");
-    if cells.is_empty() {
-        out.push_str("No data.\n\n");
+    if !section(out, "## Stalled reader", !cells.is_empty()) {
         return;
     }
     figure_link(
@@ -412,10 +420,8 @@ fn stalled(out: &mut String, i: &Inputs) {
 }
 
 fn stages(out: &mut String, i: &Inputs) {
-    out.push_str("## Stage ladder\n\n");
     let st = i.stages;
-    if st.ops.is_empty() {
-        out.push_str("No data.\n\n");
+    if !section(out, "## Stage ladder", !st.ops.is_empty()) {
         return;
     }
     figure_link(out, i.figures, "stages.svg", "stage ladder");
@@ -440,10 +446,8 @@ fn stages(out: &mut String, i: &Inputs) {
 }
 
 fn engine(out: &mut String, i: &Inputs) {
-    out.push_str("## Engine\n\n");
     let g = i.engine;
-    if g.cells.is_empty() {
-        out.push_str("No data.\n\n");
+    if !section(out, "## Engine", !g.cells.is_empty()) {
         return;
     }
     out.push_str("### Throughput\n\n");
@@ -491,10 +495,8 @@ fn engine(out: &mut String, i: &Inputs) {
         table(out, &header, &rows);
     }
 
-    out.push_str("### Latency\n\n");
     let any_latency = g.cells.values().any(|c| c.latency("op").is_some());
-    if !any_latency {
-        out.push_str("No data.\n\n");
+    if !section(out, "### Latency", any_latency) {
         return;
     }
     figure_link(

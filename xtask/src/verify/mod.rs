@@ -312,14 +312,14 @@ pub fn main(args: &[String]) -> Result<()> {
         .iter()
         .filter_map(|(k, v)| v.as_ref().ok().map(|s| (k.clone(), *s)))
         .collect();
-    let summary = report::Summary::new(
-        opts.mode,
-        &rows,
-        &opts.checkers,
-        &cells,
-        build_secs,
-        started.elapsed(),
-    );
+    let summary = report::Summary {
+        mode: opts.mode,
+        rows: &rows,
+        checkers: &opts.checkers,
+        cells: &cells,
+        builds: build_secs,
+        elapsed: started.elapsed(),
+    };
     print!("{}", summary.markdown());
     let out = root.join(&opts.out);
     std::fs::create_dir_all(&out)?;

@@ -65,33 +65,21 @@ pub fn line(cell: &Cell) -> String {
 
 /// Everything the reports say.
 pub struct Summary<'a> {
-    mode: &'a str,
-    rows: &'a [Row],
-    checkers: &'a [Checker],
-    cells: &'a [Cell],
-    builds: BTreeMap<String, f64>,
-    elapsed: Duration,
+    /// The mode the checkers ran in (`quick`, `default`, `full`).
+    pub mode: &'a str,
+    /// The matrix's rows: structures and mutants.
+    pub rows: &'a [Row],
+    /// The matrix's columns.
+    pub checkers: &'a [Checker],
+    /// Every finished cell.
+    pub cells: &'a [Cell],
+    /// Seconds each successful build took, by its key.
+    pub builds: BTreeMap<String, f64>,
+    /// The whole run's time.
+    pub elapsed: Duration,
 }
 
-impl<'a> Summary<'a> {
-    pub fn new(
-        mode: &'a str,
-        rows: &'a [Row],
-        checkers: &'a [Checker],
-        cells: &'a [Cell],
-        builds: BTreeMap<String, f64>,
-        elapsed: Duration,
-    ) -> Self {
-        Summary {
-            mode,
-            rows,
-            checkers,
-            cells,
-            builds,
-            elapsed,
-        }
-    }
-
+impl Summary<'_> {
     fn cell(&self, row: &Row, checker: Checker) -> Option<&Cell> {
         self.cells
             .iter()
