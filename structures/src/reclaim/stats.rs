@@ -80,7 +80,7 @@ impl Counters {
             Kind::Node => s.nodes_retired.fetch_add(n, Ordering::Relaxed),
             Kind::Value => s.values_retired.fetch_add(n, Ordering::Relaxed),
         };
-        if before % PEAK_SAMPLE == 0 {
+        if before.is_multiple_of(PEAK_SAMPLE) {
             self.sample_peak();
         }
     }
