@@ -6,7 +6,7 @@
 //!           │
 //!        Engine ───────────────┬──────────────┬───────────────┬──────────────┐
 //!           │                  │              │               │              │
-//!   Committer (commit.rs)   Workers      read::Sources      Feed        projection
+//!   Committer (commit/)      Workers      read::Sources      Feed        projection
 //!     │  │  │  └─ Flusher ─┐  (background/) (read.rs)       (feed.rs)    (projection.rs)
 //!     │  │  │              ├── Compactor                       │
 //!     │  │  └──────────────┴─► TableSet (tables/): super-version, manifest, tables, cache

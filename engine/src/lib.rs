@@ -37,7 +37,7 @@
 //!   `ferrolite-testfs` crate has fault-injecting ones) and [`inspect`] (read a database's
 //!   files from outside, for tools).
 //!
-//! `ARCHITECTURE.md` maps the code: the write path (`commit.rs`), the read path (`read.rs`),
+//! `ARCHITECTURE.md` maps the code: the write path (`commit/`), the read path (`read.rs`),
 //! background work (`background/`), the table set (`tables/`), recovery (`open/`).
 
 mod background;
@@ -50,6 +50,7 @@ mod engine;
 mod error;
 mod feed;
 pub mod fs;
+mod handoff;
 pub mod inspect;
 mod iter;
 mod key;

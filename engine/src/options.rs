@@ -89,7 +89,8 @@ pub enum Stage {
     /// and WAL appends buffered in the process ([`SyncPolicy::Buffered`], 10 ms).
     S2,
     /// Background writing + lock-free: flush and compaction on background threads
-    /// ([`CompactionStyle::SingleRun`]); the epoch (lock-free) memtable.
+    /// ([`CompactionStyle::SingleRun`]); the epoch (lock-free) memtable, into which the
+    /// writers of a commit group insert in parallel ([`Options::parallel_memtable_writes`]).
     S3,
     /// Binary encoding + compaction: binary WAL records and table blocks; leveled compaction.
     S4,
@@ -127,7 +128,7 @@ impl Stage {
             Stage::S0 => "baseline: JSON, reopen per write, mutex memtable, inline flush",
             Stage::S1 => "append-only WAL kept open",
             Stage::S2 => "buffered appends + group commit",
-            Stage::S3 => "background flush/compaction + lock-free memtable",
+            Stage::S3 => "background flush/compaction + lock-free memtable, parallel inserts",
             Stage::S4 => "binary encoding + leveled compaction",
             Stage::S5 => "bloom filters + block cache + recent-writes map",
         }
@@ -211,6 +212,13 @@ pub struct Options {
     /// system call (default `true`). With `false` each writer commits alone, one append per
     /// batch (the stage ladder's S0–S1).
     pub group_commit: bool,
+    /// Every writer of a commit group inserts its own batch into the memtable, concurrently
+    /// with the others, once the leader has written the group's WAL records (RocksDB's
+    /// `allow_concurrent_memtable_write`); with `false` the leader inserts the whole group
+    /// (default `true`; `false` in the stage presets before [`Stage::S3`]). Readers see a
+    /// group only when all its inserts are done. The lock-free memtables insert in parallel;
+    /// the mutex memtable stays correct under it, its writers taking turns on its lock.
+    pub parallel_memtable_writes: bool,
     /// Bytes of the recent-writes map, 0 for none (default 0; 64 MiB in [`Stage::S5`]). The
     /// map holds each recently written key's newest version, so a get for it is answered
     /// without searching memtables or tables (the ancestor's in-memory index for gets); the
@@ -259,6 +267,7 @@ impl Default for Options {
             compaction_style: CompactionStyle::Leveled,
             table_format: RecordFormat::Binary,
             group_commit: true,
+            parallel_memtable_writes: true,
             recent_writes_bytes: 0,
             event_stats: true,
             wal_recovery: WalRecovery::AbsoluteConsistency,
@@ -282,6 +291,7 @@ impl Options {
             table_format: RecordFormat::Json,
             wal_reopen_per_write: true,
             group_commit: false,
+            parallel_memtable_writes: false,
             sync: SyncPolicy::None,
             auto_compaction: false,
             compaction: false,
@@ -304,6 +314,7 @@ impl Options {
             o.auto_compaction = true;
             o.compaction = true;
             o.memtable = MapKind::Epoch;
+            o.parallel_memtable_writes = true;
         }
         if stage >= Stage::S4 {
             o.wal_format = RecordFormat::Binary;
@@ -383,6 +394,8 @@ setters! {
     table_format: RecordFormat,
     /// Set [`Options::group_commit`].
     group_commit: bool,
+    /// Set [`Options::parallel_memtable_writes`].
+    parallel_memtable_writes: bool,
     /// Set [`Options::recent_writes_bytes`].
     recent_writes_bytes: u64,
     /// Set [`Options::event_stats`].

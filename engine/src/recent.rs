@@ -8,10 +8,12 @@
 //! Otherwise (absent, evicted, or newer than a snapshot) the get takes the normal path.
 //!
 //! **Why an answer is right.** The group-commit leader, holding the WAL lock, is the only
-//! writer: it records every operation of a group in sequence order before it publishes the
-//! group's last sequence number (`Visibility::publish`, Release). So an entry present for `key` is
-//! the newest version of `key` among the published ones, and a reader at sequence number `s`
-//! that finds an entry with `seq <= s` has found the newest version at or below `s`. Eviction
+//! writer: it records every operation of a group in sequence order, groups in sequence order
+//! (with parallel memtable writes too: the leader records the group before handing out its
+//! inserts), before the group's last sequence number is published (`Visibility::publish`,
+//! Release). An entry newer than the published sequence number answers nobody (`get` checks
+//! `seq <= s`, and every reader reads at or below the published number). So an entry present
+//! for `key` with `seq <= s` is the newest version of `key` at or below `s`. Eviction
 //! only removes entries; a key's entry is replaced only by a newer version. Readers never take
 //! a lock: `papaya` reads are lock-free, and removed entries are reclaimed once no reader can
 //! still hold them.

@@ -90,6 +90,15 @@ counters! {
     memtable_hits,
     /// Point reads answered by the recent-writes map.
     recent_hits,
+    /// Batches inserted into the memtable by their own writer, beside the group's leader
+    /// ([`crate::Options::parallel_memtable_writes`]).
+    parallel_inserts,
+    /// Writer hand-offs (waits in the writer queue) that ended while spinning.
+    waits_spun,
+    /// … while yielding the CPU.
+    waits_yielded,
+    /// … after parking the thread (a futex sleep and wake-up).
+    waits_parked,
     /// Times a writer was delayed or stopped.
     stalls,
     /// Total time writers spent delayed or stopped, in microseconds.

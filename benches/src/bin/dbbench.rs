@@ -73,6 +73,8 @@ OPTIONS:
 * --bloom-bits N     bloom bits per key (default: 10)
 * --recent-writes-mb N  recent-writes map in MiB, 0 for none (default: 0)
   --no-event-stats   no event-statistics projection (a change-feed handler thread)
+* --leader-inserts   the group-commit leader inserts its whole group into the memtable
+                     (parallel_memtable_writes off; default: every writer inserts its own)
 * --wal-json         JSON WAL records (the ancestor's encoding)
 * --wal-reopen       close and reopen the WAL file for every commit group
 * --no-compaction    background workers flush but never compact
@@ -106,6 +108,7 @@ struct Args {
     bloom_bits: u32,
     recent_writes_mb: u64,
     no_event_stats: bool,
+    leader_inserts: bool,
     dir: Option<PathBuf>,
     seed: u64,
     wal_json: bool,
@@ -136,6 +139,7 @@ fn parse() -> Result<Option<Args>> {
         bloom_bits: 10,
         recent_writes_mb: 0,
         no_event_stats: false,
+        leader_inserts: false,
         dir: None,
         seed: 301,
         wal_json: false,
@@ -164,6 +168,7 @@ fn parse() -> Result<Option<Args>> {
             "--no-compaction" => a.no_compaction = true,
             "--no-background" => a.no_background = true,
             "--no-event-stats" => a.no_event_stats = true,
+            "--leader-inserts" => a.leader_inserts = true,
             "--histogram" => a.histogram = true,
             "--engine" | "--engines" => {
                 a.engines = list(&value()?, |s| {
@@ -381,6 +386,7 @@ fn feature_options(a: &Args, kind: MapKind) -> Options {
         .bloom_bits_per_key(a.bloom_bits)
         .recent_writes_bytes(a.recent_writes_mb << 20)
         .event_stats(!a.no_event_stats)
+        .parallel_memtable_writes(!a.leader_inserts)
         .wal_format(if a.wal_json {
             RecordFormat::Json
         } else {
@@ -475,6 +481,14 @@ fn print_header(a: &Args, runs: &[Run], dir: &Path) {
                     },
                     if a.no_event_stats { "off" } else { "on" },
                 ),
+            ));
+            h.push((
+                "Memtable inserts",
+                if a.leader_inserts {
+                    "by the group leader".to_string()
+                } else {
+                    "parallel (each writer its own batch)".to_string()
+                },
             ));
             h.push(("Sync", sync_name(a.sync)));
         } else {
