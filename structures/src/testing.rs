@@ -18,6 +18,43 @@ pub struct Mutant {
     pub description: &'static str,
     /// The map it is exercised on (its row in the verification matrix).
     pub structure: MapKind,
+    /// The map operation whose code it breaks: whether a user of the map that never performs
+    /// that operation (the engine's memtable only inserts) can see it.
+    pub breaks: MapOp,
+}
+
+/// A map operation, as far as a seeded bug is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapOp {
+    /// `insert` of a new key (concurrent inserters, readers of a fresh node).
+    Insert,
+    /// `insert` over an existing key (replacing its value).
+    Replace,
+    /// `remove`, and inserts or reads racing a remove (marks, unlinking, reclamation).
+    Remove,
+}
+
+impl MapOp {
+    /// Whether the engine's memtables perform it: they only insert new keys (every internal
+    /// key carries its own sequence number), never replace or remove before the whole
+    /// memtable is dropped.
+    pub fn in_engine(self) -> bool {
+        self == MapOp::Insert
+    }
+
+    /// What the engine never does, for a skip reason.
+    pub fn engine_never(self) -> Option<&'static str> {
+        match self {
+            MapOp::Insert => None,
+            MapOp::Replace => Some(
+                "the engine never replaces a memtable entry (each write has its own internal key)",
+            ),
+            MapOp::Remove => Some(
+                "the engine never removes from a memtable (no marks, no unlinking, nothing \
+                 reclaimed before the memtable is dropped)",
+            ),
+        }
+    }
 }
 
 /// Every seeded bug.
@@ -26,40 +63,54 @@ pub const MUTANTS: &[Mutant] = &[
         name: "relaxed_publish",
         description: "the level-0 CAS that publishes a new node is Relaxed instead of Release",
         structure: MapKind::Epoch,
+        breaks: MapOp::Insert,
+    },
+    Mutant {
+        name: "insert_blind_link",
+        description: "insert links the new node at level 0 with a plain store instead of a CAS: \
+                      a node another inserter linked after the same predecessor is lost",
+        structure: MapKind::Epoch,
+        breaks: MapOp::Insert,
     },
     Mutant {
         name: "insert_ignores_mark",
         description: "an inserter overwrites its tower slot with a plain store, erasing a \
                       remover's mark, and never re-checks the mark after linking a level",
         structure: MapKind::Epoch,
+        breaks: MapOp::Remove,
     },
     Mutant {
         name: "free_before_unlink",
         description: "remove frees the node right after marking it, before unlinking it and \
                       without going through the reclamation scheme",
         structure: MapKind::Epoch,
+        breaks: MapOp::Remove,
     },
     Mutant {
         name: "skip_hazard_validation",
         description: "a hazard pointer is published but the source is not re-read to validate it",
         structure: MapKind::Hazard,
+        breaks: MapOp::Remove,
     },
     Mutant {
         name: "replace_frees_immediately",
         description: "replace frees the old value at once instead of retiring it",
         structure: MapKind::Hazard,
+        breaks: MapOp::Replace,
     },
     Mutant {
         name: "remove_blind_store",
         description: "remove reads the value and then stores null (no CAS): two removes can both \
                       succeed",
         structure: MapKind::Epoch,
+        breaks: MapOp::Remove,
     },
     Mutant {
         name: "replace_blind_store",
         description: "replace stores the new value without a CAS, resurrecting a key that a \
                       concurrent remove deleted",
         structure: MapKind::NoReclaim,
+        breaks: MapOp::Replace,
     },
 ];
 

@@ -374,8 +374,24 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                         .is_ok()
                 },
                 {
-                    link.compare_exchange(pos.succs[0], node, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok()
+                    mutant!(
+                        "insert_blind_link",
+                        {
+                            // The seeded bug: no check that the predecessor still points to
+                            // `succs[0]`, so a node another inserter linked there is lost.
+                            link.store(node, Ordering::Release);
+                            true
+                        },
+                        {
+                            link.compare_exchange(
+                                pos.succs[0],
+                                node,
+                                Ordering::AcqRel,
+                                Ordering::Acquire,
+                            )
+                            .is_ok()
+                        }
+                    )
                 }
             );
             if linked {

@@ -175,7 +175,7 @@ pub fn main(args: &[String]) -> Result<()> {
     for row in &rows {
         for &checker in &opts.checkers {
             let skip = checker
-                .skip_reason(row.structure, row.mutant.is_some())
+                .skip_reason(row.structure, row.mutant)
                 .map(str::to_string)
                 .or_else(|| match (&miri, checker) {
                     (Some(Err(why)), Checker::Miri) => Some(why.clone()),

@@ -132,18 +132,22 @@ impl Checker {
         }
     }
 
-    /// Why this checker does not run on `structure` (in a mutant row when `mutant`), if it
-    /// does not: the registry's reason for loom, shuttle and Miri.
-    pub fn skip_reason(self, structure: MapKind, mutant: bool) -> Option<&'static str> {
+    /// Whether this checker runs the engine over the structure as its memtable.
+    pub fn is_engine(self) -> bool {
+        matches!(
+            self,
+            Checker::Engine | Checker::Crash | Checker::Faults | Checker::Soak
+        )
+    }
+
+    /// Why this checker does not run on `structure` (in `mutant`'s row, if given), if it
+    /// does not: the registry's reason for loom, shuttle and Miri; for an engine checker on a
+    /// mutant row, the map operation the mutant breaks and the engine never performs
+    /// (`Mutant::breaks`).
+    pub fn skip_reason(self, structure: MapKind, mutant: Option<&Mutant>) -> Option<&'static str> {
         let info = structure.info();
         match self {
-            // Every seeded mutant is a bug of remove, of replace, or of a race between threads;
-            // the engine only inserts into its memtables (unique internal keys, one writer at a
-            // time, frozen before another thread reads them), so its model could only ever
-            // report "missed".
-            Checker::Engine | Checker::Crash | Checker::Faults | Checker::Soak if mutant => {
-                Some("memtables only insert, one writer at a time: these bugs cannot show")
-            }
+            c if c.is_engine() => mutant.and_then(|m| m.breaks.engine_never()),
             Checker::Loom => info.loom.reason(),
             Checker::Shuttle => info.shuttle.reason(),
             Checker::Miri => info.miri.reason(),
@@ -171,12 +175,7 @@ impl Checker {
                 args: vec!["test", "--release", "-p", "ferrolite-verification"],
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/std{suffix}"),
-                // The engine checkers skip mutant rows (see `skip_reason`).
-                tests: if mutants {
-                    vec!["model", "lincheck"]
-                } else {
-                    vec!["model", "lincheck", "engine", "crash", "faults", "soak"]
-                },
+                tests: vec!["model", "lincheck", "engine", "crash", "faults", "soak"],
             },
             Checker::Loom => {
                 rustflags.insert(0, "--cfg loom --cfg crossbeam_loom");
@@ -368,14 +367,14 @@ mod tests {
     fn skip_reasons_and_filters_come_from_the_registry() {
         for kind in MapKind::ALL {
             let info = kind.info();
-            assert_eq!(Checker::Loom.skip_reason(kind, false), info.loom.reason());
+            assert_eq!(Checker::Loom.skip_reason(kind, None), info.loom.reason());
             assert_eq!(
-                Checker::Shuttle.skip_reason(kind, false),
+                Checker::Shuttle.skip_reason(kind, None),
                 info.shuttle.reason()
             );
-            assert_eq!(Checker::Miri.skip_reason(kind, false), info.miri.reason());
-            assert_eq!(Checker::Model.skip_reason(kind, false), None);
-            assert!(Checker::Engine.skip_reason(kind, true).is_some());
+            assert_eq!(Checker::Miri.skip_reason(kind, None), info.miri.reason());
+            assert_eq!(Checker::Model.skip_reason(kind, None), None);
+            assert_eq!(Checker::Engine.skip_reason(kind, None), None);
             let quick = Checker::Miri.cell_args(kind, "quick");
             let full = Checker::Miri.cell_args(kind, "default");
             assert_eq!(quick.len(), 3, "{quick:?}");
@@ -387,9 +386,19 @@ mod tests {
             assert!(cell.contains(&kind.name().to_string()) && cell.contains(&"--exact".into()));
         }
         assert!(Checker::Miri
-            .skip_reason(MapKind::Crossbeam, false)
+            .skip_reason(MapKind::Crossbeam, None)
             .is_some());
-        assert!(Checker::Loom.skip_reason(MapKind::BTree, false).is_some());
-        assert_eq!(Checker::Loom.skip_reason(MapKind::Hazard, false), None);
+        assert!(Checker::Loom.skip_reason(MapKind::BTree, None).is_some());
+        assert_eq!(Checker::Loom.skip_reason(MapKind::Hazard, None), None);
+        // Engine columns run a mutant row exactly when the engine performs the operation the
+        // mutant breaks, and otherwise name the operation it never performs.
+        for m in MUTANTS {
+            let why = Checker::Soak.skip_reason(m.structure, Some(m));
+            assert_eq!(why.is_none(), m.breaks.in_engine(), "{}", m.name);
+            if let Some(why) = why {
+                assert!(why.contains("never"), "{why}");
+            }
+        }
+        assert!(MUTANTS.iter().any(|m| m.breaks.in_engine()));
     }
 }
