@@ -6,6 +6,7 @@
 //!   [`ConcurrentMap<u64, u64>`](ferrolite_structures::ConcurrentMap), with validation.
 //! * [`engine_bench`] — db_bench-style and YCSB workloads over an [`engine_bench::Engine`]
 //!   (Ferrolite, or fjall with the `yardstick` feature), run by the `dbbench` binary.
+//! * [`scaling`] — the engine scaling report (threads × memtables × insert modes, ratios).
 //! * [`report`] — folding repetitions into cells and printing summary tables.
 //! * [`cli`] — the command line of the `synchro` binary.
 //! * [`sidecar`] — the criterion benches' scale, configuration and side data (read by
@@ -14,6 +15,7 @@
 pub mod cli;
 pub mod engine_bench;
 pub mod report;
+pub mod scaling;
 pub mod sidecar;
 pub mod synchro;
 pub mod workload;

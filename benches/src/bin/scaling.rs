@@ -1,0 +1,303 @@
+//! `scaling` — the engine scaling report: fillrandom, overwrite, readwhilewriting and YCSB-A
+//! at 1, 2 and 4 threads, for every memtable with and without parallel memtable writes (and
+//! fjall with `--features yardstick`), several runs each, alternating; writes
+//! `reports/engine-scaling.md`-style Markdown (see `ferrolite_benches::scaling`).
+//!
+//! ```text
+//! cargo run --release -p ferrolite-benches --features yardstick --bin scaling -- \
+//!     --num 300000 --runs 3 --out reports/engine-scaling.md
+//! ```
+
+use anyhow::{bail, Context, Result};
+use ferrolite::{MapKind, Options};
+use ferrolite_benches::engine_bench::{
+    cpu_description, utc_now, BenchConfig, Benchmark, Engine, FerroliteEngine, Runner,
+};
+use ferrolite_benches::scaling::{markdown, Config, Meta, Sample, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::Instant;
+
+const USAGE: &str = "\
+scaling — does the memtable's concurrency matter inside the engine?
+
+USAGE: scaling [--num N] [--runs R] [--threads 1,2,4] [--memtables LIST]
+               [--benchmarks LIST] [--no-fjall] [--out FILE]
+
+  --num N          operations per benchmark (default 300000; 16-byte keys, 100-byte values)
+  --runs R         runs per configuration, alternating (default 3)
+  --threads LIST   thread counts (default 1,2,4)
+  --memtables LIST memtable kinds (default: every kind)
+  --benchmarks LIST  default fillrandom,overwrite,readwhilewriting,ycsba (fillrandom first:
+                   the others run on the database it filled)
+  --no-fjall       skip the fjall yardstick (it needs --features yardstick anyway)
+  --out FILE       the Markdown report (default target/bench-report/engine-scaling.md)
+";
+
+struct Args {
+    num: u64,
+    runs: usize,
+    threads: Vec<usize>,
+    memtables: Vec<MapKind>,
+    benchmarks: Vec<Benchmark>,
+    fjall: bool,
+    out: PathBuf,
+}
+
+fn list<T>(s: &str, f: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
+    s.split(',').filter(|x| !x.is_empty()).map(f).collect()
+}
+
+fn parse() -> Result<Option<Args>> {
+    let mut a = Args {
+        num: 300_000,
+        runs: 3,
+        threads: vec![1, 2, 4],
+        memtables: MapKind::ALL.to_vec(),
+        benchmarks: list("fillrandom,overwrite,readwhilewriting,ycsba", |s| s.parse())?,
+        fjall: cfg!(feature = "yardstick"),
+        out: "target/bench-report/engine-scaling.md".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || -> Result<String> {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .with_context(|| format!("{name} needs a value"))
+        };
+        match name.as_str() {
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return Ok(None);
+            }
+            "--num" => a.num = value()?.parse()?,
+            "--runs" => a.runs = value()?.parse()?,
+            "--threads" => a.threads = list(&value()?, |s| Ok(s.parse()?))?,
+            "--memtables" => a.memtables = list(&value()?, |s| Ok(s.parse::<MapKind>()?))?,
+            "--benchmarks" => a.benchmarks = list(&value()?, |s| s.parse())?,
+            "--no-fjall" => a.fjall = false,
+            "--out" => a.out = value()?.into(),
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    if a.num == 0 || a.runs == 0 || a.threads.is_empty() || a.threads.contains(&0) {
+        bail!("--num, --runs and every thread count must be positive");
+    }
+    if a.benchmarks.first() != Some(&Benchmark::FillRandom) {
+        bail!("the benchmark list must start with fillrandom (the others read what it wrote)");
+    }
+    Ok(Some(a))
+}
+
+/// One engine of the matrix: a Ferrolite memtable and insert mode, or fjall.
+#[derive(Clone, Copy)]
+enum Subject {
+    Ferrolite {
+        kind: MapKind,
+        parallel: bool,
+    },
+    #[cfg_attr(not(feature = "yardstick"), allow(dead_code))]
+    Fjall,
+}
+
+fn options(kind: MapKind, parallel: bool) -> Options {
+    Options::default()
+        .memtable(kind)
+        .parallel_memtable_writes(parallel)
+}
+
+#[cfg(feature = "yardstick")]
+fn fjall(dir: &std::path::Path) -> Result<Box<dyn Engine>> {
+    use ferrolite_benches::engine_bench::{FjallEngine, FjallOptions};
+    let d = Options::default();
+    Ok(Box::new(FjallEngine::open(
+        dir,
+        FjallOptions {
+            memtable_bytes: d.memtable_size as u32,
+            cache_bytes: d.block_cache_bytes,
+            bloom_bits: d.bloom_bits_per_key as u8,
+            sync_every_write: false,
+        },
+    )?))
+}
+
+#[cfg(not(feature = "yardstick"))]
+fn fjall(_: &std::path::Path) -> Result<Box<dyn Engine>> {
+    bail!("fjall needs a build with --features yardstick")
+}
+
+/// Run every benchmark of `a` once on a fresh database of `subject` with `threads` threads.
+fn run_once(
+    a: &Args,
+    subject: Subject,
+    threads: usize,
+    table: &mut Table,
+    bar: &ProgressBar,
+) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (engine, memtable, parallel): (Box<dyn Engine>, String, bool) = match subject {
+        Subject::Ferrolite { kind, parallel } => (
+            Box::new(FerroliteEngine::open(dir.path(), options(kind, parallel))?),
+            kind.name().to_string(),
+            parallel,
+        ),
+        Subject::Fjall => (fjall(dir.path())?, "-".into(), true),
+    };
+    let cfg = BenchConfig {
+        num: a.num,
+        threads,
+        ..BenchConfig::default()
+    };
+    let runner = Runner::new(engine.as_ref(), cfg);
+    for &bench in &a.benchmarks {
+        let before = engine.summary().db_stats;
+        let o = runner.run(bench)?;
+        let after = engine.summary().db_stats;
+        let (groups_per_write, waits, stalls) = match (before, after) {
+            (Some(b), Some(x)) => {
+                let batches = x.batches - b.batches;
+                (
+                    (batches > 0).then(|| (x.wal_groups - b.wal_groups) as f64 / batches as f64),
+                    Some([
+                        x.waits_spun - b.waits_spun,
+                        x.waits_yielded - b.waits_yielded,
+                        x.waits_parked - b.waits_parked,
+                    ]),
+                    Some(x.stalls - b.stalls),
+                )
+            }
+            _ => (None, None, None),
+        };
+        table.push(
+            Config {
+                engine: engine.name().to_string(),
+                memtable: memtable.clone(),
+                parallel,
+                threads,
+                bench: bench.name().to_string(),
+            },
+            Sample {
+                ops_per_sec: o.ops_per_sec(),
+                groups_per_write,
+                waits,
+                stalls,
+            },
+        );
+        bar.inc(1);
+    }
+    engine.close()?;
+    Ok(())
+}
+
+fn git_commit() -> String {
+    let out = std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        _ => "unknown".into(),
+    }
+}
+
+fn main() -> Result<()> {
+    let Some(a) = parse()? else {
+        return Ok(());
+    };
+    let mut subjects: Vec<Subject> = Vec::new();
+    for &kind in &a.memtables {
+        for parallel in [true, false] {
+            subjects.push(Subject::Ferrolite { kind, parallel });
+        }
+    }
+    if a.fjall {
+        subjects.push(Subject::Fjall);
+    }
+    let total = (a.runs * subjects.len() * a.threads.len() * a.benchmarks.len()) as u64;
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+            .expect("template"),
+    );
+    let started = Instant::now();
+    let mut table = Table::default();
+    for run in 0..a.runs {
+        for &subject in &subjects {
+            for &threads in &a.threads {
+                let label = match subject {
+                    Subject::Ferrolite { kind, parallel } => {
+                        format!("{kind} {}", if parallel { "parallel" } else { "leader" })
+                    }
+                    Subject::Fjall => "fjall".into(),
+                };
+                bar.set_message(format!(
+                    "run {}/{}: {label}, {threads} thr",
+                    run + 1,
+                    a.runs
+                ));
+                run_once(&a, subject, threads, &mut table, &bar)?;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let d = Options::default();
+    let meta = Meta {
+        command: std::iter::once("scaling".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
+        commit: git_commit(),
+        date: utc_now(),
+        machine: cpu_description(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        num: a.num,
+        key_size: 16,
+        value_size: 100,
+        runs: a.runs,
+        options: format!(
+            "`Options::default()` with the row's memtable and insert mode: SyncPolicy::None \
+             (one write to the OS per group, no fsync), group commit on, {} MiB memtable, \
+             binary WAL and tables, leveled compaction on {} background threads, {} MiB block \
+             cache, bloom {} bits/key, event statistics (a change-feed handler thread) on, no \
+             recent-writes map",
+            d.memtable_size >> 20,
+            d.background_threads,
+            d.block_cache_bytes >> 20,
+            d.bloom_bits_per_key
+        ),
+        fjall_options: a.fjall.then(|| {
+            format!(
+                "fjall 2.x, one partition, {} MiB memtable, {} MiB cache, bloom {} bits/key, \
+                 no compression, journal written to the OS per write without fsync (its \
+                 default)",
+                d.memtable_size >> 20,
+                d.block_cache_bytes >> 20,
+                d.bloom_bits_per_key
+            )
+        }),
+    };
+    let md = markdown(&table, &meta);
+    if let Some(parent) = a.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&a.out, &md).with_context(|| format!("writing {}", a.out.display()))?;
+    // The summary: the targets, as the report states them.
+    let targets: String = md
+        .split("## Targets")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or("")
+        .to_string();
+    println!("## Targets{targets}");
+    println!(
+        "{} configurations × {} runs in {:.0?}; report: {}",
+        subjects.len() * a.threads.len(),
+        a.runs,
+        started.elapsed(),
+        a.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,420 @@
+//! The scaling report as Markdown: the targets first, then throughput, ratios to the mutex
+//! memtable, scaling over one thread, parallel against leader inserts, and the writer queue's
+//! figures (groups per write, how writers waited).
+
+use super::table::{Stat, Table};
+use std::fmt::Write as _;
+
+/// What the report says about the run besides its samples.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    /// The command that produced it.
+    pub command: String,
+    /// `git describe`-like commit of the build.
+    pub commit: String,
+    /// Date and time (UTC).
+    pub date: String,
+    /// The machine (CPU model).
+    pub machine: String,
+    /// Its core count.
+    pub cores: usize,
+    /// Operations per benchmark (and the key space).
+    pub num: u64,
+    /// Key bytes.
+    pub key_size: usize,
+    /// Value bytes.
+    pub value_size: usize,
+    /// Runs per configuration.
+    pub runs: usize,
+    /// The engine options the Ferrolite rows ran with.
+    pub options: String,
+    /// The options of the fjall rows, if any.
+    pub fjall_options: Option<String>,
+}
+
+fn k(x: f64) -> String {
+    format!("{:.0}k", x / 1000.0)
+}
+
+fn cell(s: Option<Stat>) -> String {
+    match s {
+        Some(s) => format!("{} ({}–{})", k(s.median), k(s.min), k(s.max)),
+        None => "—".into(),
+    }
+}
+
+fn ratio(s: Option<Stat>) -> String {
+    match s {
+        Some(s) => format!("{:.2} ({:.2}–{:.2})", s.median, s.min, s.max),
+        None => "—".into(),
+    }
+}
+
+fn mode(parallel: bool) -> &'static str {
+    if parallel {
+        "parallel"
+    } else {
+        "leader"
+    }
+}
+
+/// The report.
+pub fn markdown(t: &Table, m: &Meta) -> String {
+    let mut o = String::new();
+    let threads = t.distinct(|c| c.threads);
+    let benches = {
+        // In the order the binary runs them, not alphabetical.
+        let order = ["fillrandom", "overwrite", "readwhilewriting", "ycsba"];
+        let mut b = t.distinct(|c| c.bench.clone());
+        b.sort_by_key(|x| order.iter().position(|o| o == x).unwrap_or(order.len()));
+        b
+    };
+    let memtables: Vec<String> = t
+        .distinct(|c| (c.engine == "ferrolite").then(|| c.memtable.clone()))
+        .into_iter()
+        .flatten()
+        .collect();
+    let fjall = t.samples.keys().any(|c| c.engine == "fjall");
+    let lock_free: Vec<&String> = memtables.iter().filter(|x| *x != "mutex").collect();
+
+    let _ = writeln!(
+        o,
+        "# Engine scaling: does the memtable's concurrency matter?\n"
+    );
+    let _ = writeln!(
+        o,
+        "`{}` — commit `{}`, {}; {} ({} cores: thread counts above {} are oversubscribed, \
+         and background flushes and compactions share the same cores).\n",
+        m.command, m.commit, m.date, m.machine, m.cores, m.cores
+    );
+    let _ = writeln!(
+        o,
+        "Each benchmark: {} operations, {}-byte keys, {}-byte values; {} runs per \
+         configuration, the configurations alternating run by run. A cell is the median ops/s \
+         (total operations / wall time) with the min–max of the runs; a ratio is the ratio of \
+         the medians with the min–max of the per-run ratios (runs paired by round). \
+         `parallel`: every writer inserts its own batch ([`parallel_memtable_writes`]); \
+         `leader`: the group leader inserts the group. readwhilewriting runs N reader threads \
+         and one writer (db_bench's definition); the others run N threads.\n",
+        m.num, m.key_size, m.value_size, m.runs
+    );
+    let _ = writeln!(o, "Ferrolite options: {}.", m.options);
+    if let Some(f) = &m.fjall_options {
+        let _ = writeln!(o, "fjall options: {f}.");
+    }
+    let _ = writeln!(
+        o,
+        "\n[`parallel_memtable_writes`]: ../engine/src/options.rs\n"
+    );
+
+    // The targets.
+    let _ = writeln!(o, "## Targets (issue 16)\n");
+    let _ = writeln!(o, "| target | measured | verdict |\n|:--|--:|:--|");
+    let mut target = |name: String, s: Option<Stat>, bound: f64| {
+        let verdict = match s {
+            Some(s) if s.median >= bound => "met".to_string(),
+            Some(s) => format!("**missed** by {:.0}%", (1.0 - s.median / bound) * 100.0),
+            None => "not measured".into(),
+        };
+        let _ = writeln!(o, "| {name} | {} | {verdict} |", ratio(s));
+    };
+    let fr = "fillrandom";
+    target(
+        "epoch, parallel, fillrandom 2 threads / 1 thread ≥ 1.3".to_string(),
+        t.ratio_of(
+            ("ferrolite", "epoch", true, 2),
+            ("ferrolite", "epoch", true, 1),
+            fr,
+        ),
+        1.3,
+    );
+    for mp in [true, false] {
+        target(
+            format!(
+                "epoch parallel / mutex {} at 2 threads, fillrandom ≥ 1.2",
+                mode(mp)
+            ),
+            t.ratio_of(
+                ("ferrolite", "epoch", true, 2),
+                ("ferrolite", "mutex", mp, 2),
+                fr,
+            ),
+            1.2,
+        );
+    }
+    if fjall {
+        for n in [1, 2] {
+            target(
+                format!(
+                    "default engine (epoch, parallel) / fjall, fillrandom, {n} thread(s) ≥ 1.0"
+                ),
+                t.ratio_of(("ferrolite", "epoch", true, n), ("fjall", "-", true, n), fr),
+                1.0,
+            );
+        }
+    }
+    o.push('\n');
+
+    // Throughput.
+    let _ = writeln!(o, "## Throughput (ops/s)\n");
+    for b in &benches {
+        let _ = writeln!(o, "### {b}\n");
+        let _ = write!(o, "| engine | memtable | inserts |");
+        for n in &threads {
+            let _ = write!(o, " {n} thr |");
+        }
+        let _ = write!(o, "\n|:--|:--|:--|");
+        for _ in &threads {
+            o.push_str("--:|");
+        }
+        o.push('\n');
+        for (c, _) in t
+            .samples
+            .iter()
+            .filter(|(c, _)| &c.bench == b && c.threads == threads[0])
+        {
+            let _ = write!(
+                o,
+                "| {} | {} | {} |",
+                c.engine,
+                c.memtable,
+                if c.engine == "fjall" {
+                    "own"
+                } else {
+                    mode(c.parallel)
+                }
+            );
+            for &n in &threads {
+                let _ = write!(
+                    o,
+                    " {} |",
+                    cell(t.ops(&c.engine, &c.memtable, c.parallel, n, b))
+                );
+            }
+            o.push('\n');
+        }
+        o.push('\n');
+    }
+
+    // Ratios to mutex and scaling.
+    let _ = writeln!(
+        o,
+        "## Each memtable against the mutex memtable (both parallel), per thread count\n"
+    );
+    for b in &benches {
+        let _ = write!(o, "**{b}**\n\n| memtable |");
+        for n in &threads {
+            let _ = write!(o, " {n} thr |");
+        }
+        let _ = write!(o, "\n|:--|");
+        for _ in &threads {
+            o.push_str("--:|");
+        }
+        o.push('\n');
+        for mt in &lock_free {
+            let _ = write!(o, "| {mt} |");
+            for &n in &threads {
+                let r = t.ratio_of(
+                    ("ferrolite", mt, true, n),
+                    ("ferrolite", "mutex", true, n),
+                    b,
+                );
+                let _ = write!(o, " {} |", ratio(r));
+            }
+            o.push('\n');
+        }
+        o.push('\n');
+    }
+    let _ = writeln!(o, "## Scaling: N threads / 1 thread, same configuration\n");
+    for b in &benches {
+        let _ = write!(o, "**{b}**\n\n| engine | memtable | inserts |");
+        for n in threads.iter().skip(1) {
+            let _ = write!(o, " {n} / 1 |");
+        }
+        let _ = write!(o, "\n|:--|:--|:--|");
+        for _ in threads.iter().skip(1) {
+            o.push_str("--:|");
+        }
+        o.push('\n');
+        for (c, _) in t
+            .samples
+            .iter()
+            .filter(|(c, _)| &c.bench == b && c.threads == threads[0])
+        {
+            let _ = write!(
+                o,
+                "| {} | {} | {} |",
+                c.engine,
+                c.memtable,
+                if c.engine == "fjall" {
+                    "own"
+                } else {
+                    mode(c.parallel)
+                }
+            );
+            for &n in threads.iter().skip(1) {
+                let a = (c.engine.as_str(), c.memtable.as_str(), c.parallel, n);
+                let one = (
+                    c.engine.as_str(),
+                    c.memtable.as_str(),
+                    c.parallel,
+                    threads[0],
+                );
+                let _ = write!(o, " {} |", ratio(t.ratio_of(a, one, b)));
+            }
+            o.push('\n');
+        }
+        o.push('\n');
+    }
+
+    // Parallel vs leader, and the queue.
+    let _ = writeln!(o, "## Parallel inserts / leader inserts, fillrandom\n");
+    let _ = write!(o, "| memtable |");
+    for n in &threads {
+        let _ = write!(o, " {n} thr |");
+    }
+    let _ = write!(o, "\n|:--|");
+    for _ in &threads {
+        o.push_str("--:|");
+    }
+    o.push('\n');
+    for mt in &memtables {
+        let _ = write!(o, "| {mt} |");
+        for &n in &threads {
+            let r = t.ratio_of(("ferrolite", mt, true, n), ("ferrolite", mt, false, n), fr);
+            let _ = write!(o, " {} |", ratio(r));
+        }
+        o.push('\n');
+    }
+    let _ = writeln!(
+        o,
+        "\n## The writer queue, fillrandom: WAL groups per write and how writers waited\n\n\
+         A group is one WAL write; groups per write is 1.0 when every writer commits alone. \
+         Waits (summed over the runs) are hand-offs between writers: ended while spinning, \
+         while yielding, or after parking the thread (a futex sleep and wake-up).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| memtable | inserts | threads | groups / write | waits spun / yielded / parked |\n|:--|:--|--:|--:|--:|"
+    );
+    for mt in &memtables {
+        for p in [true, false] {
+            for &n in &threads {
+                let g = t.groups_per_write(mt, p, n, fr);
+                let w = t.waits(mt, p, n, fr);
+                if g.is_none() && w.is_none() {
+                    continue;
+                }
+                let _ = writeln!(
+                    o,
+                    "| {mt} | {} | {n} | {} | {} |",
+                    mode(p),
+                    g.map_or("—".into(), |g| format!("{:.3}", g.median)),
+                    w.map_or("—".into(), |w| format!("{} / {} / {}", w[0], w[1], w[2]))
+                );
+            }
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::table::{Config, Sample};
+    use super::*;
+
+    fn add(t: &mut Table, engine: &str, mt: &str, p: bool, n: usize, ops: &[f64]) {
+        for &x in ops {
+            t.push(
+                Config {
+                    engine: engine.into(),
+                    memtable: mt.into(),
+                    parallel: p,
+                    threads: n,
+                    bench: "fillrandom".into(),
+                },
+                Sample {
+                    ops_per_sec: x,
+                    groups_per_write: Some(0.5),
+                    waits: Some([1, 2, 3]),
+                    stalls: Some(0),
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn targets_are_judged_on_the_medians_and_missed_ones_say_by_how_much() {
+        let mut t = Table::default();
+        add(&mut t, "ferrolite", "epoch", true, 1, &[100e3, 110e3, 90e3]);
+        add(
+            &mut t,
+            "ferrolite",
+            "epoch",
+            true,
+            2,
+            &[140e3, 150e3, 130e3],
+        );
+        add(
+            &mut t,
+            "ferrolite",
+            "mutex",
+            true,
+            2,
+            &[100e3, 100e3, 100e3],
+        );
+        add(
+            &mut t,
+            "ferrolite",
+            "mutex",
+            false,
+            2,
+            &[130e3, 130e3, 130e3],
+        );
+        add(
+            &mut t,
+            "ferrolite",
+            "mutex",
+            true,
+            1,
+            &[100e3, 100e3, 100e3],
+        );
+        add(
+            &mut t,
+            "ferrolite",
+            "mutex",
+            false,
+            1,
+            &[100e3, 100e3, 100e3],
+        );
+        add(
+            &mut t,
+            "ferrolite",
+            "epoch",
+            false,
+            1,
+            &[100e3, 100e3, 100e3],
+        );
+        add(
+            &mut t,
+            "ferrolite",
+            "epoch",
+            false,
+            2,
+            &[100e3, 100e3, 100e3],
+        );
+        let md = markdown(&t, &Meta::default());
+        // 140k / 100k = 1.40 ≥ 1.3: met. 140k / 100k = 1.4 ≥ 1.2 (parallel mutex): met;
+        // 140k / 130k = 1.08 < 1.2: missed by 10%.
+        assert!(md.contains("| 1.40 (1.30–1.50) | met |"), "{md}");
+        assert!(md.contains("**missed** by 10%"), "{md}");
+        assert!(
+            md.contains("| ferrolite | epoch | parallel | 100k (90k–110k) | 140k (130k–150k) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| epoch | parallel | 2 | 0.500 | 3 / 6 / 9 |"),
+            "{md}"
+        );
+    }
+}
