@@ -116,7 +116,7 @@ pub fn run() -> &'static Run {
     RUN.get_or_init(|| {
         let t = UtcTime::now();
         Run {
-            commit: commit(Path::new(env!("CARGO_MANIFEST_DIR"))),
+            commit: workspace_commit(),
             cores: std::thread::available_parallelism()
                 .ok()
                 .map(|n| n.get() as u64),
@@ -126,8 +126,12 @@ pub fn run() -> &'static Run {
     })
 }
 
-/// The short commit of the checkout holding `dir`, `-dirty` if tracked files changed; `None`
-/// outside a git checkout (or without git).
+/// The short commit of the checkout the benches were built from, `-dirty` if tracked files
+/// had changes; `None` outside a git checkout (or without git).
+pub fn workspace_commit() -> Option<String> {
+    commit(Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
 fn commit(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| {
         Command::new("git")

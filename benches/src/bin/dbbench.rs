@@ -411,6 +411,11 @@ fn print_header(a: &Args, runs: &[Run], dir: &Path) {
             "Ferrolite",
             format!("version {} (dbbench)", env!("CARGO_PKG_VERSION")),
         ),
+        (
+            "Commit",
+            ferrolite_benches::sidecar::workspace_commit()
+                .unwrap_or_else(|| "unknown (not a git checkout)".into()),
+        ),
         ("Date", utc_now()),
         ("CPU", cpu_description()),
         ("Keys", format!("{} bytes each", a.key_size)),

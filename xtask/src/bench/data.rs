@@ -157,6 +157,17 @@ pub struct RunKey {
     pub cores: Option<u64>,
 }
 
+/// The cells one run measured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunCells {
+    /// The run, `None` for side data that names none.
+    pub key: Option<RunKey>,
+    /// How many cells it measured.
+    pub cells: usize,
+    /// Its earliest and latest date, if recorded.
+    pub dates: Option<(String, String)>,
+}
+
 /// All the cells, keyed by (group, function, parameter).
 #[derive(Clone, Debug, Default)]
 pub struct Dataset {
@@ -185,24 +196,27 @@ impl Dataset {
     /// The runs behind the cells with side data: each distinct (commit, scale, cores) with
     /// its cell count and its earliest and latest date; cells whose side data names no run
     /// are counted under `None`.
-    pub fn runs(&self) -> Vec<(Option<RunKey>, usize, Option<(String, String)>)> {
-        let mut by: BTreeMap<Option<RunKey>, (usize, Option<(String, String)>)> = BTreeMap::new();
+    pub fn runs(&self) -> Vec<RunCells> {
+        let mut by: BTreeMap<Option<RunKey>, RunCells> = BTreeMap::new();
         for c in self.cells.values().filter(|c| c.side.is_some()) {
             let key = c.run().map(|r| RunKey {
                 commit: r.commit.clone().unwrap_or_else(|| "unknown".into()),
                 scale: r.scale.clone().unwrap_or_else(|| "unknown".into()),
                 cores: r.cores,
             });
-            let e = by.entry(key).or_default();
-            e.0 += 1;
+            let e = by.entry(key.clone()).or_insert_with(|| RunCells {
+                key,
+                ..RunCells::default()
+            });
+            e.cells += 1;
             if let Some(d) = c.run().and_then(|r| r.date.clone()) {
-                e.1 = Some(match e.1.take() {
+                e.dates = Some(match e.dates.take() {
                     None => (d.clone(), d),
                     Some((lo, hi)) => (lo.min(d.clone()), hi.max(d)),
                 });
             }
         }
-        by.into_iter().map(|(k, (n, d))| (k, n, d)).collect()
+        by.into_values().collect()
     }
 
     /// One cell.

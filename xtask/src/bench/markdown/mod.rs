@@ -100,8 +100,9 @@ fn runs(out: &mut String, p: &Provenance, ds: &Dataset) {
         .map(String::from)
         .to_vec();
     let mut rows = Vec::new();
-    for (key, n, dates) in &runs {
-        let dates = match dates {
+    for r in &runs {
+        let (key, n) = (&r.key, r.cells);
+        let dates = match &r.dates {
             Some((lo, hi)) if lo == hi => lo.clone(),
             Some((lo, hi)) => format!("{lo} – {hi}"),
             None => "–".into(),
@@ -124,7 +125,7 @@ fn runs(out: &mut String, p: &Provenance, ds: &Dataset) {
         });
     }
     table(out, &header, &rows);
-    if runs.iter().any(|r| r.0.is_none()) {
+    if runs.iter().any(|r| r.key.is_none()) {
         out.push_str(
             "\"Not recorded\": side data written before the benches named their run; the \
              commit those cells measured is unknown (not necessarily the report's).\n\n",
@@ -409,9 +410,9 @@ fn stalled(out: &mut String, i: &Inputs) {
     );
     out.push_str(
         "A reader blocked inside a get (its epoch pinned, its hazard pointers published) \
-         while `t<n>`'s n updater threads insert and remove; the series is the last run's, \
-         sampled every 2 ms. The figure gives each scheme a colour and each updater count a \
-         line style.\n\n",
+         while n updater threads (the parameter `t<n>`) insert and remove; the series is the \
+         last run's, sampled every 2 ms. The figure gives each scheme a colour and each \
+         updater count a line style.\n\n",
     );
     let header: Vec<String> = [
         "scheme",

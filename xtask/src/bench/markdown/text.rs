@@ -99,9 +99,9 @@ pub fn bytes(v: f64) -> String {
     let b = v as u64;
     if b == 0 {
         "0 (none)".into()
-    } else if b % (1 << 20) == 0 {
+    } else if b.is_multiple_of(1 << 20) {
         format!("{} MiB", b >> 20)
-    } else if b % (1 << 10) == 0 {
+    } else if b.is_multiple_of(1 << 10) {
         format!("{} KiB", b >> 10)
     } else {
         format!("{b} B")

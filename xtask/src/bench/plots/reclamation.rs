@@ -10,7 +10,7 @@ use super::axis::Axis;
 use super::canvas::{figure, LEGEND_W};
 use super::legend::{draw_legend, Legend};
 use super::panels::{draw_lines, LineData, Lines, MAX_MARKED_POINTS};
-use super::style::{style, Style, DASHES};
+use super::style::{map_style, Style, DASHES};
 use super::throughput::oversubscribed_note;
 use crate::bench::data::{Cell, Series};
 use crate::bench::model::{self, Unreclaimed};
@@ -25,7 +25,7 @@ pub(super) fn unreclaimed_lines(u: &Unreclaimed, up: u32) -> Vec<LineData> {
         .enumerate()
         .map(|(i, s)| LineData {
             name: s.clone(),
-            style: style(s, i),
+            style: map_style(s, i),
             points: u
                 .threads
                 .iter()
@@ -143,7 +143,7 @@ pub(super) fn stalled_lines(cells: &[(&Cell, &Series)], cores: Option<u32>) -> V
             let t = updaters(c);
             let ti = counts.iter().position(|x| *x == t).unwrap_or(0);
             let si = schemes.iter().position(|x| *x == c.function).unwrap_or(0);
-            let base = style(&c.function, si);
+            let base = map_style(&c.function, si);
             let name = match t {
                 Some(1) => format!("{}, 1 updater", c.function),
                 Some(n) if cores.is_some_and(|k| n > k) => {

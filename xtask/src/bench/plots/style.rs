@@ -91,6 +91,15 @@ pub(super) fn style(name: &str, index: usize) -> Style {
     }
 }
 
+/// The style of a map's series: its colour, and the marker of its place in the registry, so
+/// that a map looks the same in every figure whichever maps are left out; `index` for names
+/// outside the registry.
+pub(super) fn map_style(name: &str, index: usize) -> Style {
+    let rank = crate::bench::model::map_rank(name);
+    let known = rank < crate::bench::model::MAP_ORDER.len();
+    style(name, if known { rank } else { index })
+}
+
 /// Light grey for what is not data: the oversubscribed region, reference lines.
 pub(super) const GUIDE: RGBColor = RGBColor(110, 110, 110);
 

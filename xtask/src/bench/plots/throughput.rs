@@ -11,7 +11,7 @@ use super::canvas::figure;
 use super::facets::{self, grid};
 use super::legend::{draw_legend, Legend};
 use super::panels::{draw_bars, draw_lines, Bars, LineData, Lines};
-use super::style::{style, Style};
+use super::style::{map_style, style, Style};
 use crate::bench::model::{Stages, StructFigure};
 use anyhow::Result;
 use std::path::Path;
@@ -43,7 +43,7 @@ pub(super) fn structure_lines(f: &StructFigure) -> Vec<LineData> {
             let key = |t: u32| (m.clone(), t);
             LineData {
                 name: m.clone(),
-                style: style(m, i),
+                style: map_style(m, i),
                 points: f
                     .threads
                     .iter()
