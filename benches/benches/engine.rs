@@ -24,9 +24,11 @@ fn run_all(
     engine: &dyn Engine,
     cfg: &BenchConfig,
     benches: &[Benchmark],
+    options: &dyn Fn(Side) -> Side,
 ) {
     let runner = Runner::new(engine, cfg.clone());
     for &bench in benches {
+        let before = engine.summary().db_stats;
         let (mut ops, mut mbs) = (Vec::new(), Vec::new());
         let mut lat: Vec<(&'static str, hdrhistogram::Histogram<u64>)> = Vec::new();
         let mut group = c.benchmark_group(group_name);
@@ -48,11 +50,13 @@ fn run_all(
             })
         });
         group.finish();
-        let mut side = Side::new(group_name, function, bench.name())
+        let side = Side::new(group_name, function, bench.name())
             .param("engine", engine.name())
             .param("function", function)
             .param("workload", bench.name())
-            .param("num", cfg.num);
+            .param("num", cfg.num)
+            .param("threads", cfg.threads as u64);
+        let mut side = options(side);
         side.ops_per_sec = Spread::of(&ops);
         let mut all: Option<hdrhistogram::Histogram<u64>> = None;
         for (name, h) in &lat {
@@ -70,8 +74,14 @@ fn run_all(
         if let Some(m) = Spread::of(&mbs).and_then(|s| s.median) {
             side.set_extra("mb_per_sec", m);
         }
-        if let Some(w) = engine.summary().write_amplification {
-            side.set_extra("write_amp", w);
+        let summary = engine.summary();
+        match (&before, &summary.db_stats) {
+            (Some(before), Some(after)) => sidecar::engine_counters(&mut side, before, after),
+            _ => {
+                if let Some(w) = summary.write_amplification {
+                    side.set_extra("write_amp", w);
+                }
+            }
         }
         sidecar::write(&side).expect("writing side data");
     }
@@ -97,6 +107,11 @@ fn options(kind: MapKind, memtable: usize) -> Options {
     Options::default().memtable(kind).memtable_size(memtable)
 }
 
+/// Names a Ferrolite cell's options (`Options::default()` with the memtable's kind and size).
+fn ferrolite_options(o: Options) -> impl Fn(Side) -> Side {
+    move |side| sidecar::engine_options(side, "default", &o)
+}
+
 fn main() {
     let scale = Scale::from_env();
     let num: u64 = scale.pick(2_000, 20_000, 200_000);
@@ -115,6 +130,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         let seq =
             FerroliteEngine::open(dir.path().join("seq"), options(kind, memtable)).expect("open");
+        let described = ferrolite_options(options(kind, memtable));
         run_all(
             &mut c,
             "engine",
@@ -122,11 +138,20 @@ fn main() {
             &seq,
             &cfg,
             &[Benchmark::FillSeq],
+            &described,
         );
         seq.close().expect("close");
         let db =
             FerroliteEngine::open(dir.path().join("db"), options(kind, memtable)).expect("open");
-        run_all(&mut c, "engine", kind.name(), &db, &cfg, &AFTER_FILL);
+        run_all(
+            &mut c,
+            "engine",
+            kind.name(),
+            &db,
+            &cfg,
+            &AFTER_FILL,
+            &described,
+        );
         db.close().expect("close");
     }
     #[cfg(feature = "yardstick")]
@@ -148,23 +173,51 @@ fn yardstick(c: &mut Criterion, cfg: &BenchConfig, memtable: usize) {
         Benchmark::Ycsb(Ycsb::C),
     ];
     let dir = tempfile::tempdir().expect("temp dir");
-    let fjall = FjallEngine::open(
-        dir.path().join("fjall"),
-        FjallOptions {
-            memtable_bytes: memtable as u32,
-            cache_bytes: 64 << 20,
-            bloom_bits: 10,
-            sync_every_write: false,
-        },
-    )
-    .expect("open fjall");
-    run_all(c, "yardstick", "fjall", &fjall, cfg, &benches);
+    let settings = FjallOptions {
+        memtable_bytes: memtable as u32,
+        cache_bytes: 64 << 20,
+        bloom_bits: 10,
+        sync_every_write: false,
+    };
+    let fjall_options = move |side: Side| {
+        side.option("engine", "fjall 2.x (uncompressed blocks)")
+            .option("memtable_bytes", settings.memtable_bytes)
+            .option("block_cache_bytes", settings.cache_bytes)
+            .option("bloom_bits_per_key", settings.bloom_bits)
+            .option(
+                "sync",
+                if settings.sync_every_write {
+                    "every write"
+                } else {
+                    "none (journal written to the OS)"
+                },
+            )
+    };
+    let fjall = FjallEngine::open(dir.path().join("fjall"), settings).expect("open fjall");
+    run_all(
+        c,
+        "yardstick",
+        "fjall",
+        &fjall,
+        cfg,
+        &benches,
+        &fjall_options,
+    );
     fjall.close().expect("close");
-    let ours = FerroliteEngine::open(
-        dir.path().join("ferrolite"),
-        options(MapKind::Epoch, memtable),
-    )
-    .expect("open");
-    run_all(c, "yardstick", "ferrolite", &ours, cfg, &benches);
+    let ours_options = options(MapKind::Epoch, memtable);
+    let described = {
+        let named = ferrolite_options(ours_options.clone());
+        move |side: Side| named(side).option("engine", "ferrolite")
+    };
+    let ours = FerroliteEngine::open(dir.path().join("ferrolite"), ours_options).expect("open");
+    run_all(
+        c,
+        "yardstick",
+        "ferrolite",
+        &ours,
+        cfg,
+        &benches,
+        &described,
+    );
     ours.close().expect("close");
 }

@@ -7,11 +7,13 @@
 //! samples run on it. Read-heavy samples of the JSON stages (S0–S3, whose gets parse JSON
 //! blocks of every table) do a tenth of the operations. Criterion records time per operation;
 //! the side data records our median/spread of ops/s, p50/p99/p99.9 latency (every operation
-//! timed) and the write amplification after the fill.
+//! timed), the options of the preset, the database's write counters (write amplification and
+//! the bytes behind it, cumulative since the fill began) and the cell's own read counters
+//! (gets, recent-writes hits, block-cache hits and misses while its samples ran).
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};
-use ferrolite::{Db, MapKind, Options, Stage};
+use ferrolite::{Db, DbStats, MapKind, Options, Stage};
 use ferrolite_benches::sidecar::{self, per_iteration, percentiles, Scale, Side, Spread};
 use ferrolite_benches::workload::{KeyDist, KeySpace};
 use hdrhistogram::Histogram;
@@ -26,13 +28,16 @@ fn key(i: u64) -> Bytes {
 struct Cell {
     ops: Vec<f64>,
     lat: Histogram<u64>,
+    /// The database's counters before the cell's samples.
+    before: DbStats,
 }
 
 impl Cell {
-    fn new() -> Cell {
+    fn new(db: &Db) -> Cell {
         Cell {
             ops: Vec::new(),
             lat: Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds"),
+            before: db.stats(),
         }
     }
 
@@ -50,16 +55,17 @@ impl Cell {
     }
 
     fn write(self, function: &str, workload: &str, stage: Stage, kind: MapKind, db: &Db) {
-        let mut side = Side::new("stages", function, workload)
+        let side = Side::new("stages", function, workload)
             .param("stage", stage.name())
             .param("memtable", kind.name())
             .param("workload", workload);
+        let mut side = sidecar::engine_options(side, stage.name(), db.options());
         side.ops_per_sec = Spread::of(&self.ops);
         if let Some(p) = percentiles(&self.lat) {
             side.latency_ns.insert("op".into(), p);
         }
         let s = db.stats();
-        side.set_extra("write_amp", s.write_amplification());
+        sidecar::engine_counters(&mut side, &self.before, &s);
         side.set_extra("l0_files", s.files_per_level[0] as f64);
         sidecar::write(&side).expect("writing side data");
     }
@@ -83,7 +89,7 @@ fn stage_cell(c: &mut Criterion, stage: Stage, kind: MapKind, writes: u64, memta
     group.throughput(Throughput::Elements(1));
 
     let mut gen = uniform.generator(1);
-    let mut cell = Cell::new();
+    let mut cell = Cell::new(&db);
     group.bench_function(BenchmarkId::new(&function, "fillrandom"), |b| {
         b.iter_custom(|iters| {
             cell.run(writes, iters, |_| {
@@ -94,7 +100,7 @@ fn stage_cell(c: &mut Criterion, stage: Stage, kind: MapKind, writes: u64, memta
     cell.write(&function, "fillrandom", stage, kind, &db);
 
     let mut gen = uniform.generator(2);
-    let mut cell = Cell::new();
+    let mut cell = Cell::new(&db);
     group.bench_function(BenchmarkId::new(&function, "readrandom"), |b| {
         b.iter_custom(|iters| {
             cell.run(reads, iters, |_| {
@@ -105,7 +111,7 @@ fn stage_cell(c: &mut Criterion, stage: Stage, kind: MapKind, writes: u64, memta
     cell.write(&function, "readrandom", stage, kind, &db);
 
     let mut gen = zipf.generator(3);
-    let mut cell = Cell::new();
+    let mut cell = Cell::new(&db);
     group.bench_function(BenchmarkId::new(&function, "ycsba"), |b| {
         b.iter_custom(|iters| {
             cell.run(reads, iters, |i| {

@@ -7,7 +7,8 @@
 //! time per operation (so its throughput is operations per second); the side data
 //! (`ferrolite_benches::sidecar`) records our own median and spread of ops/s, latency
 //! percentiles per operation type (every 16th operation timed into HDR histograms) and the
-//! peak and average retired-but-unfreed nodes (sampled every 5 ms).
+//! peak and average retired-but-unfreed nodes (sampled every 5 ms; absent for a map whose
+//! counters are no measurement, `ConcurrentMap::counts_unreclaimed`).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ferrolite_benches::sidecar::{
@@ -135,7 +136,9 @@ fn cell<M: ConcurrentMap<u64, u64> + Default + Sync>(
             side.latency_ns.insert(name.into(), p);
         }
     }
-    side.unreclaimed = Some(Unreclaimed {
+    // A map whose counters are not a measurement (crossbeam's) gets no unreclaimed record:
+    // absent means "not measured", never zero.
+    side.unreclaimed = map.counts_unreclaimed().then(|| Unreclaimed {
         peak: Some(peak as f64),
         avg: Some(Spread::of(&avgs).and_then(|s| s.median).unwrap_or(0.0)),
     });

@@ -4,7 +4,7 @@
 //! that stopped it. [`throughput_table`] renders median Mops/s with the min–max spread per
 //! (threads, update%) column, the ratio to the `crossbeam` reference of the same run, and the
 //! geometric mean of those ratios; [`reclamation_table`] renders the peak unreclaimed
-//! counts. Both are Markdown-compatible, aligned for the terminal.
+//! counts ("not measured" where the map's counters are no measurement). Both are Markdown-compatible, aligned for the terminal.
 
 use crate::synchro::CellSummary;
 use serde::Serialize;
@@ -133,7 +133,15 @@ pub fn throughput_table(cells: &[CellOutcome]) -> String {
     render(&header, &rows)
 }
 
-/// The largest `peak_unreclaimed` over the repetitions, per map and (threads, update%).
+/// Whether the map named `map` counts its unreclaimed objects (the registry's
+/// `counts_unreclaimed`; a name outside the registry is taken at its word).
+fn counts_unreclaimed(map: &str) -> bool {
+    map.parse::<ferrolite_structures::MapKind>()
+        .map_or(true, |k| k.info().counts_unreclaimed)
+}
+
+/// The largest `peak_unreclaimed` over the repetitions, per map and (threads, update%);
+/// "not measured" for a map whose counters are no measurement (crossbeam's).
 pub fn reclamation_table(cells: &[CellOutcome]) -> String {
     let (cols, maps) = axes(cells);
     let mut header = vec!["map".to_string()];
@@ -147,6 +155,11 @@ pub fn reclamation_table(cells: &[CellOutcome]) -> String {
             let mut row = vec![map.to_string()];
             for &col in &cols {
                 row.push(match find(cells, map, col) {
+                    Some(
+                        c @ CellOutcome {
+                            summary: Some(s), ..
+                        },
+                    ) if !counts_unreclaimed(map) => format!("not measured{}", mark(c)),
                     Some(
                         c @ CellOutcome {
                             summary: Some(s), ..
@@ -268,5 +281,9 @@ mod tests {
         assert!(r.contains(" 7 |"), "{r}");
         assert!(r.contains(" 7! |"), "{r}");
         assert!(r.contains("FAILED"), "{r}");
+        // crossbeam's counters are no measurement: never a number.
+        let crossbeam = r.lines().find(|l| l.starts_with("| crossbeam")).unwrap();
+        assert!(crossbeam.contains("not measured"), "{r}");
+        assert!(!crossbeam.contains(" 7 "), "{r}");
     }
 }

@@ -7,9 +7,16 @@
 //! per measured cell, where `<target>` is `$CARGO_TARGET_DIR` or the workspace's `target/`
 //! (criterion's own estimates are under `<target>/criterion/`). Schema: [`Side`], defined in
 //! `ferrolite-bench-format` for this writer and for the reader, `cargo xtask report`.
+//!
+//! Every file names its run ([`run`]: the commit the bench was built from, the machine's
+//! logical cores, the scale, the date), and an engine cell the options it ran with
+//! ([`engine_options`]), so that a report regenerated from it later says what was measured.
 
-pub use ferrolite_bench_format::side::{Percentiles, Series, Side, Spread, Unreclaimed};
-use std::path::PathBuf;
+pub use ferrolite_bench_format::side::{Percentiles, Run, Series, Side, Spread, Unreclaimed};
+use ferrolite_bench_format::time::UtcTime;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// How big a benchmark run is, from `FERROLITE_BENCH_SCALE`.
@@ -91,9 +98,106 @@ pub fn percentiles(h: &hdrhistogram::Histogram<u64>) -> Option<Percentiles> {
     })
 }
 
-/// Write a cell's side data under [`side_dir`]; returns the file's path.
+/// Write a cell's side data under [`side_dir`], naming its [`run`] unless it names one;
+/// returns the file's path.
 pub fn write(side: &Side) -> std::io::Result<PathBuf> {
+    if side.run.is_some() {
+        return side.write_under(&side_dir());
+    }
+    let mut side = side.clone();
+    side.run = Some(run().clone());
     side.write_under(&side_dir())
+}
+
+/// This process's run: the workspace's commit, the logical cores, the scale and the date
+/// (computed once, at the first call).
+pub fn run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let t = UtcTime::now();
+        Run {
+            commit: workspace_commit(),
+            cores: std::thread::available_parallelism()
+                .ok()
+                .map(|n| n.get() as u64),
+            scale: Some(Scale::from_env().name().into()),
+            date: Some(format!("{} {:02}:{:02} UTC", t.date(), t.hour, t.minute)),
+        }
+    })
+}
+
+/// The short commit of the checkout the benches were built from, `-dirty` if tracked files
+/// had changes; `None` outside a git checkout (or without git).
+pub fn workspace_commit() -> Option<String> {
+    commit(Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
+fn commit(dir: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let head = git(&["rev-parse", "--short", "HEAD"])?;
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    Some(if dirty { format!("{head}-dirty") } else { head })
+}
+
+/// `side` with the engine options `o` it ran with: the `preset` they started from (`default`
+/// for `Options::default()`, `S0`..`S5` for `Options::stage`) and the settings that shape
+/// the numbers — memtable kind and size, WAL sync policy and encodings, commit grouping,
+/// compaction, bloom filter, block cache, recent-writes map, background threads.
+pub fn engine_options(side: Side, preset: &str, o: &ferrolite::Options) -> Side {
+    let compaction = if o.compaction && o.auto_compaction {
+        format!("{:?}", o.compaction_style)
+    } else {
+        "off".into()
+    };
+    side.option("preset", preset)
+        .option("memtable", o.memtable.name())
+        .option("memtable_bytes", o.memtable_size as u64)
+        .option("sync", format!("{:?}", o.sync))
+        .option("wal_format", format!("{:?}", o.wal_format))
+        .option("table_format", format!("{:?}", o.table_format))
+        .option("group_commit", o.group_commit)
+        .option("compaction", compaction)
+        .option("bloom_bits_per_key", o.bloom_bits_per_key)
+        .option("block_cache_bytes", o.block_cache_bytes)
+        .option("recent_writes_bytes", o.recent_writes_bytes)
+        .option("background_threads", o.background_threads as u64)
+}
+
+/// Record the engine's counters in `side`'s extras: the bytes behind write amplification
+/// (`user_bytes`, `wal_bytes`, `flush_bytes`, `compaction_bytes`) and the ratio itself
+/// (`write_amp`), and the read counters `after - before` (the cell's own: `gets`,
+/// `recent_hits`, `cache_hits`, `cache_misses`).
+pub fn engine_counters(side: &mut Side, before: &ferrolite::DbStats, after: &ferrolite::DbStats) {
+    let s = after;
+    side.set_extra("write_amp", s.write_amplification());
+    for (name, v) in [
+        ("user_bytes", s.user_bytes),
+        ("wal_bytes", s.wal_bytes),
+        ("flush_bytes", s.flush_bytes),
+        ("compaction_bytes", s.compaction_bytes),
+        ("gets", s.gets.saturating_sub(before.gets)),
+        (
+            "recent_hits",
+            s.recent_hits.saturating_sub(before.recent_hits),
+        ),
+        ("cache_hits", s.cache_hits.saturating_sub(before.cache_hits)),
+        (
+            "cache_misses",
+            s.cache_misses.saturating_sub(before.cache_misses),
+        ),
+    ] {
+        side.set_extra(name, v as f64);
+    }
 }
 
 /// The cargo target directory: `$CARGO_TARGET_DIR`, else the workspace's `target/`.

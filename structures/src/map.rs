@@ -110,6 +110,15 @@ pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
     fn linearizable(&self) -> bool {
         true
     }
+
+    /// Whether [`reclamation`](Self::reclamation) counts the map's retired-but-unfreed objects
+    /// ([`ReclaimStats::unreclaimed`], `peak_unreclaimed`). True for every map of ours (the
+    /// mutex skip list and the B-tree free under their lock, so their zero is exact); false
+    /// for [`crate::CrossbeamSkipMap`]: crossbeam-skiplist exposes no counters, so its zeros
+    /// mean *not measured*, never *none*. Benchmarks and reports consult it.
+    fn counts_unreclaimed(&self) -> bool {
+        true
+    }
 }
 
 /// Memory-reclamation counters.
@@ -117,7 +126,8 @@ pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
 /// *Retired* objects are unlinked and handed to the reclamation scheme; *freed* ones have been
 /// destroyed. Nodes and values (a replaced value is retired on its own) are counted apart.
 /// Maps that free immediately (the mutex skip list) retire and free in the same step; maps
-/// that do not report (the reference adapters) return zeros.
+/// that do not report (the reference adapters) return zeros — for crossbeam's `SkipMap` those
+/// zeros are not a measurement ([`ConcurrentMap::counts_unreclaimed`] is false).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReclaimStats {
     /// Nodes unlinked and handed to the scheme.

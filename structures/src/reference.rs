@@ -5,7 +5,8 @@
 //! * [`MutexBTreeMap`] — `Mutex<BTreeMap>`: the sequential floor.
 //!
 //! They report no reclamation counters (zeros): crossbeam does not expose them, and the
-//! B-tree frees immediately.
+//! B-tree frees immediately. For the B-tree that zero is the truth; for crossbeam it is not a
+//! measurement, which `counts_unreclaimed()` says (false).
 
 use crate::bounds;
 use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
@@ -95,6 +96,11 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
 
     fn reclamation(&self) -> ReclaimStats {
         ReclaimStats::default()
+    }
+
+    fn counts_unreclaimed(&self) -> bool {
+        // crossbeam-skiplist frees through the global epoch collector and counts nothing.
+        false
     }
 }
 

@@ -99,6 +99,26 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+/// Where and how a cell was measured, so that a report regenerated later still names the
+/// code and the machine behind its numbers (not the checkout it is regenerated from).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The commit the bench was built from (`git rev-parse --short HEAD`, `-dirty` when
+    /// tracked files had changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Logical cores of the machine (`std::thread::available_parallelism`): thread counts
+    /// above it are oversubscribed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u64>,
+    /// `FERROLITE_BENCH_SCALE` (`smoke`, `default`, `full`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<String>,
+    /// When the bench ran, `YYYY-MM-DD HH:MM UTC`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
 /// One cell's side data.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Side {
@@ -126,6 +146,13 @@ pub struct Side {
     /// Anything else (write amplification, MB/s, …), numbers.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, Value>,
+    /// The configuration the cell ran with, by name (an engine's preset, memtable and
+    /// options; a yardstick's settings), as the bench describes it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, Value>,
+    /// The commit, machine and scale of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Run>,
 }
 
 impl Side {
@@ -148,6 +175,12 @@ impl Side {
     /// Set an extra number.
     pub fn set_extra(&mut self, name: &str, value: f64) {
         self.extra.insert(name.into(), value.into());
+    }
+
+    /// Set an option the cell ran with.
+    pub fn option(mut self, name: &str, value: impl Into<Value>) -> Side {
+        self.options.insert(name.into(), value.into());
+        self
     }
 
     /// Write the record to `<side>/<group>/<function>/<parameter>.json`, `side` being a
@@ -191,6 +224,14 @@ mod tests {
         );
         side.set_extra("write_amp", 2.5);
         side.set_extra("nan", f64::NAN);
+        let mut side = side
+            .option("memtable", "epoch")
+            .option("memtable_bytes", 4096);
+        side.run = Some(Run {
+            commit: Some("abc1234".into()),
+            cores: Some(2),
+            ..Run::default()
+        });
         let path = side.write_under(&side_dir(&dir)).unwrap();
         assert_eq!(path, dir.join(SIDE_DIR).join("g/f/p.json"));
         let back: Side = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -200,6 +241,8 @@ mod tests {
         assert_eq!(back.ops_per_sec, side.ops_per_sec);
         assert_eq!(back.latency_ns, side.latency_ns);
         assert_eq!(back.params, side.params);
+        assert_eq!(back.options, side.options);
+        assert_eq!(back.run, side.run);
         let partial: Side = serde_json::from_str(
             r#"{"group": "g", "function": "f", "parameter": "p",
                 "ops_per_sec": {"median": 5.0}, "unreclaimed": {"peak": 3}}"#,
@@ -207,5 +250,6 @@ mod tests {
         .unwrap();
         assert_eq!(partial.ops_per_sec.unwrap().min, None);
         assert_eq!(partial.unreclaimed.unwrap().peak, Some(3.0));
+        assert!(partial.run.is_none() && partial.options.is_empty());
     }
 }

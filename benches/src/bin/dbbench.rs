@@ -417,6 +417,11 @@ fn print_header(a: &Args, runs: &[Run], dir: &Path) {
             "Ferrolite",
             format!("version {} (dbbench)", env!("CARGO_PKG_VERSION")),
         ),
+        (
+            "Commit",
+            ferrolite_benches::sidecar::workspace_commit()
+                .unwrap_or_else(|| "unknown (not a git checkout)".into()),
+        ),
         ("Date", utc_now()),
         ("CPU", cpu_description()),
         ("Keys", format!("{} bytes each", a.key_size)),
@@ -637,14 +642,12 @@ fn print_tables(rows: &[Vec<String>], shapes: &[(String, EngineSummary)]) {
                         d.stalls,
                         d.stall_time().as_secs_f64() * 1e3
                     ),
-                    format!(
-                        "{:.0}%",
-                        100.0 * d.cache_hits as f64 / (d.cache_hits + d.cache_misses).max(1) as f64
+                    hit_rate(
+                        s.block_cache_bytes != Some(0),
+                        d.cache_hits,
+                        d.cache_hits + d.cache_misses,
                     ),
-                    format!(
-                        "{:.0}%",
-                        100.0 * d.recent_hits as f64 / d.gets.max(1) as f64
-                    ),
+                    hit_rate(s.recent_writes_bytes != Some(0), d.recent_hits, d.gets),
                 ]),
                 None => row.extend([
                     opt(s.compactions, |c| c.to_string()),
@@ -667,10 +670,32 @@ fn print_tables(rows: &[Vec<String>], shapes: &[(String, EngineSummary)]) {
                 "flushes",
                 "compactions",
                 "stalls / time",
-                "cache hit",
-                "index hit"
+                "block-cache hit",
+                "recent-writes hit"
             ]),
             &shape
         )
     );
+    println!("{RATE_NOTE}");
+}
+
+/// What the shape table's ratios count.
+const RATE_NOTE: &str = "\
+write amp = (WAL + flush + compaction bytes) / user bytes (keys + values put); table w-amp = \
+(flush + compaction bytes) / user bytes. Bytes are counted in the run's encodings: JSON \
+records and blocks (presets S0-S3) take several times the binary ones, so there the ratio \
+mostly measures the encoding's size, not how often data is rewritten.
+block-cache hit = hits / (hits + misses) over every data-block lookup through the block \
+cache (gets, scans and background compactions alike), since the database opened; - where \
+there is no block cache (block_cache_bytes 0: every lookup a miss by construction).
+recent-writes hit = gets answered by the recent-writes map / all gets; - where there is \
+no such map (recent_writes_bytes 0, presets below S5).";
+
+/// `part / whole` as a percentage, or `-` when the structure is absent or nothing was looked
+/// up (a 0% there would claim a measurement that was not made).
+fn hit_rate(present: bool, part: u64, whole: u64) -> String {
+    if !present || whole == 0 {
+        return "-".into();
+    }
+    format!("{:.0}%", 100.0 * part as f64 / whole as f64)
 }

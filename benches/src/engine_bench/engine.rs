@@ -87,6 +87,10 @@ pub struct EngineSummary {
     pub compactions: Option<u64>,
     /// Ferrolite's full statistics.
     pub db_stats: Option<DbStats>,
+    /// Ferrolite's block cache capacity (0: no cache, every block lookup a miss).
+    pub block_cache_bytes: Option<u64>,
+    /// Ferrolite's recent-writes map budget (0: no map, no get answered by it).
+    pub recent_writes_bytes: Option<u64>,
 }
 
 /// A [`ferrolite::Db`] as an [`Engine`].
@@ -158,6 +162,8 @@ impl Engine for FerroliteEngine {
             flushes: Some(s.flushes),
             compactions: Some(s.compactions),
             db_stats: Some(s),
+            block_cache_bytes: Some(self.db.options().block_cache_bytes),
+            recent_writes_bytes: Some(self.db.options().recent_writes_bytes),
         }
     }
 

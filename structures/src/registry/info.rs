@@ -49,6 +49,9 @@ pub struct MapInfo {
     /// Every result is linearizable even under same-key contention (see
     /// [`ConcurrentMap::linearizable`]).
     pub linearizable: bool,
+    /// Its reclamation counters measure the retired-but-unfreed objects (see
+    /// [`ConcurrentMap::counts_unreclaimed`]); false where a zero means *not measured*.
+    pub counts_unreclaimed: bool,
     /// Dropping the map frees everything it held or retired (false when a global collector
     /// frees it later).
     pub frees_on_drop: bool,

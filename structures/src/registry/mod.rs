@@ -3,7 +3,8 @@
 //! Each entry names a map — its [`MapKind`] variant, its type, its name as an identifier and as
 //! a string — and its properties ([`MapInfo`]): what it is, how it synchronises and reclaims,
 //! whether it is a reference (a yardstick, not ours), whether its results are linearizable
-//! under same-key contention, whether dropping it frees everything, and which checkers can run
+//! under same-key contention, whether its reclamation counters are a measurement, whether
+//! dropping it frees everything, and which checkers can run
 //! it (loom and shuttle need the sync shim; Miri must not report UB in a dependency), with the
 //! reason when one cannot. From the table come the enum and [`MapKind::ALL`], the run-time
 //! dispatch [`MapKind::visit`], the exported [`for_each_map!`](crate::for_each_map) and
@@ -13,7 +14,7 @@
 //!
 //! **Adding a map** is its implementation (a type `Name<K, V>: ConcurrentMap<K, V> + Default`
 //! re-exported from `lib.rs`) and one entry here; the tests below check that the entry and
-//! the type agree (`name()`, `linearizable()`).
+//! the type agree (`name()`, `linearizable()`, `counts_unreclaimed()`).
 
 mod generate;
 mod info;
@@ -33,6 +34,7 @@ registry! { $
         reclamation: "immediate (under the lock)",
         reference: false,
         linearizable: true,
+        counts_unreclaimed: true,
         frees_on_drop: true,
         loom: yes,
         shuttle: yes,
@@ -47,6 +49,7 @@ registry! { $
         reclamation: "crossbeam-epoch, one collector per map",
         reference: false,
         linearizable: true,
+        counts_unreclaimed: true,
         frees_on_drop: true,
         loom: yes,
         shuttle: yes,
@@ -61,6 +64,7 @@ registry! { $
         reclamation: "haphazard hazard pointers, two domains per map",
         reference: false,
         linearizable: true,
+        counts_unreclaimed: true,
         frees_on_drop: true,
         loom: yes,
         shuttle: yes,
@@ -76,6 +80,7 @@ registry! { $
         reclamation: "none before drop (per-thread arenas)",
         reference: false,
         linearizable: true,
+        counts_unreclaimed: true,
         frees_on_drop: true,
         loom: yes,
         shuttle: yes,
@@ -91,6 +96,7 @@ registry! { $
         reclamation: "crossbeam-epoch, the global collector",
         reference: true,
         linearizable: false,
+        counts_unreclaimed: false,
         frees_on_drop: false,
         loom: no("reference map, not built on the sync shim (crossbeam's global collector)"),
         shuttle: no("reference map, not built on the sync shim"),
@@ -105,6 +111,7 @@ registry! { $
         reclamation: "immediate",
         reference: true,
         linearizable: true,
+        counts_unreclaimed: true,
         frees_on_drop: true,
         loom: no("reference map, not built on the sync shim (a std Mutex)"),
         shuttle: no("reference map, not built on the sync shim"),

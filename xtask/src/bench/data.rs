@@ -12,7 +12,7 @@
 //! Both sources are merged into one [`Cell`] per (group, function, parameter).
 
 use anyhow::{Context, Result};
-pub use ferrolite_bench_format::side::{Percentiles, Series, Side, Spread, Unreclaimed};
+pub use ferrolite_bench_format::side::{Percentiles, Run, Series, Side, Spread, Unreclaimed};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,10 +114,58 @@ impl Cell {
         self.side.as_ref()?.latency_ns.get(op)
     }
 
-    /// The unreclaimed-node counts.
+    /// The unreclaimed-node counts, if they were measured: absent from the side data, or
+    /// for a map whose counters are no measurement (the registry's `counts_unreclaimed`,
+    /// which also catches older side data that wrote crossbeam's zeros), they were not.
     pub fn unreclaimed(&self) -> Option<&Unreclaimed> {
-        self.side.as_ref()?.unreclaimed.as_ref()
+        let counts = self
+            .function
+            .parse::<ferrolite_structures::MapKind>()
+            .map_or(true, |k| k.info().counts_unreclaimed);
+        let u = self.side.as_ref()?.unreclaimed.as_ref()?;
+        (counts && (u.peak.is_some() || u.avg.is_some())).then_some(u)
     }
+
+    /// The run that measured the cell (commit, cores, scale, date), if the side data names it.
+    pub fn run(&self) -> Option<&Run> {
+        self.side.as_ref()?.run.as_ref()
+    }
+
+    /// An option the cell ran with, as text (`None` if the side data does not name it).
+    pub fn option(&self, key: &str) -> Option<String> {
+        match self.side.as_ref()?.options.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// A numeric option the cell ran with.
+    pub fn option_num(&self, key: &str) -> Option<f64> {
+        self.side.as_ref()?.options.get(key)?.as_f64()
+    }
+}
+
+/// What tells runs apart in a report: the commit, the scale and the machine's cores.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RunKey {
+    /// Short commit (`-dirty` with local changes), or `unknown`.
+    pub commit: String,
+    /// `smoke`, `default`, `full`, or `unknown`.
+    pub scale: String,
+    /// Logical cores.
+    pub cores: Option<u64>,
+}
+
+/// The cells one run measured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunCells {
+    /// The run, `None` for side data that names none.
+    pub key: Option<RunKey>,
+    /// How many cells it measured.
+    pub cells: usize,
+    /// Its earliest and latest date, if recorded.
+    pub dates: Option<(String, String)>,
 }
 
 /// All the cells, keyed by (group, function, parameter).
@@ -133,6 +181,42 @@ impl Dataset {
     /// The cells of one group, in (function, parameter) order.
     pub fn group(&self, group: &str) -> Vec<&Cell> {
         self.cells.values().filter(|c| c.group == group).collect()
+    }
+
+    /// The machine's logical cores as the runs recorded them (the smallest, if runs on
+    /// several machines were mixed): thread counts above it are oversubscribed.
+    pub fn cores(&self) -> Option<u32> {
+        self.cells
+            .values()
+            .filter_map(|c| c.run()?.cores)
+            .min()
+            .map(|n| n as u32)
+    }
+
+    /// The runs behind the cells with side data: each distinct (commit, scale, cores) with
+    /// its cell count and its earliest and latest date; cells whose side data names no run
+    /// are counted under `None`.
+    pub fn runs(&self) -> Vec<RunCells> {
+        let mut by: BTreeMap<Option<RunKey>, RunCells> = BTreeMap::new();
+        for c in self.cells.values().filter(|c| c.side.is_some()) {
+            let key = c.run().map(|r| RunKey {
+                commit: r.commit.clone().unwrap_or_else(|| "unknown".into()),
+                scale: r.scale.clone().unwrap_or_else(|| "unknown".into()),
+                cores: r.cores,
+            });
+            let e = by.entry(key.clone()).or_insert_with(|| RunCells {
+                key,
+                ..RunCells::default()
+            });
+            e.cells += 1;
+            if let Some(d) = c.run().and_then(|r| r.date.clone()) {
+                e.dates = Some(match e.dates.take() {
+                    None => (d.clone(), d),
+                    Some((lo, hi)) => (lo.min(d.clone()), hi.max(d)),
+                });
+            }
+        }
+        by.into_values().collect()
     }
 
     /// One cell.

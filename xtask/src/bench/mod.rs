@@ -228,7 +228,7 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
     if plots::unreclaimed(out, &unreclaimed)? {
         figures.insert("unreclaimed.svg".into());
     }
-    if plots::stalled_reader(out, &ds.group("stalled_reader"))? {
+    if plots::stalled_reader(out, &ds.group("stalled_reader"), ds.cores())? {
         figures.insert("stalled-reader.svg".into());
     }
 

@@ -89,6 +89,9 @@ pub struct StructFigure {
     pub spread: BTreeMap<(String, u32), (f64, f64)>,
     /// The cell's parameter string per (map, threads).
     pub parameter: BTreeMap<(String, u32), String>,
+    /// The machine's logical cores, if the runs recorded them: thread counts above it are
+    /// oversubscribed.
+    pub cores: Option<u32>,
 }
 
 impl StructFigure {
@@ -131,6 +134,7 @@ pub fn structures(ds: &Dataset) -> Vec<StructFigure> {
                 ops: BTreeMap::new(),
                 spread: BTreeMap::new(),
                 parameter: BTreeMap::new(),
+                cores: ds.cores(),
             });
         let key = (c.function.clone(), t);
         fig.ops.insert(key.clone(), ops);
@@ -149,20 +153,31 @@ pub fn structures(ds: &Dataset) -> Vec<StructFigure> {
     figs
 }
 
+/// A stage-ladder cell's coordinates: (stage, memtable, workload).
+pub type StageKey = (String, String, String);
+
 /// The stage ladder: ops/s per stage, per (memtable, workload).
 #[derive(Clone, Debug, Default)]
-pub struct Stages {
+pub struct Stages<'a> {
     /// S0, S1, ...
     pub stages: Vec<String>,
+    /// The memtables, in [`MAP_ORDER`].
+    pub memtables: Vec<String>,
+    /// The workloads, in [`WORKLOAD_ORDER`].
+    pub workloads: Vec<String>,
     /// (memtable, workload) series, memtables in [`MAP_ORDER`], workloads in
     /// [`WORKLOAD_ORDER`].
     pub series: Vec<(String, String)>,
     /// ops/s per (stage, memtable, workload).
-    pub ops: BTreeMap<(String, String, String), f64>,
+    pub ops: BTreeMap<StageKey, f64>,
+    /// Spread (low, high) of ops/s per (stage, memtable, workload), where known.
+    pub spread: BTreeMap<StageKey, (f64, f64)>,
+    /// The cells, for their options and counters.
+    pub cells: BTreeMap<StageKey, &'a Cell>,
 }
 
 /// The `stages` group (functions `S{n}-{memtable}`, parameters = workloads).
-pub fn stages(ds: &Dataset) -> Stages {
+pub fn stages(ds: &Dataset) -> Stages<'_> {
     let mut st = Stages::default();
     for c in ds.group("stages") {
         let Some(ops) = c.ops() else { continue };
@@ -170,8 +185,12 @@ pub fn stages(ds: &Dataset) -> Stages {
             .function
             .split_once('-')
             .unwrap_or((c.function.as_str(), ""));
-        st.ops
-            .insert((stage.into(), memtable.into(), c.parameter.clone()), ops);
+        let key: StageKey = (stage.into(), memtable.into(), c.parameter.clone());
+        st.ops.insert(key.clone(), ops);
+        if let Some(s) = c.ops_spread() {
+            st.spread.insert(key.clone(), s);
+        }
+        st.cells.insert(key, c);
     }
     let keys: Vec<_> = st.ops.keys().cloned().collect();
     st.stages = distinct(&keys, |k| k.0.clone());
@@ -194,6 +213,8 @@ pub fn stages(ds: &Dataset) -> Stages {
             }
         }
     }
+    st.memtables = memtables;
+    st.workloads = workloads;
     st
 }
 
@@ -213,6 +234,13 @@ impl Grid<'_> {
     /// Throughput of one cell.
     pub fn ops(&self, kind: &str, workload: &str) -> Option<f64> {
         self.cells.get(&(kind.into(), workload.into()))?.ops()
+    }
+
+    /// The spread (low, high) of one cell's throughput.
+    pub fn ops_spread(&self, kind: &str, workload: &str) -> Option<(f64, f64)> {
+        self.cells
+            .get(&(kind.into(), workload.into()))?
+            .ops_spread()
     }
 }
 
@@ -244,6 +272,11 @@ pub struct Unreclaimed {
     pub threads: Vec<u32>,
     /// (peak, avg) per (scheme, workload, threads).
     pub cells: BTreeMap<(String, StructWorkload, u32), PeakAvg>,
+    /// Maps measured for throughput whose unreclaimed nodes were not measured (crossbeam:
+    /// its adapter has no counters), in [`MAP_ORDER`]: shown as such, never as zero.
+    pub not_measured: Vec<String>,
+    /// The machine's logical cores, if the runs recorded them.
+    pub cores: Option<u32>,
 }
 
 impl Unreclaimed {
@@ -261,20 +294,31 @@ impl Unreclaimed {
 /// The unreclaimed-node counts of the `structures` group.
 pub fn unreclaimed(ds: &Dataset) -> Unreclaimed {
     let mut u = Unreclaimed::default();
+    let mut unmeasured = BTreeSet::new();
     for c in ds.group("structures") {
-        let (Some((w, t)), Some(r)) = (structures_coords(c), c.unreclaimed()) else {
+        let Some((w, t)) = structures_coords(c) else {
             continue;
         };
-        if r.peak.is_none() && r.avg.is_none() {
-            continue;
+        match c.unreclaimed() {
+            Some(r) => {
+                u.cells.insert((c.function.clone(), w, t), (r.peak, r.avg));
+            }
+            None => {
+                unmeasured.insert(c.function.clone());
+            }
         }
-        u.cells.insert((c.function.clone(), w, t), (r.peak, r.avg));
     }
     let keys: Vec<_> = u.cells.keys().cloned().collect();
     u.schemes = distinct(&keys, |k| k.0.clone());
     sort_by_order(&mut u.schemes, &MAP_ORDER);
     u.updates = distinct(&keys, |k| k.1.update);
     u.threads = distinct(&keys, |k| k.2);
+    u.not_measured = unmeasured
+        .into_iter()
+        .filter(|m| !u.schemes.contains(m))
+        .collect();
+    sort_by_order(&mut u.not_measured, &MAP_ORDER);
+    u.cores = ds.cores();
     u
 }
 

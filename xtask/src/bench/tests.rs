@@ -57,8 +57,16 @@ fn crit(criterion: &Path, group: &str, function: &str, param: &str, ops: f64, el
     fs::write(dir.join("report/index.html"), "<html></html>").unwrap();
 }
 
-/// Writes one side-data file.
-fn side(side_dir: &Path, v: Value) {
+/// The run every fixture's side data names (a 2-core machine, so 4 threads oversubscribe).
+fn run_info() -> Value {
+    json!({"commit": "fedcba9", "cores": 2, "scale": "default", "date": "2025-01-01 10:00 UTC"})
+}
+
+/// Writes one side-data file, naming [`run_info`] unless it names a run (or `"run": null`).
+fn side(side_dir: &Path, mut v: Value) {
+    if v.get("run").is_none() {
+        v["run"] = run_info();
+    }
     let g = v["group"].as_str().unwrap();
     let f = v["function"].as_str().unwrap();
     let p = v["parameter"].as_str().unwrap();
@@ -107,7 +115,8 @@ fn structures_fixture(src: &Sources) {
                                "range": range, "dist": "uniform"},
                     "ops_per_sec": {"median": ops, "min": ops * 0.9, "max": ops * 1.1, "reps": 5}
                 });
-                if map != "mutex" && map != "btree" {
+                // crossbeam's counters are no measurement: the bench writes none.
+                if map != "crossbeam" {
                     v["unreclaimed"] = json!({"peak": peak, "avg": peak / 2.0});
                 }
                 side(&src.side, v);
@@ -116,19 +125,50 @@ fn structures_fixture(src: &Sources) {
     }
 }
 
+/// The options `sidecar::engine_options` writes for a stage preset (S0–S3 JSON, S5 with a
+/// block cache and a recent-writes map) or `Options::default()`.
+fn engine_options(preset: &str, memtable: &str) -> Value {
+    let n: u32 = preset.trim_start_matches('S').parse().unwrap_or(9);
+    let json = n <= 3;
+    let format = if json { "Json" } else { "Binary" };
+    json!({
+        "preset": preset, "memtable": memtable, "memtable_bytes": 4 << 20,
+        "sync": "None", "wal_format": format, "table_format": format,
+        "group_commit": n >= 2, "compaction": if n >= 3 { "Leveled" } else { "off" },
+        "bloom_bits_per_key": if n >= 5 { 10 } else { 0 },
+        "block_cache_bytes": if n >= 5 { 64 << 20 } else { 0 },
+        "recent_writes_bytes": if n == 5 { 64 << 20 } else { 0 },
+        "background_threads": 2
+    })
+}
+
 fn stages_fixture(src: &Sources) {
     for stage in 0..6u32 {
         for (mi, mem) in ["mutex", "epoch"].iter().enumerate() {
             for (wi, wl) in ["fillrandom", "readrandom", "ycsba"].iter().enumerate() {
                 let ops =
                     10_000.0 * 3f64.powi(stage as i32) * (1.0 + mi as f64) * (1.0 + wi as f64);
-                crit(
-                    &src.criterion,
-                    "stages",
-                    &format!("S{stage}-{mem}"),
-                    wl,
-                    ops,
-                    100,
+                let function = format!("S{stage}-{mem}");
+                crit(&src.criterion, "stages", &function, wl, ops, 100);
+                // JSON stages write 4× the bytes; compactions from S3 on rewrite them once.
+                let enc = if stage <= 3 { 4.0 } else { 1.0 };
+                let compacted = if stage >= 3 { 1.0 } else { 0.0 };
+                side(
+                    &src.side,
+                    json!({
+                        "group": "stages", "function": function, "parameter": wl,
+                        "params": {"stage": format!("S{stage}"), "memtable": mem, "workload": wl},
+                        "ops_per_sec": {"median": ops, "min": ops * 0.8, "max": ops * 1.3},
+                        "options": engine_options(&format!("S{stage}"), mem),
+                        "extra": {
+                            "user_bytes": 1000.0, "wal_bytes": 1000.0 * enc,
+                            "flush_bytes": 1000.0 * enc, "compaction_bytes": 1000.0 * enc * compacted,
+                            "write_amp": enc * (2.0 + compacted),
+                            "gets": 100.0, "recent_hits": if stage == 5 { 25.0 } else { 0.0 },
+                            "cache_hits": if stage == 5 { 30.0 } else { 0.0 },
+                            "cache_misses": if stage == 5 { 10.0 } else { 120.0 }
+                        }
+                    }),
                 );
             }
         }
@@ -148,6 +188,7 @@ fn engine_fixture(src: &Sources) {
                 json!({
                     "group": "engine", "function": kind, "parameter": wl,
                     "params": {"memtable": kind, "workload": wl},
+                    "options": engine_options("default", kind),
                     "latency_ns": {"op": {"p50": p50, "p99": p50 * 12.0, "p999": p50 * 90.0}},
                     "extra": {"write_amp": 2.5 + ki as f64, "mb_per_sec": 40.0 + wi as f64}
                 }),
@@ -180,16 +221,35 @@ fn stalled_fixture(src: &Sources) {
                            "points": points}
             }),
         );
+        // One updater: half the garbage.
+        let half: Vec<(f64, f64)> = points.iter().map(|&(t, y)| (t, y / 2.0)).collect();
+        side(
+            &src.side,
+            json!({
+                "group": "stalled_reader", "function": scheme, "parameter": "t1",
+                "params": {"threads": 1},
+                "series": {"name": "unreclaimed nodes", "x_label": "time (ms)",
+                           "points": half}
+            }),
+        );
     }
 }
 
 fn yardstick_fixture(src: &Sources) {
     for (e, f) in [("ferrolite", 1.0), ("fjall", 0.8)] {
+        let options = if e == "fjall" {
+            json!({"engine": "fjall 2.x (uncompressed blocks)", "memtable_bytes": 4 << 20,
+                   "block_cache_bytes": 64 << 20, "bloom_bits_per_key": 10,
+                   "sync": "none (journal written to the OS)"})
+        } else {
+            engine_options("default", "epoch")
+        };
         for wl in ["fillrandom", "readrandom"] {
             side(
                 &src.side,
                 json!({"group": "yardstick", "function": e, "parameter": wl,
-                       "ops_per_sec": {"median": 500_000.0 * f}}),
+                       "ops_per_sec": {"median": 500_000.0 * f},
+                       "options": options}),
             );
         }
     }
@@ -251,6 +311,10 @@ fn full_report() {
         yardstick_fixture,
     ]);
     let (w, md) = run(&f);
+    // Before the assertions, so that a failing report can be looked at.
+    if let Some(dir) = std::env::var_os("FERROLITE_REPORT_FIXTURE_OUT") {
+        generate(&f.src, Path::new(&dir), &prov()).unwrap();
+    }
     assert!(w.warnings.is_empty(), "{:?}", w.warnings);
     for name in [
         "structures-u10-r65536-uniform.svg",
@@ -279,7 +343,10 @@ fn full_report() {
     ] {
         assert!(s.contains(label), "structures plot lacks {label:?}");
     }
-    assert!(svg(&f, "stages.svg").contains("log scale"));
+    // Linear throughput axes: no log scale left where ratios matter.
+    for name in ["stages.svg", "engine-throughput.svg", "engine-latency.svg"] {
+        assert!(!svg(&f, name).contains("log scale"), "{name}");
+    }
     assert!(svg(&f, "engine-latency.svg").contains("p99.9"));
     assert!(svg(&f, "stalled-reader.svg").contains("time (ms)"));
 
@@ -336,20 +403,58 @@ fn full_report() {
         "| noreclaim | t2-stall1000ms | 101 | 1k | 100k | 100k | 100k | 50k |",
     );
     // Stages: S5 epoch ycsba = 1e4 * 3^5 * 2 * 3.
-    has(&md, "| S0 | 10k | 20k | 30k | 20k | 40k | 60k |");
-    has(&md, "14.6M |");
+    has(
+        &md,
+        "| S0 | 10k (8k–13k) | 20k (16k–26k) | 30k (24k–39k) | 20k (16k–26k) |",
+    );
+    has(&md, "14.6M (11.7M–19M) |");
+    // What each stage ran with, and its writes and reads, defined.
+    has(
+        &md,
+        "| `wal_format` | Json | Json | Json | Json | Binary | Binary |",
+    );
+    has(&md, "| `block_cache_bytes` | 0 (none) | 0 (none) |");
+    has(&md, "| `memtable` | mutex, epoch |");
+    // JSON stages: 4× the bytes, written once; a stage without a cache has no hit rate.
+    has(
+        &md,
+        "| S0 | mutex | 8.00 | 4.00 | 4.00 | 1.00 | – · – | – · – |",
+    );
+    has(
+        &md,
+        "| S5 | epoch | 3.00 | 1.00 | 2.00 | 2.00 | 75 % · 75 % | 25 % · 25 % |",
+    );
+    has(&md, "**Write amplification** = (bytes appended to the WAL");
+    has(&md, "under the JSON presets (S0–S3)");
+    has(&md, "**Block-cache hit rate** = hits / (hits + misses)");
+    has(&md, "as defined under the stage ladder above");
     // Engine: throughput, extras, latency.
-    has(&md, "| fillseq | 150k | 300k |");
-    has(&md, "| readwhilewriting | 780k | 1.56M |");
-    has(&md, "| fillseq | epoch | 3.50 | 40.0 |");
+    has(&md, "| fillseq | 150k (143k–158k) | 300k (286k–316k) |");
+    has(
+        &md,
+        "| readwhilewriting | 780k (743k–821k) | 1.56M (1.49M–1.64M) |",
+    );
+    has(&md, "| fillseq | epoch | 3.50 | – | – | – | – | – | 40.0 |");
+    has(&md, "| `preset` | default | default |");
     has(&md, "| ycsbf | mutex | 5.6k | 67.2k | 504k |");
-    // Yardstick.
+    // Yardstick: the ratio, and which options each side ran with.
     has(&md, "| fillrandom | 500k | 400k | 1.25 |");
+    has(&md, "| `memtable` | epoch | – |");
+    has(&md, "| `engine` | – | fjall 2.x (uncompressed blocks) |");
+    // The run behind the numbers, apart from the report's checkout.
+    has(&md, "| `fedcba9` | default | 2 | ");
+    // Oversubscribed thread counts are marked; crossbeam's unreclaimed nodes never read 0.
+    has(&md, "| 4 (> 2 cores) | 0.600 (0.540–0.660) |");
+    has(&md, "| 4 threads (> 2 cores) |");
+    has(&md, "**Not measured: crossbeam**");
+    assert!(!md.contains("| crossbeam | u10"), "{md}");
+    let s = svg(&f, "structures-u50-r65536-uniform.svg");
+    assert!(s.contains("cores = 2") && s.contains("oversubscribed"));
+    let s = svg(&f, "unreclaimed.svg");
+    assert!(s.contains("crossbeam: not measured"));
+    let s = svg(&f, "stalled-reader.svg");
+    assert!(s.contains("epoch, 1 updater") && s.contains("epoch, 2 updaters"));
     assert!(!md.contains("No data"), "{md}");
-
-    if let Some(dir) = std::env::var_os("FERROLITE_REPORT_FIXTURE_OUT") {
-        generate(&f.src, Path::new(&dir), &prov()).unwrap();
-    }
 }
 
 #[test]
@@ -401,7 +506,7 @@ fn stages_alone() {
         &md,
         "| stage | mutex · fillrandom | mutex · readrandom | mutex · ycsba | epoch · fillrandom |",
     );
-    has(&md, "| S5 | 2.43M |");
+    has(&md, "| S5 | 2.43M (1.94M–3.16M) |");
     has(&md, "## Targets\n\nNo data");
     assert!(!md.contains("MET"));
 }

@@ -1,6 +1,7 @@
-//! Value axes: linear from zero or log10 over whole decades (one labelled tick per decade,
-//! light lines at 2..9 × each decade), tick labels (compact SI, plain, category names) and the
-//! choice between them.
+//! Value axes: linear from zero (throughput and latency, where the figures compare ratios:
+//! a ±30 % difference must look like one) or log10 over whole decades (counts that span
+//! them; one labelled tick per decade, light lines at 2..9 × each decade), tick labels
+//! (compact SI, plain, category names) and the choice between them.
 
 use super::canvas::Chart;
 use anyhow::Result;
@@ -103,11 +104,14 @@ impl Axis {
             };
         }
         if max / min > 30.0 {
+            // At least 0.3 of a decade above the largest value, for the labels drawn at the
+            // top of a panel (the cores mark).
+            let top = max.log10();
             Axis {
                 desc: format!("{desc}, log scale"),
                 log: true,
                 lo: log_floor(min),
-                hi: max.log10().ceil().max(log_floor(min) + 1.0),
+                hi: top.ceil().max(top + 0.3).max(log_floor(min) + 1.0),
             }
         } else {
             Axis {
@@ -116,6 +120,25 @@ impl Axis {
                 lo: 0.0,
                 hi: max * 1.12,
             }
+        }
+    }
+
+    /// A linear axis from zero that holds every value — medians and the ends of their error
+    /// bars alike — with `headroom` (0.12: 12 %) above the largest, for value labels.
+    pub(super) fn linear(desc: &str, values: impl IntoIterator<Item = f64>, headroom: f64) -> Axis {
+        let max = values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        Axis {
+            desc: desc.into(),
+            log: false,
+            lo: 0.0,
+            hi: if max > 0.0 {
+                max * (1.0 + headroom)
+            } else {
+                1.0
+            },
         }
     }
 
@@ -180,25 +203,6 @@ pub(super) fn plain(v: f64) -> String {
     }
 }
 
-/// Makes an axis logarithmic whatever the spread (the brief asks for log y on the ladder).
-pub(super) fn force_log(axis: &mut Axis, desc: &str, values: impl IntoIterator<Item = f64>) {
-    if axis.log {
-        return;
-    }
-    let v: Vec<f64> = values.into_iter().filter(|v| *v > 0.0).collect();
-    if v.is_empty() {
-        return;
-    }
-    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = v.iter().copied().fold(0.0, f64::max);
-    *axis = Axis {
-        desc: format!("{desc}, log scale"),
-        log: true,
-        lo: log_floor(min),
-        hi: max.log10().ceil().max(log_floor(min) + 1.0),
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,7 +227,20 @@ mod tests {
         // A minimum at a decade's bottom gets the decade below, so its bar shows.
         assert_eq!(Axis::fit("x", [1000.0, 1e6]).lo, 2.0);
         assert_eq!(a.ticks(), 6);
+        // A largest value at a decade's top gets headroom, not a whole decade more.
+        assert!((Axis::fit("x", [1.0, 1e6]).hi - 6.3).abs() < 1e-9);
         assert_eq!(a.label(3.0), "1k");
         assert_eq!(a.label(3.5), "");
+    }
+
+    #[test]
+    fn a_linear_axis_starts_at_zero_and_holds_every_value() {
+        // Values four decades apart stay linear: ratios are what the figures compare.
+        let a = Axis::linear("x", [2.0, 20_000.0, f64::NAN], 0.1);
+        assert!(!a.log);
+        assert_eq!(a.lo, 0.0);
+        assert!((a.hi - 22_000.0).abs() < 1e-9);
+        assert_eq!(a.map(5.0), 5.0);
+        assert_eq!(Axis::linear("x", [], 0.1).hi, 1.0);
     }
 }

@@ -1,10 +1,18 @@
-//! The engine's figures over memtable kinds and workloads: `engine-throughput.svg` (ops/s per
-//! workload) and `engine-latency.svg` (p50/p99/p99.9 per operation).
+//! The engine's figures over memtable kinds and workloads, as grids of small panels so that
+//! every workload gets its own linear axis (workloads differ by 1000×, memtables by tens of
+//! percent: one shared axis, linear or log, would hide the latter):
+//!
+//! * `engine-throughput.svg`: a panel per workload, a bar per memtable (ops/s, whiskers);
+//! * `engine-latency.svg`: a row per workload, a column per percentile (p50, p99, p99.9),
+//!   a bar per memtable (µs).
 
-use super::axis::{force_log, Axis};
+use super::axis::Axis;
 use super::canvas::figure;
-use super::panels::{draw_bars, draw_legend, Bars, Legend};
+use super::facets::{self, grid};
+use super::legend::{draw_legend, Legend};
+use super::panels::{draw_bars, Bars};
 use super::style::{style, Style};
+use super::throughput::WHISKER_NOTE;
 use crate::bench::model::Grid;
 use anyhow::Result;
 use std::path::Path;
@@ -17,66 +25,103 @@ pub(super) fn kind_series(g: &Grid) -> Vec<(String, Style)> {
         .collect()
 }
 
-/// A panel of both engine figures: horizontal bars, a group per workload, a bar per memtable.
-fn workload_bars<'a>(
-    g: &'a Grid,
+/// One facet: a bar per memtable (series), one unnamed category, its own linear axis.
+struct Facet<'a> {
     title: &'a str,
     series: &'a [(String, Style)],
-    values: &'a [Vec<Option<f64>>],
-    axis: &'a Axis,
-    show_categories: bool,
-) -> Bars<'a> {
-    Bars {
-        title,
-        categories: &g.workloads,
-        cat_desc: "workload",
-        series,
-        values,
-        axis,
-        horizontal: true,
-        show_categories,
-    }
+    values: Vec<Vec<Option<f64>>>,
+    errors: Vec<Vec<Option<(f64, f64)>>>,
+    desc: &'a str,
 }
 
-/// The height of both engine figures: a row per workload and memtable.
-fn height(g: &Grid) -> u32 {
-    (140 + g.workloads.len() as u32 * (10 + 14 * g.kinds.len() as u32)).max(420)
-}
-
-/// `engine-throughput.svg`: ops/s per workload, a bar per memtable.
-pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
-    let values: Vec<Vec<Option<f64>>> = g
-        .kinds
-        .iter()
-        .map(|k| g.workloads.iter().map(|w| g.ops(k, w)).collect())
-        .collect();
-    if values.iter().flatten().all(Option::is_none) {
-        return Ok(false);
-    }
-    let path = dir.join("engine-throughput.svg");
-    let (plots, legend) = figure(&path, 900, height(g))?;
-    let series = kind_series(g);
-    let mut axis = Axis::fit(
-        "throughput (ops/s)",
-        values.iter().flatten().flatten().copied(),
-    );
-    force_log(
-        &mut axis,
-        "throughput (ops/s)",
-        values.iter().flatten().flatten().copied(),
+fn draw_facet(area: &super::canvas::Area, f: &Facet) -> Result<()> {
+    let axis = Axis::linear(
+        f.desc,
+        f.values
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .chain(f.errors.iter().flatten().flatten().map(|e| e.1)),
+        0.35,
     );
     draw_bars(
+        area,
+        &Bars {
+            title: f.title,
+            categories: &[String::new()],
+            cat_desc: "",
+            series: f.series,
+            values: &f.values,
+            errors: &f.errors,
+            axis: &axis,
+            horizontal: true,
+            show_categories: false,
+            value_labels: true,
+            compact: true,
+        },
+    )
+}
+
+/// Bytes in MiB for a legend note: `4 MiB`, `0.25 MiB`.
+fn mib(b: f64) -> String {
+    format!("{} MiB", super::axis::si(b / f64::from(1u32 << 20)))
+}
+
+/// The legend's note on the engine figures' options, from the cells' side data.
+fn options_note(g: &Grid) -> Option<String> {
+    let c = g.cells.values().next()?;
+    let preset = c.option("preset")?;
+    let mem = c.option_num("memtable_bytes").map(mib);
+    Some(format!(
+        "Options: preset {preset}{}, the memtable kind per bar; see bench.md.",
+        mem.map(|m| format!(", memtable {m}")).unwrap_or_default()
+    ))
+}
+
+/// `engine-throughput.svg`: ops/s per workload, a panel per workload, a bar per memtable.
+pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
+    if g.workloads
+        .iter()
+        .all(|w| g.kinds.iter().all(|k| g.ops(k, w).is_none()))
+    {
+        return Ok(false);
+    }
+    let series = kind_series(g);
+    let ncols = 2;
+    let nrows = g.workloads.len().div_ceil(ncols);
+    let row_h = (48 + 16 * series.len() as u32).max(96);
+    let path = dir.join("engine-throughput.svg");
+    let (plots, legend) = figure(&path, 1100, facets::height(nrows, row_h, false))?;
+    let panels = grid(
         &plots,
-        &workload_bars(
-            g,
-            "Engine throughput per workload",
-            &series,
-            &values,
-            &axis,
-            true,
-        ),
+        &facets::Grid {
+            title: "Engine throughput per workload (ops/s; each panel its own linear scale)",
+            rows: &[],
+            cols: &[],
+            ncols,
+            row_label_w: 0,
+        },
+        g.workloads.len(),
     )?;
-    draw_legend(&legend, "memtable", &series, Legend::Bars)?;
+    for (area, w) in panels.iter().zip(&g.workloads) {
+        draw_facet(
+            area,
+            &Facet {
+                title: w,
+                series: &series,
+                values: g.kinds.iter().map(|k| vec![g.ops(k, w)]).collect(),
+                errors: g.kinds.iter().map(|k| vec![g.ops_spread(k, w)]).collect(),
+                desc: "ops/s",
+            },
+        )?;
+    }
+    let mut notes = vec![
+        "Bars top to bottom in the legend's order; each panel has its own linear axis.".to_string(),
+        WHISKER_NOTE.to_string(),
+    ];
+    notes.extend(options_note(g));
+    draw_legend(&legend, "memtable", &series, Legend::Bars, &notes)?;
     plots.present()?;
     Ok(true)
 }
@@ -84,7 +129,8 @@ pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
 /// The engine's latency percentiles: name in the side data, axis title.
 pub const PERCENTILES: [(&str, &str); 3] = [("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")];
 
-/// `engine-latency.svg`: p50 / p99 / p99.9 per workload, one panel each, a bar per memtable.
+/// `engine-latency.svg`: p50 / p99 / p99.9 per workload in µs, a panel per (workload,
+/// percentile), a bar per memtable.
 pub fn engine_latency(dir: &Path, g: &Grid) -> Result<bool> {
     let get = |k: &str, w: &str, p: &str| -> Option<f64> {
         let l = g.cells.get(&(k.into(), w.into()))?.latency("op")?;
@@ -94,41 +140,60 @@ pub fn engine_latency(dir: &Path, g: &Grid) -> Result<bool> {
             _ => l.p999,
         }
         .filter(|v| *v > 0.0)
+        .map(|ns| ns / 1e3)
     };
-    let all: Vec<f64> = g
-        .kinds
+    // Workloads with a latency for some memtable.
+    let rows: Vec<String> = g
+        .workloads
         .iter()
-        .flat_map(|k| {
-            g.workloads
-                .iter()
-                .flat_map(move |w| PERCENTILES.iter().filter_map(move |p| get(k, w, p.0)))
-        })
+        .filter(|w| g.kinds.iter().any(|k| get(k, w, "p50").is_some()))
+        .cloned()
         .collect();
-    if all.is_empty() {
+    if rows.is_empty() {
         return Ok(false);
     }
-    let path = dir.join("engine-latency.svg");
-    let (plots, legend) = figure(&path, 1320, height(g))?;
     let series = kind_series(g);
-    // One scale for the three panels, so bars compare across them.
-    let mut axis = Axis::fit("latency (ns)", all.iter().copied());
-    force_log(&mut axis, "latency (ns)", all.iter().copied());
-    let label_w = g.workloads.iter().map(|w| w.len()).max().unwrap_or(4) as u32 * 8 + 60;
-    let (first, rest) = plots.split_horizontally(label_w + (1130 - label_w) / 3);
-    let (second, third) = rest.split_horizontally((1130 - label_w) / 3);
-    for (i, (area, (key, name))) in [first, second, third].iter().zip(PERCENTILES).enumerate() {
-        let values: Vec<Vec<Option<f64>>> = g
-            .kinds
-            .iter()
-            .map(|k| g.workloads.iter().map(|w| get(k, w, key)).collect())
-            .collect();
-        let title = format!("{name} latency");
-        draw_bars(
+    let row_h = (40 + 14 * series.len() as u32).max(84);
+    let path = dir.join("engine-latency.svg");
+    let label_w = rows.iter().map(|w| w.len()).max().unwrap_or(4) as u32 * 9 + 24;
+    let (plots, legend) = figure(&path, 1150, facets::height(rows.len(), row_h, true))?;
+    let cols: Vec<String> = PERCENTILES
+        .iter()
+        .map(|p| format!("{} latency (µs)", p.1))
+        .collect();
+    let panels = grid(
+        &plots,
+        &facets::Grid {
+            title: "Engine latency per operation (each panel its own linear scale)",
+            rows: &rows,
+            cols: &cols,
+            ncols: PERCENTILES.len(),
+            row_label_w: label_w,
+        },
+        rows.len() * PERCENTILES.len(),
+    )?;
+    for (i, area) in panels.iter().enumerate() {
+        let (w, (key, _)) = (
+            &rows[i / PERCENTILES.len()],
+            PERCENTILES[i % PERCENTILES.len()],
+        );
+        draw_facet(
             area,
-            &workload_bars(g, &title, &series, &values, &axis, i == 0),
+            &Facet {
+                title: "",
+                series: &series,
+                values: g.kinds.iter().map(|k| vec![get(k, w, key)]).collect(),
+                errors: vec![],
+                desc: "µs",
+            },
         )?;
     }
-    draw_legend(&legend, "memtable", &series, Legend::Bars)?;
+    let mut notes = vec![
+        "Bars top to bottom in the legend's order; each panel has its own linear axis.".to_string(),
+        "Percentiles of every operation of every run, merged (no per-run spread).".to_string(),
+    ];
+    notes.extend(options_note(g));
+    draw_legend(&legend, "memtable", &series, Legend::Bars, &notes)?;
     plots.present()?;
     Ok(true)
 }

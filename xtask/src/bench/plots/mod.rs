@@ -1,21 +1,29 @@
 //! The SVG figures, drawn with plotters' SVG backend.
 //!
-//! Log axes are drawn as linear axes over log10 of the values, with one labelled tick per
-//! decade: that keeps the ticks on round numbers whatever the data. Categorical axes are
-//! linear axes with one tick per category index, labelled with the category's name. Legends
-//! sit in their own column right of the plots, so they never cover data.
-
+//! Throughput and latency are drawn on linear axes from zero: the figures compare
+//! implementations whose differences are tens of percent, which a log axis flattens. Where
+//! quantities of very different sizes share a figure (engine workloads, the stage ladder's
+//! workloads) each gets its own small panel with its own linear axis (`facets`). Counts that
+//! span decades (unreclaimed nodes) keep a log axis, drawn as a linear axis over log10 of the
+//! values with one labelled tick per decade. Repeated runs' spread is drawn as min–max
+//! whiskers; a panel over thread counts marks the machine's cores and shades the
+//! oversubscribed thread counts; a series that was not measured is left out and named as
+//! such in the legend, never drawn as zero. Legends sit in their own column right of the
+//! plots, so they never cover data.
 //!
 //! The pieces, lowest first: `canvas` (the drawing-area types and a figure's split into plots
-//! and legend column), `style` (fonts, palette, markers), `axis` (linear and log axes, tick
-//! labels, minor grid), `panels` (the two panel kinds — lines and bars — and the legend
-//! column), then one file per family of figures: `throughput` (the structures' figures and the
-//! stage ladder), `engine` (engine throughput and latency) and `reclamation` (unreclaimed
-//! nodes, the stalled reader).
+//! and legend column), `style` (fonts, palette, markers, dash patterns), `axis` (linear and
+//! log axes, tick labels, minor grid), `panels` (the two panel kinds — lines and bars — with
+//! whiskers and the cores mark), `facets` (a grid of small panels), `legend` (the legend
+//! column and its notes), then one file per family of figures: `throughput` (the structures'
+//! figures and the stage ladder), `engine` (engine throughput and latency) and `reclamation`
+//! (unreclaimed nodes, the stalled reader).
 
 mod axis;
 mod canvas;
 mod engine;
+mod facets;
+mod legend;
 mod panels;
 mod reclamation;
 mod style;
@@ -25,3 +33,6 @@ pub use axis::si;
 pub use engine::{engine_latency, engine_throughput, PERCENTILES};
 pub use reclamation::{stalled_reader, unreclaimed};
 pub use throughput::{stages, structures};
+
+#[cfg(test)]
+mod tests;

@@ -1,60 +1,31 @@
-//! The two panel kinds every figure is made of — [`Lines`] (x numeric: threads or time) and
-//! [`Bars`] (grouped bars over categories, vertical or horizontal) — and the legend column
-//! beside them.
+//! The two panel kinds every figure is made of: [`Lines`] (x numeric: threads or time) and
+//! [`Bars`] (grouped bars over categories, vertical or horizontal; also the small facets of
+//! a grid).
+//!
+//! Both draw the spread of repeated runs as whiskers (min–max) when they have it, and a line
+//! panel over thread counts marks the machine's cores: a dashed line at `cores`, the region
+//! beyond it shaded and labelled "oversubscribed" (more threads than cores).
 
 use super::axis::{category_label, light, log_minor_grid, plain, Axis};
-use super::canvas::Area;
-use super::style::{data_markers, legend_marker, Style, FONT, LABEL, TICK, TITLE};
+use super::canvas::{Area, Chart};
+use super::style::{data_markers, Style, FONT, GUIDE, LABEL, SHADE, TICK, TITLE};
 use anyhow::Result;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-
-/// What a legend's symbols look like.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Legend {
-    Bars,
-    Lines,
-    LinesWithMarkers,
-}
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Series with more points than this are drawn without markers.
 pub(super) const MAX_MARKED_POINTS: usize = 40;
 
-/// Draws a legend column: a symbol and a name per entry.
-pub(super) fn draw_legend(
-    area: &Area,
-    title: &str,
-    entries: &[(String, Style)],
-    kind: Legend,
-) -> Result<()> {
-    let font = (FONT, LABEL).into_font();
-    area.draw(&Text::new(
-        title.to_string(),
-        (8, 40),
-        font.clone().style(FontStyle::Bold),
-    ))?;
-    for (i, (name, s)) in entries.iter().enumerate() {
-        let y = 68 + 24 * i as i32;
-        if kind == Legend::Bars {
-            area.draw(&Rectangle::new(
-                [(10, y - 6), (30, y + 6)],
-                s.color.filled(),
-            ))?;
-        } else {
-            area.draw(&PathElement::new(
-                vec![(8, y), (34, y)],
-                s.color.stroke_width(2),
-            ))?;
-            if kind == Legend::LinesWithMarkers {
-                legend_marker(area, (21, y), *s)?;
-            }
-        }
-        area.draw(&Text::new(name.clone(), (40, y - 8), font.clone()))?;
-    }
-    Ok(())
+/// One line: its name, style, `(x, y)` points and whiskers `(x, low, high)`, in data units
+/// (not yet on the axis).
+#[derive(Clone, Debug)]
+pub(super) struct LineData {
+    pub(super) name: String,
+    pub(super) style: Style,
+    pub(super) points: Vec<(f64, f64)>,
+    pub(super) whiskers: Vec<(f64, f64, f64)>,
 }
-
-/// A line's name, style and (x, y) points (y in data units, not yet on the axis).
-pub(super) type LineSeriesData = (String, Style, Vec<(f64, f64)>);
 
 /// One line chart panel with integer x (e.g. threads) or real x (time).
 pub(super) struct Lines<'a> {
@@ -63,14 +34,91 @@ pub(super) struct Lines<'a> {
     /// Label only integer ticks on x (thread counts).
     pub(super) x_integer: bool,
     pub(super) y: &'a Axis,
-    pub(super) series: &'a [LineSeriesData],
+    pub(super) series: &'a [LineData],
+    /// The machine's logical cores, on an x axis of threads: marked, and the x beyond it
+    /// shaded as oversubscribed.
+    pub(super) cores: Option<u32>,
+}
+
+/// Small horizontal offsets (in x units) that keep the whiskers and markers of series that
+/// share an x apart: `n` series spread over `width`, centred on the x.
+fn dodge(i: usize, n: usize, width: f64) -> f64 {
+    if n <= 1 {
+        return 0.0;
+    }
+    (i as f64 - (n - 1) as f64 / 2.0) * width / n as f64
+}
+
+/// A whisker from `lo` to `hi` (plot space) at `at` along the other axis, with end caps of
+/// ±3 pixels; `vertical`: the values run up the y axis.
+fn whisker(
+    chart: &mut Chart,
+    at: f64,
+    lo: f64,
+    hi: f64,
+    vertical: bool,
+    color: RGBColor,
+) -> Result<()> {
+    let p = |v: f64| if vertical { (at, v) } else { (v, at) };
+    let cap = |v: f64| {
+        let (a, b) = if vertical {
+            ((-3, 0), (3, 0))
+        } else {
+            ((0, -3), (0, 3))
+        };
+        EmptyElement::at(p(v)) + PathElement::new(vec![a, b], color.stroke_width(1))
+    };
+    chart.draw_series([PathElement::new(vec![p(lo), p(hi)], color.stroke_width(1))])?;
+    chart.draw_series([cap(lo), cap(hi)])?;
+    Ok(())
+}
+
+/// The shade of the oversubscribed region of a thread axis `x0..x1` over `y`: beyond
+/// `cores`, when some x lies there (drawn before the grid, which stays visible over it).
+fn cores_shade(chart: &mut Chart, cores: u32, x: (f64, f64), xmax: f64, y: &Axis) -> Result<()> {
+    let c = cores as f64;
+    if c >= x.0 && c <= x.1 && xmax > c {
+        chart.draw_series([Rectangle::new([(c, y.lo), (x.1, y.hi)], SHADE.filled())])?;
+    }
+    Ok(())
+}
+
+/// The cores mark of a thread axis `x0..x1` over `y`: the shaded region labelled (when some
+/// x lies beyond `cores`), a dashed line at `cores` labelled "cores = N".
+fn cores_mark(chart: &mut Chart, cores: u32, x: (f64, f64), xmax: f64, y: &Axis) -> Result<()> {
+    let c = cores as f64;
+    if c < x.0 || c > x.1 {
+        return Ok(());
+    }
+    let small = (FONT, TICK).into_font().color(&GUIDE);
+    if xmax > c {
+        chart.draw_series([EmptyElement::at((x.1, y.hi))
+            + Text::new(
+                format!("oversubscribed: threads > {cores} cores"),
+                (-6, 6),
+                small.clone().pos(Pos::new(HPos::Right, VPos::Top)),
+            )])?;
+    }
+    chart.draw_series([DashedPathElement::new(
+        vec![(c, y.lo), (c, y.hi)],
+        6,
+        4,
+        GUIDE.stroke_width(1),
+    )])?;
+    chart.draw_series([EmptyElement::at((c, y.hi))
+        + Text::new(
+            format!("cores = {cores}"),
+            (-5, 6),
+            small.pos(Pos::new(HPos::Right, VPos::Top)),
+        )])?;
+    Ok(())
 }
 
 pub(super) fn draw_lines(area: &Area, p: &Lines) -> Result<()> {
     let xs: Vec<f64> = p
         .series
         .iter()
-        .flat_map(|s| s.2.iter().map(|q| q.0))
+        .flat_map(|s| s.points.iter().map(|q| q.0))
         .collect();
     let xmin = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let xmax = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -90,6 +138,10 @@ pub(super) fn draw_lines(area: &Area, p: &Lines) -> Result<()> {
         .y_label_area_size(72)
         .build_cartesian_2d(x0..x1, p.y.lo..p.y.hi)?;
     let x_int = p.x_integer;
+    let cores = p.cores.filter(|_| p.x_integer && xmin.is_finite());
+    if let Some(c) = cores {
+        cores_shade(&mut chart, c, (x0, x1), xmax, p.y)?;
+    }
     chart
         .configure_mesh()
         .x_desc(p.x_desc)
@@ -112,12 +164,40 @@ pub(super) fn draw_lines(area: &Area, p: &Lines) -> Result<()> {
         .y_label_formatter(&|v| p.y.label(*v))
         .light_line_style(light(p.y))
         .draw()?;
+    if let Some(c) = cores {
+        cores_mark(&mut chart, c, (x0, x1), xmax, p.y)?;
+    }
     log_minor_grid(&mut chart, p.y, (x0, x1), false)?;
-    for (_, s, pts) in p.series {
-        let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, p.y.map(y))).collect();
-        chart.draw_series(LineSeries::new(pts.clone(), s.color.stroke_width(2)))?;
+    let n = p.series.len();
+    let spread = if p.x_integer { (x1 - x0) * 0.03 } else { 0.0 };
+    for (i, s) in p.series.iter().enumerate() {
+        let dx = dodge(i, n, spread);
+        for &(x, lo, hi) in &s.whiskers {
+            whisker(
+                &mut chart,
+                x + dx,
+                p.y.map(lo),
+                p.y.map(hi),
+                true,
+                s.style.color,
+            )?;
+        }
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|&(x, y)| (x + dx, p.y.map(y)))
+            .collect();
+        let stroke = s.style.color.stroke_width(2);
+        match s.style.dash.pattern() {
+            None => {
+                chart.draw_series(LineSeries::new(pts.clone(), stroke))?;
+            }
+            Some((dash, gap)) => {
+                chart.draw_series(DashedLineSeries::new(pts.clone(), dash, gap, stroke))?;
+            }
+        }
         if pts.len() <= MAX_MARKED_POINTS {
-            data_markers(&mut chart, &pts, *s)?;
+            data_markers(&mut chart, &pts, s.style)?;
         }
     }
     Ok(())
@@ -131,10 +211,16 @@ pub(super) struct Bars<'a> {
     pub(super) series: &'a [(String, Style)],
     /// `[series][category]`.
     pub(super) values: &'a [Vec<Option<f64>>],
+    /// Whiskers (low, high) `[series][category]`, or empty for none.
+    pub(super) errors: &'a [Vec<Option<(f64, f64)>>],
     pub(super) axis: &'a Axis,
     /// Categories down the y axis (for long names), bars growing right.
     pub(super) horizontal: bool,
     pub(super) show_categories: bool,
+    /// Write each bar's value (compact SI) beyond its end (or its whisker's).
+    pub(super) value_labels: bool,
+    /// A small facet of a grid: smaller title, margins and fewer ticks.
+    pub(super) compact: bool,
 }
 
 pub(super) fn draw_bars(area: &Area, p: &Bars) -> Result<()> {
@@ -157,17 +243,28 @@ pub(super) fn draw_bars(area: &Area, p: &Bars) -> Result<()> {
         8
     } else if p.horizontal {
         (p.categories.iter().map(|c| c.len()).max().unwrap_or(4) as u32 * 8 + 20).max(60)
+    } else if p.compact {
+        24
     } else {
         44
     };
-    let mut b = ChartBuilder::on(area);
-    b.caption(p.title, (FONT, TITLE))
-        .margin(12)
-        .margin_right(20);
-    if p.horizontal {
-        b.x_label_area_size(48).y_label_area_size(cat_label_area);
+    let (title_size, val_area, margin) = if p.compact {
+        (LABEL, 30, 4)
     } else {
-        b.x_label_area_size(cat_label_area).y_label_area_size(72);
+        (TITLE, 72, 12)
+    };
+    let mut b = ChartBuilder::on(area);
+    if !p.title.is_empty() {
+        b.caption(p.title, (FONT, title_size));
+    }
+    b.margin(margin)
+        .margin_right(if p.compact { 10 } else { 20 });
+    if p.horizontal {
+        b.x_label_area_size(if p.compact { 22 } else { 48 })
+            .y_label_area_size(cat_label_area);
+    } else {
+        b.x_label_area_size(cat_label_area)
+            .y_label_area_size(val_area);
     }
     let (xr, yr) = if p.horizontal {
         (val_range, cat_range)
@@ -184,24 +281,26 @@ pub(super) fn draw_bars(area: &Area, p: &Bars) -> Result<()> {
         }
     };
     let val_fmt = |v: &f64| p.axis.label(*v);
+    let ticks = if p.compact { 4 } else { p.axis.ticks() };
     let mut mesh = chart.configure_mesh();
     mesh.axis_desc_style((FONT, LABEL))
-        .label_style((FONT, TICK))
+        .label_style((FONT, if p.compact { TICK - 2 } else { TICK }))
         .light_line_style(light(p.axis));
     let ncat = p.categories.len().max(1);
     let cat_desc = if p.show_categories { p.cat_desc } else { "" };
+    let val_desc = if p.compact { "" } else { p.axis.desc.as_str() };
     if p.horizontal {
-        mesh.x_desc(p.axis.desc.as_str())
+        mesh.x_desc(val_desc)
             .y_desc(cat_desc)
-            .x_labels(p.axis.ticks())
+            .x_labels(ticks)
             .y_labels(ncat)
             .x_label_formatter(&val_fmt)
             .y_label_formatter(&cat_fmt)
             .disable_y_mesh();
     } else {
-        mesh.y_desc(p.axis.desc.as_str())
+        mesh.y_desc(val_desc)
             .x_desc(cat_desc)
-            .y_labels(p.axis.ticks())
+            .y_labels(ticks)
             .x_labels(ncat)
             .y_label_formatter(&val_fmt)
             .x_label_formatter(&cat_fmt)
@@ -211,30 +310,73 @@ pub(super) fn draw_bars(area: &Area, p: &Bars) -> Result<()> {
     log_minor_grid(&mut chart, p.axis, (-0.5, n - 0.5), p.horizontal)?;
     let k = p.series.len().max(1) as f64;
     let slot = 0.8 / k;
+    let label_font = (FONT, if p.compact { TICK - 2 } else { TICK - 1 }).into_font();
     for (si_, (_, s)) in p.series.iter().enumerate() {
-        let rects: Vec<Rectangle<(f64, f64)>> = p.values[si_]
-            .iter()
-            .enumerate()
-            .filter_map(|(ci, v)| {
-                let v = (*v)?;
-                let c = cat_of(ci);
-                let (a, bnd) = if p.horizontal {
-                    // The first series on top.
-                    let top = c + 0.4 - slot * si_ as f64;
-                    (top - slot * 0.92, top)
+        for (ci, v) in p.values[si_].iter().enumerate() {
+            let Some(v) = *v else { continue };
+            let c = cat_of(ci);
+            // The bar's extent across the category axis, and its centre.
+            let (a, bnd) = if p.horizontal {
+                // The first series on top.
+                let top = c + 0.4 - slot * si_ as f64;
+                (top - slot * 0.92, top)
+            } else {
+                let left = c - 0.4 + slot * si_ as f64;
+                (left, left + slot * 0.92)
+            };
+            let mid = (a + bnd) / 2.0;
+            let (v0, v1) = (p.axis.lo, p.axis.map(v));
+            let rect = if p.horizontal {
+                Rectangle::new([(v0, a), (v1, bnd)], s.color.filled())
+            } else {
+                Rectangle::new([(a, v0), (bnd, v1)], s.color.filled())
+            };
+            chart.draw_series([rect])?;
+            let err = p.errors.get(si_).and_then(|e| e.get(ci).copied().flatten());
+            let mut end = v1;
+            if let Some((lo, hi)) = err {
+                let (lo, hi) = (p.axis.map(lo), p.axis.map(hi));
+                whisker(&mut chart, mid, lo, hi, !p.horizontal, GUIDE)?;
+                end = end.max(hi);
+            }
+            if p.value_labels {
+                let text = super::axis::si(v);
+                let label = if p.horizontal {
+                    EmptyElement::at((end, mid))
+                        + Text::new(
+                            text,
+                            (4, 0),
+                            label_font
+                                .clone()
+                                .color(&BLACK)
+                                .pos(Pos::new(HPos::Left, VPos::Center)),
+                        )
                 } else {
-                    let left = c - 0.4 + slot * si_ as f64;
-                    (left, left + slot * 0.92)
+                    EmptyElement::at((mid, end))
+                        + Text::new(
+                            text,
+                            (0, -3),
+                            label_font
+                                .clone()
+                                .color(&BLACK)
+                                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                        )
                 };
-                let (v0, v1) = (p.axis.lo, p.axis.map(v));
-                Some(if p.horizontal {
-                    Rectangle::new([(v0, a), (v1, bnd)], s.color.filled())
-                } else {
-                    Rectangle::new([(a, v0), (bnd, v1)], s.color.filled())
-                })
-            })
-            .collect();
-        chart.draw_series(rects)?;
+                chart.draw_series([label])?;
+            }
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dodging_centres_the_series_on_their_x() {
+        assert_eq!(dodge(0, 1, 1.0), 0.0);
+        let d: Vec<f64> = (0..3).map(|i| dodge(i, 3, 0.3)).collect();
+        assert!((d[0] + 0.1).abs() < 1e-12 && d[1] == 0.0 && (d[2] - 0.1).abs() < 1e-12);
+    }
 }

@@ -1,14 +1,40 @@
-//! Reclamation figures: `unreclaimed.svg` (peak unreclaimed nodes against threads, a panel per
-//! update percentage) and `stalled-reader.svg` (unreclaimed nodes over time while a reader is
-//! stalled, a line per scheme).
+//! Reclamation figures:
+//!
+//! * `unreclaimed.svg`: peak unreclaimed nodes against threads, a line per scheme, a panel
+//!   per update percentage (log axis: the schemes differ by decades), the machine's cores
+//!   marked; a map whose counts were not measured (crossbeam) gets no line and a legend note;
+//! * `stalled-reader.svg`: unreclaimed nodes over time while a reader is stalled, a line per
+//!   (scheme, updater count): colour by scheme, dash pattern by updater count.
 
 use super::axis::Axis;
 use super::canvas::{figure, LEGEND_W};
-use super::panels::{draw_legend, draw_lines, Legend, LineSeriesData, Lines, MAX_MARKED_POINTS};
-use super::style::style;
+use super::legend::{draw_legend, Legend};
+use super::panels::{draw_lines, LineData, Lines, MAX_MARKED_POINTS};
+use super::style::{map_style, Style, DASHES};
+use super::throughput::oversubscribed_note;
+use crate::bench::data::{Cell, Series};
 use crate::bench::model::{self, Unreclaimed};
 use anyhow::Result;
 use std::path::Path;
+
+/// The lines of one `unreclaimed.svg` panel (update percentage `up`): the measured schemes
+/// only — a scheme that was not measured has no line at all.
+pub(super) fn unreclaimed_lines(u: &Unreclaimed, up: u32) -> Vec<LineData> {
+    u.schemes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LineData {
+            name: s.clone(),
+            style: map_style(s, i),
+            points: u
+                .threads
+                .iter()
+                .filter_map(|&t| Some((t as f64, u.max_peak(s, up, t)?)))
+                .collect(),
+            whiskers: vec![],
+        })
+        .collect()
+}
 
 /// `unreclaimed.svg`: peak unreclaimed nodes against threads, a line per scheme, a panel per
 /// update percentage (the largest peak over ranges and distributions).
@@ -30,31 +56,22 @@ pub fn unreclaimed(dir: &Path, u: &Unreclaimed) -> Result<bool> {
     }
     let path = dir.join("unreclaimed.svg");
     let panel_w = 520;
-    let (plots, legend) = figure(&path, panel_w * updates.len() as u32 + LEGEND_W, 500)?;
+    let (plots, legend) = figure(&path, panel_w * updates.len() as u32 + LEGEND_W, 520)?;
     let panels = plots.split_evenly((1, updates.len()));
-    let mut all = Vec::new();
-    let per: Vec<Vec<LineSeriesData>> = updates
+    let per: Vec<Vec<LineData>> = updates.iter().map(|&up| unreclaimed_lines(u, up)).collect();
+    let y = Axis::fit(
+        "peak unreclaimed nodes",
+        per.iter()
+            .flatten()
+            .flat_map(|s| s.points.iter().map(|p| p.1)),
+    );
+    let zeros = per
         .iter()
-        .map(|&up| {
-            u.schemes
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let pts: Vec<(f64, f64)> = u
-                        .threads
-                        .iter()
-                        .filter_map(|&t| Some((t as f64, u.max_peak(s, up, t)?)))
-                        .collect();
-                    all.extend(pts.iter().map(|p| p.1));
-                    (s.clone(), style(s, i), pts)
-                })
-                .collect()
-        })
-        .collect();
-    let y = Axis::fit("peak unreclaimed nodes", all.iter().copied());
+        .flatten()
+        .any(|s| s.points.iter().any(|p| p.1 <= 0.0));
     let y = Axis {
         desc: if y.log {
-            "peak unreclaimed nodes (log; 0 on the axis)".into()
+            "peak unreclaimed nodes (log scale)".into()
         } else {
             "peak unreclaimed nodes".into()
         },
@@ -70,19 +87,113 @@ pub fn unreclaimed(dir: &Path, u: &Unreclaimed) -> Result<bool> {
                 x_integer: true,
                 y: &y,
                 series,
+                cores: u.cores,
             },
         )?;
     }
-    let entries: Vec<_> = per[0].iter().map(|s| (s.0.clone(), s.1)).collect();
-    draw_legend(&legend, "scheme", &entries, Legend::LinesWithMarkers)?;
+    let entries: Vec<_> = per[0].iter().map(|s| (s.name.clone(), s.style)).collect();
+    let mut notes: Vec<String> = u
+        .not_measured
+        .iter()
+        .map(|m| format!("{m}: not measured (its adapter has no reclamation counters), so no line"))
+        .collect();
+    if zeros && y.log {
+        notes.push("0 (freed at once: mutex, btree) is drawn on the bottom axis.".into());
+    }
+    notes.push("The peak of all runs of a cell; no spread is kept.".into());
+    let max_threads = u.threads.iter().copied().max().unwrap_or(0);
+    notes.extend(oversubscribed_note(u.cores, max_threads));
+    draw_legend(
+        &legend,
+        "scheme",
+        &entries,
+        Legend::LinesWithMarkers,
+        &notes,
+    )?;
     plots.present()?;
     Ok(true)
 }
 
+/// A stalled-reader cell's updater count: its `threads` parameter, else its parameter
+/// string `t{n}…`.
+fn updaters(c: &Cell) -> Option<u32> {
+    c.param_num("threads").map(|t| t as u32).or_else(|| {
+        let digits: String = c
+            .parameter
+            .strip_prefix('t')?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    })
+}
+
+/// The lines of `stalled-reader.svg`: colour by scheme, dash pattern by updater count
+/// (solid, dashed, dotted in ascending order), names "scheme, n updaters".
+pub(super) fn stalled_lines(cells: &[(&Cell, &Series)], cores: Option<u32>) -> Vec<LineData> {
+    let counts = updater_counts(cells);
+    let schemes: Vec<&str> = {
+        let mut v: Vec<&str> = cells.iter().map(|(c, _)| c.function.as_str()).collect();
+        v.dedup();
+        v
+    };
+    cells
+        .iter()
+        .map(|(c, s)| {
+            let t = updaters(c);
+            let ti = counts.iter().position(|x| *x == t).unwrap_or(0);
+            let si = schemes.iter().position(|x| *x == c.function).unwrap_or(0);
+            let base = map_style(&c.function, si);
+            let name = match t {
+                Some(1) => format!("{}, 1 updater", c.function),
+                Some(n) if cores.is_some_and(|k| n > k) => {
+                    format!("{}, {n} updaters (over)", c.function)
+                }
+                Some(n) => format!("{}, {n} updaters", c.function),
+                None => format!("{} {}", c.function, c.parameter),
+            };
+            LineData {
+                name,
+                style: Style {
+                    dash: DASHES[ti % DASHES.len()],
+                    ..base
+                },
+                points: s.points.clone(),
+                whiskers: vec![],
+            }
+        })
+        .collect()
+}
+
+/// The distinct updater counts of `cells`, ascending: the order of the dash patterns.
+fn updater_counts(cells: &[(&Cell, &Series)]) -> Vec<Option<u32>> {
+    let mut v: Vec<Option<u32>> = cells.iter().map(|(c, _)| updaters(c)).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The legend's note on line styles: "Line style: updater threads (solid 1, dashed 2)."
+fn dash_note(counts: &[Option<u32>]) -> String {
+    let names = ["solid", "dashed", "dotted"];
+    let parts: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let n = n.map_or("?".to_string(), |n| n.to_string());
+            format!("{} {n}", names[i % names.len()])
+        })
+        .collect();
+    format!(
+        "Colour: scheme. Line style: updater threads ({}).",
+        parts.join(", ")
+    )
+}
+
 /// `stalled-reader.svg`: unreclaimed nodes over time while a reader is stalled, a line per
-/// scheme (and parameter, if there are several).
-pub fn stalled_reader(dir: &Path, cells: &[&crate::bench::data::Cell]) -> Result<bool> {
-    let mut with: Vec<(&crate::bench::data::Cell, &crate::bench::data::Series)> = cells
+/// (scheme, updater count).
+pub fn stalled_reader(dir: &Path, cells: &[&Cell], cores: Option<u32>) -> Result<bool> {
+    let mut with: Vec<(&Cell, &Series)> = cells
         .iter()
         .filter_map(|c| Some((*c, c.side.as_ref()?.series.as_ref()?)))
         .filter(|(_, s)| !s.points.is_empty())
@@ -90,21 +201,8 @@ pub fn stalled_reader(dir: &Path, cells: &[&crate::bench::data::Cell]) -> Result
     if with.is_empty() {
         return Ok(false);
     }
-    with.sort_by_key(|(c, _)| model::map_order_key(c));
-    let params: std::collections::BTreeSet<&str> =
-        with.iter().map(|(c, _)| c.parameter.as_str()).collect();
-    let series: Vec<LineSeriesData> = with
-        .iter()
-        .enumerate()
-        .map(|(i, (c, s))| {
-            let name = if params.len() > 1 {
-                format!("{} {}", c.function, c.parameter)
-            } else {
-                c.function.clone()
-            };
-            (name, style(&c.function, i), s.points.clone())
-        })
-        .collect();
+    with.sort_by_key(|(c, _)| (model::map_order_key(c), updaters(c)));
+    let series = stalled_lines(&with, cores);
     let y_name = with
         .iter()
         .map(|(_, s)| s.name.as_str())
@@ -115,12 +213,15 @@ pub fn stalled_reader(dir: &Path, cells: &[&crate::bench::data::Cell]) -> Result
         .map(|(_, s)| s.x_label.as_str())
         .find(|n| !n.is_empty())
         .unwrap_or("time (ms)");
-    let mut y = Axis::fit(y_name, series.iter().flat_map(|s| s.2.iter().map(|p| p.1)));
+    let mut y = Axis::fit(
+        y_name,
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+    );
     if y.log {
-        y.desc = format!("{y_name} (log; 0 on the axis)");
+        y.desc = format!("{y_name} (log scale)");
     }
     let path = dir.join("stalled-reader.svg");
-    let (plots, legend) = figure(&path, 900, 520)?;
+    let (plots, legend) = figure(&path, 960, 540)?;
     draw_lines(
         &plots,
         &Lines {
@@ -129,16 +230,31 @@ pub fn stalled_reader(dir: &Path, cells: &[&crate::bench::data::Cell]) -> Result
             x_integer: false,
             y: &y,
             series: &series,
+            cores: None,
         },
     )?;
-    let entries: Vec<_> = series.iter().map(|s| (s.0.clone(), s.1)).collect();
-    let marked = series.iter().all(|s| s.2.len() <= MAX_MARKED_POINTS);
+    let entries: Vec<_> = series.iter().map(|s| (s.name.clone(), s.style)).collect();
+    let marked = series.iter().all(|s| s.points.len() <= MAX_MARKED_POINTS);
     let kind = if marked {
         Legend::LinesWithMarkers
     } else {
         Legend::Lines
     };
-    draw_legend(&legend, "scheme", &entries, kind)?;
+    let mut notes = vec![
+        dash_note(&updater_counts(&with)),
+        "Plus one reader thread, stalled inside a get (asleep).".to_string(),
+    ];
+    if let Some(c) = cores {
+        let over = with
+            .iter()
+            .any(|(cell, _)| updaters(cell).is_some_and(|n| n > c));
+        notes.push(if over {
+            format!("The machine has {c} cores; \"(over)\": more updaters than cores.")
+        } else {
+            format!("The machine has {c} cores.")
+        });
+    }
+    draw_legend(&legend, "scheme, updaters", &entries, kind, &notes)?;
     plots.present()?;
     Ok(true)
 }

@@ -1,5 +1,6 @@
 //! How series look: fonts and sizes, a fixed colour per well-known name (so a map keeps its
-//! colour across figures), marker shapes, and drawing a marker in a legend or at data points.
+//! colour across figures), marker shapes and dash patterns, and drawing a marker in a legend
+//! or at data points.
 
 use super::canvas::{Area, Chart};
 use anyhow::Result;
@@ -51,19 +52,59 @@ pub(super) const MARKERS: [Marker; 4] = [
     Marker::Cross,
 ];
 
+/// How a line is stroked: a second way, besides colour and marker, to tell series apart
+/// (the stalled reader's thread counts share their scheme's colour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+/// Dash patterns in order of use.
+pub(super) const DASHES: [Dash; 3] = [Dash::Solid, Dash::Dashed, Dash::Dotted];
+
+impl Dash {
+    /// (dash, gap) in pixels; `None` for a solid line.
+    pub(super) fn pattern(self) -> Option<(u32, u32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((9, 5)),
+            Dash::Dotted => Some((2, 4)),
+        }
+    }
+}
+
 /// How one series is drawn.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Style {
     pub(super) color: RGBColor,
     pub(super) marker: Marker,
+    pub(super) dash: Dash,
 }
 
 pub(super) fn style(name: &str, index: usize) -> Style {
     Style {
         color: color_of(name, index),
         marker: MARKERS[index % MARKERS.len()],
+        dash: Dash::Solid,
     }
 }
+
+/// The style of a map's series: its colour, and the marker of its place in the registry, so
+/// that a map looks the same in every figure whichever maps are left out; `index` for names
+/// outside the registry.
+pub(super) fn map_style(name: &str, index: usize) -> Style {
+    let rank = crate::bench::model::map_rank(name);
+    let known = rank < crate::bench::model::MAP_ORDER.len();
+    style(name, if known { rank } else { index })
+}
+
+/// Light grey for what is not data: the oversubscribed region, reference lines.
+pub(super) const GUIDE: RGBColor = RGBColor(110, 110, 110);
+
+/// The shade of the oversubscribed region (thread counts above the machine's cores).
+pub(super) const SHADE: RGBColor = RGBColor(243, 240, 234);
 
 /// A marker in the legend, at pixel `at` of the legend's area.
 pub(super) fn legend_marker(area: &Area, at: (i32, i32), s: Style) -> Result<()> {
