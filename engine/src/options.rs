@@ -88,11 +88,13 @@ pub enum Stage {
     /// Buffered writing: group commit (a leader writes every queued batch in one system call)
     /// and WAL appends buffered in the process ([`SyncPolicy::Buffered`], 10 ms).
     S2,
-    /// Background writing + lock-free: flush and compaction on background threads
-    /// ([`CompactionStyle::SingleRun`]); the epoch (lock-free) memtable, into which the
-    /// writers of a commit group insert in parallel ([`Options::parallel_memtable_writes`]).
+    /// Background writing + lock-free: memtables are flushed on background threads (no
+    /// compaction yet: L0 only grows, as in S2); the epoch (lock-free) memtable, into which
+    /// the writers of a commit group insert in parallel
+    /// ([`Options::parallel_memtable_writes`]).
     S3,
-    /// Binary encoding + compaction: binary WAL records and table blocks; leveled compaction.
+    /// Binary encoding + compaction: binary WAL records and table blocks; leveled compaction
+    /// on the background threads.
     S4,
     /// In-memory index for gets: bloom filters (10 bits/key), a 64 MiB block cache and a
     /// 64 MiB recent-writes map (the newest value of recently written keys).
@@ -128,7 +130,7 @@ impl Stage {
             Stage::S0 => "baseline: JSON, reopen per write, mutex memtable, inline flush",
             Stage::S1 => "append-only WAL kept open",
             Stage::S2 => "buffered appends + group commit",
-            Stage::S3 => "background flush/compaction + lock-free memtable, parallel inserts",
+            Stage::S3 => "background flush + lock-free memtable, parallel inserts",
             Stage::S4 => "binary encoding + leveled compaction",
             Stage::S5 => "bloom filters + block cache + recent-writes map",
         }
@@ -312,13 +314,13 @@ impl Options {
         }
         if stage >= Stage::S3 {
             o.auto_compaction = true;
-            o.compaction = true;
             o.memtable = MapKind::Epoch;
             o.parallel_memtable_writes = true;
         }
         if stage >= Stage::S4 {
             o.wal_format = RecordFormat::Binary;
             o.table_format = RecordFormat::Binary;
+            o.compaction = true;
             o.compaction_style = CompactionStyle::Leveled;
         }
         if stage >= Stage::S5 {
@@ -507,9 +509,10 @@ mod tests {
         assert!(!Options::stage(Stage::S1).wal_reopen_per_write);
         assert!(Options::stage(Stage::S2).group_commit);
         let s3 = Options::stage(Stage::S3);
-        assert!(s3.auto_compaction && s3.compaction && s3.memtable == MapKind::Epoch);
-        assert_eq!(s3.compaction_style, CompactionStyle::SingleRun);
+        assert!(s3.auto_compaction && !s3.compaction && s3.memtable == MapKind::Epoch);
+        assert!(s3.parallel_memtable_writes && !Options::stage(Stage::S2).parallel_memtable_writes);
         let s4 = Options::stage(Stage::S4);
+        assert!(s4.compaction);
         assert_eq!(s4.table_format, RecordFormat::Binary);
         assert_eq!(s4.compaction_style, CompactionStyle::Leveled);
         assert_eq!(s4.recent_writes_bytes, 0);

@@ -1,6 +1,7 @@
 //! The stage ladder: every preset works on its own, reads what every other preset wrote, and
 //! each stage's switches do what they say (JSON on disk, one WAL write per writer without
-//! group commit, a single run under S3's compaction, gets answered by S5's index).
+//! group commit, S3's background flush without compaction, the single-run compaction style, gets
+//! answered by S5's index).
 
 use ferrolite::{CompactionStyle, Db, MapKind, Options, Stage};
 use std::collections::BTreeMap;
@@ -173,12 +174,33 @@ fn group_commit_switch_changes_the_number_of_wal_writes() {
     }
 }
 
-/// S3's single run: compactions merge L0 into L1 and never deeper.
+/// S3 flushes in the background and never compacts: L0 only grows (and writers are not
+/// stopped by its table count).
+#[test]
+fn background_flush_without_compaction_only_grows_l0() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), small(Stage::S3)).unwrap();
+    let mut model = Model::new();
+    for round in 0..4 {
+        write_round(&db, &mut model, round, 2000);
+    }
+    db.flush().unwrap();
+    let stats = db.stats();
+    assert!(stats.flushes > 3, "{stats}");
+    assert_eq!(stats.compactions, 0, "{stats}");
+    assert_eq!(stats.files_per_level[0] as u64, stats.flushes, "{stats}");
+    check(&db, &model, "S3");
+}
+
+/// The single run (`CompactionStyle::SingleRun`, a user's choice; no preset uses it):
+/// compactions merge L0 into L1 and never deeper.
 #[test]
 fn single_run_compaction_keeps_everything_in_l0_and_l1() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = small(Stage::S3).level1_size(4096);
-    assert_eq!(opts.compaction_style, CompactionStyle::SingleRun);
+    let opts = small(Stage::S3)
+        .compaction(true)
+        .compaction_style(CompactionStyle::SingleRun)
+        .level1_size(4096);
     let db = Db::open(dir.path(), opts).unwrap();
     let mut model = Model::new();
     for round in 0..6 {
