@@ -9,6 +9,8 @@
 //!   regenerates the figures (`*.svg`) and `bench.md` (machine, commit, every figure as a
 //!   table, the throughput targets MET or MISSED) from criterion's saved estimates under
 //!   `target/criterion` and the benches' side data under `target/ferrolite-bench`.
+//! * `cargo xtask ladder [--quick] [--runs N] [--out DIR]` — the stage ladder from one build:
+//!   `stages.md`, `stages.json` and `stages.svg` (`ladder.rs`).
 //!
 //! Every command writes its reports under `target/` (`target/verify-report/`,
 //! `target/bench-report/`) unless `--out` says otherwise, so a run leaves the work tree clean;
@@ -18,6 +20,7 @@
 //! builds the checkers and the benches.
 
 mod bench;
+mod ladder;
 #[cfg(test)]
 mod tidy;
 mod verify;
@@ -29,6 +32,7 @@ COMMANDS:
   verify   every checker over every structure and seeded mutant (target/verify-report/)
   bench    run the benchmarks (cargo bench -p ferrolite-benches), then `report`
   report   redraw the figures and bench.md from the saved results (target/bench-report/)
+  ladder   the stage ladder: stages.md, stages.json, stages.svg (target/bench-report/)
 
 Reports go under target/ unless --out DIR says otherwise; --out reports replaces the
 committed snapshot.";
@@ -41,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         "verify" => verify::main(&rest),
         "bench" => bench::bench_main(&rest),
         "report" => bench::report_main(&rest),
+        "ladder" => ladder::main(&rest),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -6,8 +6,11 @@
 //! * [`side`] — the *side data*: one JSON file per measured cell with what criterion cannot
 //!   hold (our repetitions' spread, latency percentiles, unreclaimed nodes, a time series,
 //!   extras), and where those files live under a cargo target directory;
+//! * [`ladder`] — the stage ladder's results (`stages.json`), from the `scaling --ladder`
+//!   binary to `cargo xtask ladder`'s figure;
 //! * [`time`] — UTC timestamps from the system clock (civil dates without a date library), as
 //!   the `dbbench` header and `reports/bench.md` print them.
 
+pub mod ladder;
 pub mod side;
 pub mod time;

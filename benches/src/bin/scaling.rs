@@ -3,21 +3,31 @@
 //! fjall with `--features yardstick`), several runs each, alternating; writes
 //! `reports/engine-scaling.md`-style Markdown (see `ferrolite_benches::scaling`).
 //!
+//! With `--ladder` it runs the stage ladder instead: every preset `Options::stage(S0..S5)` ×
+//! memtable (mutex, epoch, hazard) × fillrandom at 1 and 2 threads, readrandom and YCSB-A,
+//! and writes `stages.md` and `stages.json` (drawn by `cargo xtask ladder`).
+//!
 //! ```text
 //! cargo run --release -p ferrolite-benches --features yardstick --bin scaling -- \
 //!     --num 300000 --runs 3 --out reports/engine-scaling.md
+//! cargo xtask ladder --out reports      # the ladder, its report and its figure
 //! ```
 
 use anyhow::{bail, Context, Result};
-use ferrolite::{MapKind, Options, SyncPolicy};
+use ferrolite::{MapKind, Options, Stage, SyncPolicy};
 use std::time::Duration;
+
+/// The ladder's memtable size: small enough that every stage flushes.
+const LADDER_MEMTABLE: usize = 4 << 20;
 
 /// The buffered WAL's delay in the durability-matched row.
 const BUFFERED_DELAY: Duration = Duration::from_millis(10);
 use ferrolite_benches::engine_bench::{
     cpu_description, utc_now, BenchConfig, Benchmark, Engine, FerroliteEngine, Runner,
 };
-use ferrolite_benches::scaling::{markdown, Config, Meta, Sample, Table};
+use ferrolite_benches::scaling::{
+    ladder_json, ladder_markdown, markdown, Config, Meta, Sample, Table, S5_NO_RECENT,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,7 +45,12 @@ USAGE: scaling [--num N] [--runs R] [--threads 1,2,4] [--memtables LIST]
   --benchmarks LIST  default fillrandom,overwrite,readwhilewriting,ycsba (fillrandom first:
                    the others run on the database it filled)
   --no-fjall       skip the fjall yardstick (it needs --features yardstick anyway)
-  --out FILE       the Markdown report (default target/bench-report/engine-scaling.md)
+  --out FILE       the Markdown report (default target/bench-report/engine-scaling.md, or
+                   stages.md with --ladder; the ladder's JSON goes next to it)
+  --ladder         the stage ladder: S0..S5 × --memtables (default mutex,epoch,hazard) ×
+                   fillrandom (1 and 2 threads), readrandom, ycsba; --num defaults to 100000,
+                   4 MiB memtables so that every stage flushes
+  --reads N        readrandom's operations in the ladder (default 20000)
 ";
 
 struct Args {
@@ -46,6 +61,8 @@ struct Args {
     benchmarks: Vec<Benchmark>,
     fjall: bool,
     out: PathBuf,
+    ladder: bool,
+    reads: u64,
 }
 
 fn list<T>(s: &str, f: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
@@ -60,8 +77,11 @@ fn parse() -> Result<Option<Args>> {
         memtables: MapKind::ALL.to_vec(),
         benchmarks: list("fillrandom,overwrite,readwhilewriting,ycsba", |s| s.parse())?,
         fjall: cfg!(feature = "yardstick"),
-        out: "target/bench-report/engine-scaling.md".into(),
+        out: PathBuf::new(),
+        ladder: false,
+        reads: 20_000,
     };
+    let (mut num_set, mut memtables_set, mut out_set) = (false, false, false);
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -79,15 +99,43 @@ fn parse() -> Result<Option<Args>> {
                 print!("{USAGE}");
                 return Ok(None);
             }
-            "--num" => a.num = value()?.parse()?,
+            "--num" => {
+                a.num = value()?.parse()?;
+                num_set = true;
+            }
             "--runs" => a.runs = value()?.parse()?,
             "--threads" => a.threads = list(&value()?, |s| Ok(s.parse()?))?,
-            "--memtables" => a.memtables = list(&value()?, |s| Ok(s.parse::<MapKind>()?))?,
+            "--memtables" => {
+                a.memtables = list(&value()?, |s| Ok(s.parse::<MapKind>()?))?;
+                memtables_set = true;
+            }
             "--benchmarks" => a.benchmarks = list(&value()?, |s| s.parse())?,
             "--no-fjall" => a.fjall = false,
-            "--out" => a.out = value()?.into(),
+            "--out" => {
+                a.out = value()?.into();
+                out_set = true;
+            }
+            "--ladder" => a.ladder = true,
+            "--reads" => a.reads = value()?.parse()?,
             other => bail!("unknown argument `{other}`\n\n{USAGE}"),
         }
+    }
+    if a.ladder {
+        if !num_set {
+            a.num = 100_000;
+        }
+        if !memtables_set {
+            a.memtables = vec![MapKind::Mutex, MapKind::Epoch, MapKind::Hazard];
+        }
+        a.benchmarks = list("fillrandom,readrandom,ycsba", |s| s.parse())?;
+        a.fjall = false;
+    }
+    if !out_set {
+        a.out = if a.ladder {
+            "target/bench-report/stages.md".into()
+        } else {
+            "target/bench-report/engine-scaling.md".into()
+        };
     }
     if a.num == 0 || a.runs == 0 || a.threads.is_empty() || a.threads.contains(&0) {
         bail!("--num, --runs and every thread count must be positive");
@@ -108,6 +156,15 @@ enum Subject {
     /// The default engine with the WAL buffered in the process as fjall's journal is (8 KiB
     /// `BufWriter`, handed to the OS when full): the durability-matched comparison.
     Buffered,
+    /// A stage preset of the ladder, over a memtable.
+    Stage {
+        stage: Stage,
+        kind: MapKind,
+    },
+    /// S5 without its recent-writes map: what the map costs the write path.
+    S5NoRecent {
+        kind: MapKind,
+    },
     #[cfg_attr(not(feature = "yardstick"), allow(dead_code))]
     Fjall,
 }
@@ -163,37 +220,72 @@ fn run_once(
             Options::default().memtable.name().to_string(),
             true,
         ),
+        Subject::Stage { stage, kind } => (
+            Box::new(FerroliteEngine::open(
+                dir.path(),
+                Options::stage(stage)
+                    .memtable(kind)
+                    .memtable_size(LADDER_MEMTABLE),
+            )?),
+            kind.name().to_string(),
+            true,
+        ),
+        Subject::S5NoRecent { kind } => (
+            Box::new(FerroliteEngine::open(
+                dir.path(),
+                Options::stage(Stage::S5)
+                    .memtable(kind)
+                    .memtable_size(LADDER_MEMTABLE)
+                    .recent_writes_bytes(0),
+            )?),
+            kind.name().to_string(),
+            true,
+        ),
         Subject::Fjall => (fjall(dir.path())?, "-".into(), true),
     };
     let engine_name = match subject {
+        Subject::S5NoRecent { .. } => S5_NO_RECENT.to_string(),
         Subject::Buffered => "ferrolite-buffered".to_string(),
+        Subject::Stage { stage, .. } => stage.name().to_string(),
         _ => engine.name().to_string(),
+    };
+    // The ladder's 2-thread pass runs fillrandom only.
+    let benches: Vec<Benchmark> = match subject {
+        Subject::Stage { .. } | Subject::S5NoRecent { .. } if threads > 1 => {
+            vec![Benchmark::FillRandom]
+        }
+        _ => a.benchmarks.clone(),
     };
     let cfg = BenchConfig {
         num: a.num,
+        reads: a.ladder.then_some(a.reads),
         threads,
         ..BenchConfig::default()
     };
     let runner = Runner::new(engine.as_ref(), cfg);
-    for &bench in &a.benchmarks {
+    for &bench in &benches {
         let before = engine.summary().db_stats;
         let o = runner.run(bench)?;
         let after = engine.summary().db_stats;
-        let (groups_per_write, waits, stalls) = match (before, after) {
-            (Some(b), Some(x)) => {
-                let batches = x.batches - b.batches;
-                (
-                    (batches > 0).then(|| (x.wal_groups - b.wal_groups) as f64 / batches as f64),
-                    Some([
-                        x.waits_spun - b.waits_spun,
-                        x.waits_yielded - b.waits_yielded,
-                        x.waits_parked - b.waits_parked,
-                    ]),
-                    Some(x.stalls - b.stalls),
-                )
-            }
-            _ => (None, None, None),
+        let mut sample = Sample {
+            ops_per_sec: o.ops_per_sec(),
+            ..Sample::default()
         };
+        if let (Some(b), Some(x)) = (before, after) {
+            let batches = x.batches - b.batches;
+            sample.groups_per_write =
+                (batches > 0).then(|| (x.wal_groups - b.wal_groups) as f64 / batches as f64);
+            sample.waits = Some([
+                x.waits_spun - b.waits_spun,
+                x.waits_yielded - b.waits_yielded,
+                x.waits_parked - b.waits_parked,
+            ]);
+            sample.stalls = Some(x.stalls - b.stalls);
+            sample.stall_ms = Some((x.stall_micros - b.stall_micros) as f64 / 1000.0);
+            sample.flushes = Some(x.flushes - b.flushes);
+            sample.compactions = Some(x.compactions - b.compactions);
+            sample.write_amp = Some(x.write_amplification());
+        }
         table.push(
             Config {
                 engine: engine_name.clone(),
@@ -202,12 +294,7 @@ fn run_once(
                 threads,
                 bench: bench.name().to_string(),
             },
-            Sample {
-                ops_per_sec: o.ops_per_sec(),
-                groups_per_write,
-                waits,
-                stalls,
-            },
+            sample,
         );
         bar.inc(1);
     }
@@ -230,16 +317,37 @@ fn main() -> Result<()> {
         return Ok(());
     };
     let mut subjects: Vec<Subject> = Vec::new();
-    for &kind in &a.memtables {
-        for parallel in [true, false] {
-            subjects.push(Subject::Ferrolite { kind, parallel });
+    if a.ladder {
+        for stage in Stage::ALL {
+            for &kind in &a.memtables {
+                subjects.push(Subject::Stage { stage, kind });
+            }
+        }
+        for &kind in &a.memtables {
+            subjects.push(Subject::S5NoRecent { kind });
+        }
+    } else {
+        for &kind in &a.memtables {
+            for parallel in [true, false] {
+                subjects.push(Subject::Ferrolite { kind, parallel });
+            }
         }
     }
     if a.fjall {
         subjects.push(Subject::Buffered);
         subjects.push(Subject::Fjall);
     }
-    let total = (a.runs * subjects.len() * a.threads.len() * a.benchmarks.len()) as u64;
+    let threads_list: Vec<usize> = if a.ladder {
+        vec![1, 2]
+    } else {
+        a.threads.clone()
+    };
+    let per_subject: usize = if a.ladder {
+        a.benchmarks.len() + 1
+    } else {
+        threads_list.len() * a.benchmarks.len()
+    };
+    let total = (a.runs * subjects.len() * per_subject) as u64;
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
             .expect("template"),
@@ -248,8 +356,10 @@ fn main() -> Result<()> {
     let mut table = Table::default();
     for run in 0..a.runs {
         for &subject in &subjects {
-            for &threads in &a.threads {
+            for &threads in &threads_list {
                 let label = match subject {
+                    Subject::Stage { stage, kind } => format!("{stage} {kind}"),
+                    Subject::S5NoRecent { kind } => format!("{S5_NO_RECENT} {kind}"),
                     Subject::Ferrolite { kind, parallel } => {
                         format!("{kind} {}", if parallel { "parallel" } else { "leader" })
                     }
@@ -306,10 +416,39 @@ fn main() -> Result<()> {
             )
         }),
     };
-    let md = markdown(&table, &meta);
     if let Some(parent) = a.out.parent() {
         std::fs::create_dir_all(parent)?;
     }
+    if a.ladder {
+        let setup = format!(
+            "{} keys of 16 bytes with 100-byte values per fillrandom (on a fresh database per \
+             cell and thread count), {} readrandom gets, {} YCSB-A operations, on the 1-thread \
+             database; each stage's preset with a {} MiB memtable (so that every stage \
+             flushes) and the row's memtable",
+            a.num,
+            a.reads,
+            a.num,
+            LADDER_MEMTABLE >> 20
+        );
+        let md = ladder_markdown(&table, &meta, &setup);
+        std::fs::write(&a.out, &md).with_context(|| format!("writing {}", a.out.display()))?;
+        let json = a.out.with_extension("json");
+        ladder_json(&table, &meta, &setup)
+            .save(&json)
+            .with_context(|| format!("writing {}", json.display()))?;
+        let losses = md.split("## Steps that lose").nth(1).unwrap_or("").trim();
+        println!("## Steps that lose\n{losses}");
+        println!(
+            "{} cells × {} runs in {:.0?}; report: {}, data: {}",
+            table.samples.len(),
+            a.runs,
+            started.elapsed(),
+            a.out.display(),
+            json.display()
+        );
+        return Ok(());
+    }
+    let md = markdown(&table, &meta);
     std::fs::write(&a.out, &md).with_context(|| format!("writing {}", a.out.display()))?;
     // The summary: the targets, as the report states them.
     let targets: String = md

@@ -32,18 +32,18 @@ pub struct Meta {
     pub fjall_options: Option<String>,
 }
 
-fn k(x: f64) -> String {
+pub(super) fn k(x: f64) -> String {
     format!("{:.0}k", x / 1000.0)
 }
 
-fn cell(s: Option<Stat>) -> String {
+pub(super) fn cell(s: Option<Stat>) -> String {
     match s {
         Some(s) => format!("{} ({}–{})", k(s.median), k(s.min), k(s.max)),
         None => "—".into(),
     }
 }
 
-fn ratio(s: Option<Stat>) -> String {
+pub(super) fn ratio(s: Option<Stat>) -> String {
     match s {
         Some(s) => format!("{:.2} ({:.2}–{:.2})", s.median, s.min, s.max),
         None => "—".into(),
@@ -338,6 +338,7 @@ mod tests {
                     groups_per_write: Some(0.5),
                     waits: Some([1, 2, 3]),
                     stalls: Some(0),
+                    ..Sample::default()
                 },
             );
         }

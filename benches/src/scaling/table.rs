@@ -29,6 +29,14 @@ pub struct Sample {
     pub waits: Option<[u64; 3]>,
     /// Write stalls during the benchmark (Ferrolite only).
     pub stalls: Option<u64>,
+    /// Time writers spent stalled, ms (Ferrolite only).
+    pub stall_ms: Option<f64>,
+    /// Memtable flushes and compactions during the benchmark (Ferrolite only).
+    pub flushes: Option<u64>,
+    /// Compactions during the benchmark (Ferrolite only).
+    pub compactions: Option<u64>,
+    /// The database's write amplification after the benchmark (Ferrolite only).
+    pub write_amp: Option<f64>,
 }
 
 /// A median and the range of the runs.
@@ -77,7 +85,7 @@ impl Table {
         self.samples.entry(config).or_default().push(sample);
     }
 
-    fn find(
+    pub(super) fn find(
         &self,
         engine: &str,
         memtable: &str,

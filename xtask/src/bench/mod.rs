@@ -185,15 +185,13 @@ pub struct Written {
     pub warnings: Vec<String>,
 }
 
-/// Is this one of the figure files the report owns (and may replace or remove)?
+/// Is this one of the figure files the report owns (and may replace or remove)? Not
+/// `stages.svg`: `cargo xtask ladder` draws it, into the same directory.
 fn is_our_figure(name: &str) -> bool {
     name.ends_with(".svg")
         && (name.starts_with("structures-")
             || name.starts_with("engine-")
-            || matches!(
-                name,
-                "stages.svg" | "unreclaimed.svg" | "stalled-reader.svg"
-            ))
+            || matches!(name, "unreclaimed.svg" | "stalled-reader.svg"))
 }
 
 /// Reads the saved results in `src` and writes the figures and `bench.md` into `out`.
@@ -204,7 +202,6 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
 
     let structures = model::structures(&ds);
-    let stages = model::stages(&ds);
     let engine = model::grid(&ds, "engine");
     let yardstick = model::grid(&ds, "yardstick");
     let unreclaimed = model::unreclaimed(&ds);
@@ -214,10 +211,6 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
     for f in &structures {
         plots::structures(out, f)?;
         figures.insert(f.file_name());
-    }
-    if !stages.ops.is_empty() {
-        plots::stages(out, &stages)?;
-        figures.insert("stages.svg".to_string());
     }
     if plots::engine_throughput(out, &engine)? {
         figures.insert("engine-throughput.svg".into());
@@ -243,7 +236,6 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
         prov,
         ds: &ds,
         structures: &structures,
-        stages: &stages,
         engine: &engine,
         yardstick: &yardstick,
         unreclaimed: &unreclaimed,

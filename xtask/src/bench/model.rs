@@ -156,9 +156,10 @@ pub fn structures(ds: &Dataset) -> Vec<StructFigure> {
 /// A stage-ladder cell's coordinates: (stage, memtable, workload).
 pub type StageKey = (String, String, String);
 
-/// The stage ladder: ops/s per stage, per (memtable, workload).
+/// The stage ladder's figure data (`cargo xtask ladder`): ops/s per stage, per (memtable,
+/// workload).
 #[derive(Clone, Debug, Default)]
-pub struct Stages<'a> {
+pub struct Stages {
     /// S0, S1, ...
     pub stages: Vec<String>,
     /// The memtables, in [`MAP_ORDER`].
@@ -170,52 +171,8 @@ pub struct Stages<'a> {
     pub series: Vec<(String, String)>,
     /// ops/s per (stage, memtable, workload).
     pub ops: BTreeMap<StageKey, f64>,
-    /// Spread (low, high) of ops/s per (stage, memtable, workload), where known.
+    /// Spread (low, high) of ops/s per (stage, memtable, workload): min–max of the runs.
     pub spread: BTreeMap<StageKey, (f64, f64)>,
-    /// The cells, for their options and counters.
-    pub cells: BTreeMap<StageKey, &'a Cell>,
-}
-
-/// The `stages` group (functions `S{n}-{memtable}`, parameters = workloads).
-pub fn stages(ds: &Dataset) -> Stages<'_> {
-    let mut st = Stages::default();
-    for c in ds.group("stages") {
-        let Some(ops) = c.ops() else { continue };
-        let (stage, memtable) = c
-            .function
-            .split_once('-')
-            .unwrap_or((c.function.as_str(), ""));
-        let key: StageKey = (stage.into(), memtable.into(), c.parameter.clone());
-        st.ops.insert(key.clone(), ops);
-        if let Some(s) = c.ops_spread() {
-            st.spread.insert(key.clone(), s);
-        }
-        st.cells.insert(key, c);
-    }
-    let keys: Vec<_> = st.ops.keys().cloned().collect();
-    st.stages = distinct(&keys, |k| k.0.clone());
-    st.stages.sort_by_key(|s| {
-        (
-            s.trim_start_matches(['S', 's'])
-                .parse::<u32>()
-                .unwrap_or(u32::MAX),
-            s.clone(),
-        )
-    });
-    let mut memtables = distinct(&keys, |k| k.1.clone());
-    sort_by_order(&mut memtables, &MAP_ORDER);
-    let mut workloads = distinct(&keys, |k| k.2.clone());
-    sort_by_order(&mut workloads, &WORKLOAD_ORDER);
-    for m in &memtables {
-        for w in &workloads {
-            if keys.iter().any(|k| &k.1 == m && &k.2 == w) {
-                st.series.push((m.clone(), w.clone()));
-            }
-        }
-    }
-    st.memtables = memtables;
-    st.workloads = workloads;
-    st
 }
 
 /// A group whose functions are implementations and parameters workloads (`engine`,

@@ -125,54 +125,14 @@ fn structures_fixture(src: &Sources) {
     }
 }
 
-/// The options `sidecar::engine_options` writes for a stage preset (S0–S3 JSON, S5 with a
-/// block cache and a recent-writes map) or `Options::default()`.
-fn engine_options(preset: &str, memtable: &str) -> Value {
-    let n: u32 = preset.trim_start_matches('S').parse().unwrap_or(9);
-    let json = n <= 3;
-    let format = if json { "Json" } else { "Binary" };
+/// The options `sidecar::engine_options` writes for `Options::default()` with `memtable`.
+fn engine_options(memtable: &str) -> Value {
     json!({
-        "preset": preset, "memtable": memtable, "memtable_bytes": 4 << 20,
-        "sync": "None", "wal_format": format, "table_format": format,
-        "group_commit": n >= 2, "compaction": if n >= 3 { "Leveled" } else { "off" },
-        "bloom_bits_per_key": if n >= 5 { 10 } else { 0 },
-        "block_cache_bytes": if n >= 5 { 64 << 20 } else { 0 },
-        "recent_writes_bytes": if n == 5 { 64 << 20 } else { 0 },
-        "background_threads": 2
+        "preset": "default", "memtable": memtable, "memtable_bytes": 4 << 20,
+        "sync": "None", "wal_format": "Binary", "table_format": "Binary",
+        "group_commit": true, "compaction": "Leveled", "bloom_bits_per_key": 10,
+        "block_cache_bytes": 64 << 20, "recent_writes_bytes": 0, "background_threads": 2
     })
-}
-
-fn stages_fixture(src: &Sources) {
-    for stage in 0..6u32 {
-        for (mi, mem) in ["mutex", "epoch"].iter().enumerate() {
-            for (wi, wl) in ["fillrandom", "readrandom", "ycsba"].iter().enumerate() {
-                let ops =
-                    10_000.0 * 3f64.powi(stage as i32) * (1.0 + mi as f64) * (1.0 + wi as f64);
-                let function = format!("S{stage}-{mem}");
-                crit(&src.criterion, "stages", &function, wl, ops, 100);
-                // JSON stages write 4× the bytes; compactions from S3 on rewrite them once.
-                let enc = if stage <= 3 { 4.0 } else { 1.0 };
-                let compacted = if stage >= 3 { 1.0 } else { 0.0 };
-                side(
-                    &src.side,
-                    json!({
-                        "group": "stages", "function": function, "parameter": wl,
-                        "params": {"stage": format!("S{stage}"), "memtable": mem, "workload": wl},
-                        "ops_per_sec": {"median": ops, "min": ops * 0.8, "max": ops * 1.3},
-                        "options": engine_options(&format!("S{stage}"), mem),
-                        "extra": {
-                            "user_bytes": 1000.0, "wal_bytes": 1000.0 * enc,
-                            "flush_bytes": 1000.0 * enc, "compaction_bytes": 1000.0 * enc * compacted,
-                            "write_amp": enc * (2.0 + compacted),
-                            "gets": 100.0, "recent_hits": if stage == 5 { 25.0 } else { 0.0 },
-                            "cache_hits": if stage == 5 { 30.0 } else { 0.0 },
-                            "cache_misses": if stage == 5 { 10.0 } else { 120.0 }
-                        }
-                    }),
-                );
-            }
-        }
-    }
 }
 
 use super::model::{MAP_ORDER, WORKLOAD_ORDER as ENGINE_WORKLOADS};
@@ -188,7 +148,7 @@ fn engine_fixture(src: &Sources) {
                 json!({
                     "group": "engine", "function": kind, "parameter": wl,
                     "params": {"memtable": kind, "workload": wl},
-                    "options": engine_options("default", kind),
+                    "options": engine_options(kind),
                     "latency_ns": {"op": {"p50": p50, "p99": p50 * 12.0, "p999": p50 * 90.0}},
                     "extra": {"write_amp": 2.5 + ki as f64, "mb_per_sec": 40.0 + wi as f64}
                 }),
@@ -242,7 +202,7 @@ fn yardstick_fixture(src: &Sources) {
                    "block_cache_bytes": 64 << 20, "bloom_bits_per_key": 10,
                    "sync": "none (journal written to the OS)"})
         } else {
-            engine_options("default", "epoch")
+            engine_options("epoch")
         };
         for wl in ["fillrandom", "readrandom"] {
             side(
@@ -305,7 +265,6 @@ fn has(md: &str, needle: &str) {
 fn full_report() {
     let f = fixture(&[
         structures_fixture,
-        stages_fixture,
         engine_fixture,
         stalled_fixture,
         yardstick_fixture,
@@ -319,7 +278,6 @@ fn full_report() {
     for name in [
         "structures-u10-r65536-uniform.svg",
         "structures-u50-r65536-uniform.svg",
-        "stages.svg",
         "engine-throughput.svg",
         "engine-latency.svg",
         "unreclaimed.svg",
@@ -344,7 +302,7 @@ fn full_report() {
         assert!(s.contains(label), "structures plot lacks {label:?}");
     }
     // Linear throughput axes: no log scale left where ratios matter.
-    for name in ["stages.svg", "engine-throughput.svg", "engine-latency.svg"] {
+    for name in ["engine-throughput.svg", "engine-latency.svg"] {
         assert!(!svg(&f, name).contains("log scale"), "{name}");
     }
     assert!(svg(&f, "engine-latency.svg").contains("p99.9"));
@@ -402,32 +360,13 @@ fn full_report() {
         &md,
         "| noreclaim | t2-stall1000ms | 101 | 1k | 100k | 100k | 100k | 50k |",
     );
-    // Stages: S5 epoch ycsba = 1e4 * 3^5 * 2 * 3.
+    // The stage ladder is another report's: a pointer, no section, no figure.
     has(
         &md,
-        "| S0 | 10k (8k–13k) | 20k (16k–26k) | 30k (24k–39k) | 20k (16k–26k) |",
+        "The stage ladder is in [stages.md](stages.md) (`cargo xtask ladder --out reports`).",
     );
-    has(&md, "14.6M (11.7M–19M) |");
-    // What each stage ran with, and its writes and reads, defined.
-    has(
-        &md,
-        "| `wal_format` | Json | Json | Json | Json | Binary | Binary |",
-    );
-    has(&md, "| `block_cache_bytes` | 0 (none) | 0 (none) |");
-    has(&md, "| `memtable` | mutex, epoch |");
-    // JSON stages: 4× the bytes, written once; a stage without a cache has no hit rate.
-    has(
-        &md,
-        "| S0 | mutex | 8.00 | 4.00 | 4.00 | 1.00 | – · – | – · – |",
-    );
-    has(
-        &md,
-        "| S5 | epoch | 3.00 | 1.00 | 2.00 | 2.00 | 75 % · 75 % | 25 % · 25 % |",
-    );
-    has(&md, "**Write amplification** = (bytes appended to the WAL");
-    has(&md, "under the JSON presets (S0–S3)");
-    has(&md, "**Block-cache hit rate** = hits / (hits + misses)");
-    has(&md, "as defined under the stage ladder above");
+    assert!(!md.contains("## Stage ladder"), "{md}");
+    assert!(!f.out.join("stages.svg").exists());
     // Engine: throughput, extras, latency.
     has(&md, "| fillseq | 150k (143k–158k) | 300k (286k–316k) |");
     has(
@@ -435,6 +374,9 @@ fn full_report() {
         "| readwhilewriting | 780k (743k–821k) | 1.56M (1.49M–1.64M) |",
     );
     has(&md, "| fillseq | epoch | 3.50 | – | – | – | – | – | 40.0 |");
+    // The engine's section defines its ratios itself.
+    has(&md, "**Write amplification** = (bytes appended to the WAL");
+    has(&md, "**Block-cache hit rate** = hits / (hits + misses)");
     has(&md, "| `preset` | default | default |");
     has(&md, "| ycsbf | mutex | 5.6k | 67.2k | 504k |");
     // Yardstick: the ratio, and which options each side ran with.
@@ -468,7 +410,6 @@ fn empty_report_says_no_data() {
         "## Structures: throughput against threads\n\nNo data.",
         "## Unreclaimed nodes\n\nNo data.",
         "## Stalled reader\n\nNo data.",
-        "## Stage ladder\n\nNo data.",
         "## Engine\n\nNo data.",
     ] {
         has(&md, section);
@@ -493,22 +434,7 @@ fn structures_alone() {
     svg(&f, "unreclaimed.svg");
     has(&md, "**MET**");
     has(&md, "**MISSED**");
-    has(&md, "## Stage ladder\n\nNo data.");
     has(&md, "## Engine\n\nNo data.");
-}
-
-#[test]
-fn stages_alone() {
-    let f = fixture(&[stages_fixture]);
-    let (w, md) = run(&f);
-    assert_eq!(w.files, ["stages.svg", "bench.md"].map(String::from));
-    has(
-        &md,
-        "| stage | mutex · fillrandom | mutex · readrandom | mutex · ycsba | epoch · fillrandom |",
-    );
-    has(&md, "| S5 | 2.43M (1.94M–3.16M) |");
-    has(&md, "## Targets\n\nNo data");
-    assert!(!md.contains("MET"));
 }
 
 #[test]
@@ -570,15 +496,20 @@ fn missed_when_a_lock_free_map_loses_to_the_mutex() {
 
 #[test]
 fn stale_figures_are_removed_and_bad_files_warned() {
-    let f = fixture(&[stages_fixture]);
+    let f = fixture(&[engine_fixture]);
     fs::create_dir_all(&f.out).unwrap();
     fs::write(f.out.join("structures-u0-r1-uniform.svg"), "<svg/>").unwrap();
     fs::write(f.out.join("notes.svg"), "<svg/>").unwrap();
+    fs::write(f.out.join("stages.svg"), "<svg/>").unwrap();
     fs::create_dir_all(f.src.side.join("engine/mutex")).unwrap();
     fs::write(f.src.side.join("engine/mutex/broken.json"), "{not json").unwrap();
     let (w, md) = run(&f);
     assert!(!f.out.join("structures-u0-r1-uniform.svg").exists());
     assert!(f.out.join("notes.svg").exists(), "not ours: kept");
+    assert!(
+        f.out.join("stages.svg").exists(),
+        "`cargo xtask ladder`'s: kept"
+    );
     assert_eq!(w.warnings.len(), 1);
     has(&md, "## Warnings");
     has(&md, "broken.json");

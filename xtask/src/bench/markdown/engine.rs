@@ -1,14 +1,14 @@
-//! The engine's sections of `bench.md`: the stage ladder, the engine per memtable and the
-//! fjall yardstick. Each names the options its cells ran with (from the side data: the
-//! preset, the memtable and the settings that shape the numbers) and defines the ratios it
-//! prints — write amplification (and what its bytes count under the JSON stages) and the
-//! hit rates of the block cache and the recent-writes map — next to them.
+//! The engine's sections of `bench.md`: the engine per memtable and the fjall yardstick.
+//! Each names the options its cells ran with (from the side data: the preset, the memtable
+//! and the settings that shape the numbers); the engine's section defines the ratios it
+//! prints — write amplification and the hit rates of the block cache and the recent-writes
+//! map — next to them. The stage ladder is not here: see `stages.md` (`cargo xtask ladder`).
 
 use super::text::{
     figure_link, opt, option_keys, option_text, rate, section, sig, table, with_spread,
 };
 use crate::bench::data::Cell;
-use crate::bench::model::{Grid, Stages};
+use crate::bench::model::Grid;
 use crate::bench::plots::{si, PERCENTILES};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -17,12 +17,10 @@ use std::fmt::Write as _;
 const WRITE_AMP_DEFINED: &str = "\
 **Write amplification** = (bytes appended to the WAL + table bytes written by flushes and \
 compactions) / user bytes (keys + values put), counted by the engine (`DbStats`) since the \
-database was created; **WAL / user** and **tables / user** are its two parts. Bytes are \
-counted in the run's encodings: under the JSON presets (S0–S3) each WAL record and table \
-block is JSON text, several times the binary encoding's size, so there the ratio mostly \
-measures the encoding, not how often data is rewritten. **Rewrites** = table bytes written \
-/ bytes written by flushes (1.00: every table written once, by its flush; each compaction \
-adds what it rewrote) does not depend on the encoding: compare stages with it.";
+database was created; **WAL / user** and **tables / user** are its two parts, counted in \
+the encodings the options name (`wal_format`, `table_format`). **Rewrites** = table bytes \
+written / bytes written by flushes (1.00: every table written once, by its flush; each \
+compaction adds what it rewrote).";
 
 /// What the hit rates count.
 const HIT_RATES_DEFINED: &str = "\
@@ -73,9 +71,8 @@ fn write_columns(c: &Cell) -> [String; 4] {
     ]
 }
 
-/// A table of options, a column per named configuration: the settings as rows (`same`: a
-/// value that stands for every column of one row, e.g. the memtables a preset ran with).
-fn options_table(out: &mut String, configs: &[(String, &Cell)], same: Option<(&str, &str)>) {
+/// A table of options, a column per named configuration: the settings as rows.
+fn options_table(out: &mut String, configs: &[(String, &Cell)]) {
     let keys = option_keys(configs.iter().map(|(_, c)| *c));
     if keys.is_empty() {
         out.push_str(
@@ -90,115 +87,15 @@ fn options_table(out: &mut String, configs: &[(String, &Cell)], same: Option<(&s
         .iter()
         .map(|k| {
             let mut row = vec![format!("`{k}`")];
-            row.extend(configs.iter().map(|(_, c)| match same {
-                Some((key, v)) if key == k => v.to_string(),
-                _ => option_text(c, k),
-            }));
+            row.extend(configs.iter().map(|(_, c)| option_text(c, k)));
             row
         })
         .collect();
     table(out, &header, &rows);
 }
 
-/// The stage-ladder section; returns whether it defined write amplification and the hit
-/// rates (so that the engine's section can refer to it).
-pub fn stages(out: &mut String, st: &Stages, figures: &BTreeSet<String>) -> bool {
-    if !section(out, "## Stage ladder", !st.ops.is_empty()) {
-        return false;
-    }
-    figure_link(out, figures, "stages.svg", "stage ladder");
-    out.push_str(
-        "Throughput in ops/s per stage, per memtable · workload: the median, in brackets \
-         min–max over the repeated runs (the figure's whiskers). The figure gives each \
-         workload its own linear axis.\n\n",
-    );
-    let mut header = vec!["stage".to_string()];
-    header.extend(st.series.iter().map(|(m, w)| format!("{m} · {w}")));
-    let rows: Vec<Vec<String>> = st
-        .stages
-        .iter()
-        .map(|s| {
-            let mut row = vec![s.clone()];
-            for (m, w) in &st.series {
-                let k = (s.clone(), m.clone(), w.clone());
-                row.push(with_spread(
-                    st.ops.get(&k).copied(),
-                    st.spread.get(&k).copied(),
-                    si,
-                ));
-            }
-            row
-        })
-        .collect();
-    table(out, &header, &rows);
-
-    // The options: one column per stage (the preset), from its first cell.
-    out.push_str("### What each stage ran with\n\n");
-    out.push_str(
-        "`Options::stage(Sn)` with the memtable set per cell (the `memtable` row lists every \
-         kind measured), as the side data records them:\n\n",
-    );
-    let configs: Vec<(String, &Cell)> = st
-        .stages
-        .iter()
-        .filter_map(|s| {
-            let c = st.cells.iter().find(|(k, _)| &k.0 == s)?.1;
-            Some((s.clone(), *c))
-        })
-        .collect();
-    let kinds = st.memtables.join(", ");
-    options_table(out, &configs, Some(("memtable", &kinds)));
-
-    // Writes after the fill, hit rates of the read workloads.
-    out.push_str("### Writes and reads behind the throughput\n\n");
-    let header: Vec<String> = [
-        "stage",
-        "memtable",
-        "write amp",
-        "WAL / user",
-        "tables / user",
-        "rewrites",
-        "block-cache hit (readrandom · ycsba)",
-        "recent-writes hit (readrandom · ycsba)",
-    ]
-    .map(String::from)
-    .to_vec();
-    let mut rows = Vec::new();
-    for s in &st.stages {
-        for m in &st.memtables {
-            let cell = |w: &str| {
-                st.cells
-                    .get(&(s.clone(), m.clone(), w.to_string()))
-                    .copied()
-            };
-            let Some(fill) = cell("fillrandom") else {
-                continue;
-            };
-            let (rc, rr) = hit_rates(cell("readrandom"));
-            let (yc, yr) = hit_rates(cell("ycsba"));
-            let mut row = vec![s.clone(), m.clone()];
-            row.extend(write_columns(fill));
-            row.push(format!("{rc} · {yc}"));
-            row.push(format!("{rr} · {yr}"));
-            rows.push(row);
-        }
-    }
-    if rows.is_empty() {
-        out.push_str("No fillrandom cells.\n\n");
-        return false;
-    }
-    out.push_str(
-        "Write columns after the `fillrandom` samples (one database per stage and memtable, \
-         filled by them); hit rates over the samples of `readrandom` and `ycsba` on that \
-         database.\n\n",
-    );
-    table(out, &header, &rows);
-    let _ = writeln!(out, "{WRITE_AMP_DEFINED}\n\n{HIT_RATES_DEFINED}\n");
-    true
-}
-
-/// The engine's section; `defined_above`: the stage ladder defined the ratios already.
-pub fn engine(out: &mut String, g: &Grid, figures: &BTreeSet<String>, defined_above: bool) {
+/// The engine's section.
+pub fn engine(out: &mut String, g: &Grid, figures: &BTreeSet<String>) {
     if !section(out, "## Engine", !g.cells.is_empty()) {
         return;
     }
@@ -214,7 +111,7 @@ pub fn engine(out: &mut String, g: &Grid, figures: &BTreeSet<String>, defined_ab
         "Every workload runs in db_bench's order on one database per memtable (`fillseq` on a \
          fresh one). The options, per memtable column, as the side data records them:\n\n",
     );
-    options_table(out, &firsts, None);
+    options_table(out, &firsts);
     out.push_str("### Throughput\n\n");
     figure_link(out, figures, "engine-throughput.svg", "engine throughput");
     out.push_str(
@@ -275,14 +172,7 @@ pub fn engine(out: &mut String, g: &Grid, figures: &BTreeSet<String>, defined_ab
             }
         }
         table(out, &header, &rows);
-        if defined_above {
-            out.push_str(
-                "Write amplification, its parts, rewrites and the hit rates are counted as \
-                 defined under the stage ladder above.\n\n",
-            );
-        } else {
-            let _ = writeln!(out, "{WRITE_AMP_DEFINED}\n\n{HIT_RATES_DEFINED}\n");
-        }
+        let _ = writeln!(out, "{WRITE_AMP_DEFINED}\n\n{HIT_RATES_DEFINED}\n");
     }
 
     let any_latency = g.cells.values().any(|c| c.latency("op").is_some());
@@ -340,7 +230,7 @@ pub fn yardstick(out: &mut String, g: &Grid) {
             Some((k.clone(), *c))
         })
         .collect();
-    options_table(out, &firsts, None);
+    options_table(out, &firsts);
     out.push_str(
         "Throughput in ops/s: the median, in brackets min–max over the repeated runs; the \
          ratio of the medians.\n\n",

@@ -5,7 +5,7 @@ mod engine;
 mod text;
 
 use super::data::{Cell, Dataset};
-use super::model::{self, Grid, Stages, StructFigure, Targets, Unreclaimed, Verdict};
+use super::model::{self, Grid, StructFigure, Targets, Unreclaimed, Verdict};
 use super::plots::si;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -33,8 +33,6 @@ pub struct Inputs<'a> {
     pub ds: &'a Dataset,
     /// `structures` workloads.
     pub structures: &'a [StructFigure],
-    /// The stage ladder.
-    pub stages: &'a Stages<'a>,
     /// The `engine` group.
     pub engine: &'a Grid<'a>,
     /// The `yardstick` group.
@@ -46,6 +44,11 @@ pub struct Inputs<'a> {
     /// The SVG files written (names relative to the report).
     pub figures: &'a BTreeSet<String>,
 }
+
+/// Where the stage ladder is (its own report, from `cargo xtask ladder`), in place of the
+/// section it used to have here.
+const STAGES_POINTER: &str =
+    "The stage ladder is in [stages.md](stages.md) (`cargo xtask ladder --out reports`).\n\n";
 
 /// Renders the whole report.
 pub fn render(i: &Inputs) -> String {
@@ -63,8 +66,8 @@ pub fn render(i: &Inputs) -> String {
     structure_latency(&mut out, i);
     unreclaimed(&mut out, i);
     stalled(&mut out, i);
-    let defined = engine::stages(&mut out, i.stages, i.figures);
-    engine::engine(&mut out, i.engine, i.figures, defined);
+    out.push_str(STAGES_POINTER);
+    engine::engine(&mut out, i.engine, i.figures);
     engine::yardstick(&mut out, i.yardstick);
 
     if !i.ds.warnings.is_empty() {

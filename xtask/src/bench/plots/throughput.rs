@@ -4,7 +4,8 @@
 //!   axis from zero, min–max whiskers, the machine's cores marked and the oversubscribed
 //!   thread counts shaded;
 //! * `stages.svg`: the engine's stage ladder, a panel per workload with its own linear axis
-//!   (ops/s per stage, a bar per memtable, whiskers, each bar's value written on it).
+//!   (ops/s per stage, a bar per memtable, whiskers, each bar's value written on it); drawn
+//!   by `cargo xtask ladder` from `stages.json`, not by the bench report.
 
 use super::axis::Axis;
 use super::canvas::figure;
@@ -179,7 +180,7 @@ pub fn stages(dir: &Path, st: &Stages) -> Result<()> {
     }
     let notes = [
         "Each workload has its own linear axis; the numbers on the bars are ops/s.".to_string(),
-        WHISKER_NOTE.to_string(),
+        "Bars: medians of the runs; whiskers: min–max over the runs.".to_string(),
     ];
     draw_legend(&legend, "memtable", &series, Legend::Bars, &notes)?;
     plots.present()?;
