@@ -18,6 +18,7 @@
 //! spread).
 
 use crate::workload::{KeyDist, KeySpace};
+use ferrolite_bench_format::ladder::median_and_range;
 use ferrolite_structures::{rng, ConcurrentMap, MapKind, MapVisitor, ReclaimStats};
 use hdrhistogram::Histogram;
 use rand::Rng;
@@ -517,21 +518,15 @@ pub struct CellSummary {
 /// Fold the repetitions of one cell; `None` if `runs` is empty.
 pub fn summarize(runs: Vec<RunResult>) -> Option<CellSummary> {
     let first = runs.first()?;
-    let mut mops: Vec<f64> = runs.iter().map(|r| r.mops).collect();
-    mops.sort_by(f64::total_cmp);
-    let n = mops.len();
-    let median = if n % 2 == 1 {
-        mops[n / 2]
-    } else {
-        (mops[n / 2 - 1] + mops[n / 2]) / 2.0
-    };
+    let mops: Vec<f64> = runs.iter().map(|r| r.mops).collect();
+    let (median, min, max) = median_and_range(&mops)?;
     Some(CellSummary {
         map: first.map.clone(),
         threads: first.config.threads,
         update_percent: first.config.update_percent,
         median_mops: median,
-        min_mops: mops[0],
-        max_mops: mops[n - 1],
+        min_mops: min,
+        max_mops: max,
         peak_unreclaimed: runs
             .iter()
             .map(|r| r.reclamation.peak_unreclaimed)

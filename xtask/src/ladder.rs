@@ -11,7 +11,7 @@
 use crate::bench::model::{sort_by_order, Stages, MAP_ORDER};
 use crate::bench::plots;
 use anyhow::{bail, Context, Result};
-use ferrolite_bench_format::ladder::Ladder;
+use ferrolite_bench_format::ladder::{median_and_range, Ladder};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,21 +30,6 @@ OPTIONS:
   -h, --help  this text
 
 Arguments after `--` go to the scaling binary (e.g. `-- --num 200000 --memtables mutex,epoch`).";
-
-fn median_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    Some((median, v[0], v[n - 1]))
-}
 
 /// The figure's data: medians and min–max of every cell; stages, memtables and workloads in
 /// the order the ladder lists them (memtables in [`MAP_ORDER`]).

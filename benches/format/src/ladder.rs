@@ -1,5 +1,6 @@
 //! The stage ladder's results (`stages.json`), written by the `scaling --ladder` binary of
-//! `ferrolite-benches` and drawn by `cargo xtask ladder` (`stages.svg`).
+//! `ferrolite-benches` and drawn by `cargo xtask ladder` (`stages.svg`); and the median with
+//! its range that every repeated measurement of the benches reports ([`median_and_range`]).
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -36,6 +37,23 @@ pub struct LadderCell {
     pub ops: Vec<f64>,
 }
 
+/// The median (the mean of the middle two for an even count), the smallest and the largest
+/// of the finite `values`; `None` when there are none.
+pub fn median_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    Some((median, v[0], v[n - 1]))
+}
+
 impl Ladder {
     /// Read `path`.
     pub fn load(path: &Path) -> std::io::Result<Ladder> {
@@ -53,6 +71,16 @@ impl Ladder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn medians_and_ranges() {
+        assert_eq!(median_and_range(&[3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(
+            median_and_range(&[1.0, 4.0, f64::NAN]),
+            Some((2.5, 1.0, 4.0))
+        );
+        assert_eq!(median_and_range(&[]), None);
+    }
 
     #[test]
     fn round_trips_through_json() {

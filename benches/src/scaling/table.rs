@@ -1,6 +1,7 @@
 //! The samples of a scaling run and their statistics: a [`Config`] (engine, memtable, insert
 //! mode, threads, benchmark) → every run's [`Sample`]; medians and min–max ([`Stat`]).
 
+use ferrolite_bench_format::ladder::median_and_range;
 use std::collections::BTreeMap;
 
 /// One configuration of the matrix.
@@ -53,22 +54,8 @@ pub struct Stat {
 impl Stat {
     /// The median (mean of the middle two for an even count) and range; `None` when empty.
     pub fn of(values: &[f64]) -> Option<Stat> {
-        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-        if v.is_empty() {
-            return None;
-        }
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        };
-        Some(Stat {
-            median,
-            min: v[0],
-            max: v[n - 1],
-        })
+        let (median, min, max) = median_and_range(values)?;
+        Some(Stat { median, min, max })
     }
 }
 
