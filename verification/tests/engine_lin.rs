@@ -51,14 +51,22 @@ impl<'a> StaleReads<'a> {
         let snap = self.db.snapshot()?;
         let mut q = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
         q.push_back(snap);
-        let oldest = if q.len() > self.lag { q.pop_front() } else { None };
+        let oldest = if q.len() > self.lag {
+            q.pop_front()
+        } else {
+            None
+        };
         Ok(if read { oldest } else { None })
     }
 }
 
 impl LinTarget for StaleReads<'_> {
     fn describe(&self) -> String {
-        format!("stale reads ({} calls old) over {}", self.lag, LinTarget::describe(self.db))
+        format!(
+            "stale reads ({} calls old) over {}",
+            self.lag,
+            LinTarget::describe(self.db)
+        )
     }
     fn put(&self, key: u64, value: u64) -> Result<(), TargetError> {
         self.tick(false)?;
@@ -168,7 +176,11 @@ fn stale_reads_are_caught_with_a_shrunk_timeline_and_the_engine_passes() {
         panic!("the engine itself: {f}");
     }
     assert_eq!(real.stats.histories, 300);
-    assert!(real.stats.batches > 0 && real.stats.scans > 0, "{:?}", real.stats);
+    assert!(
+        real.stats.batches > 0 && real.stats.scans > 0,
+        "{:?}",
+        real.stats
+    );
     println!("the engine over {kind}: {:?}", real.stats);
 }
 
@@ -181,7 +193,10 @@ fn scans_that_drop_an_entry_are_caught() {
         })
     });
     let v = caught("lossy scans", outcome);
-    assert!(v.context.contains("scan("), "the scan is listed under the timeline: {v}");
+    assert!(
+        v.context.contains("scan("),
+        "the scan is listed under the timeline: {v}"
+    );
 }
 
 #[test]

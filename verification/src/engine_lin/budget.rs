@@ -71,7 +71,9 @@ impl Budget {
 
 /// [`SECS_VAR`], if set. Panics on a value that is not a positive number of seconds.
 fn secs_from_env() -> Option<Duration> {
-    let s = std::env::var(SECS_VAR).ok().filter(|s| !s.trim().is_empty())?;
+    let s = std::env::var(SECS_VAR)
+        .ok()
+        .filter(|s| !s.trim().is_empty())?;
     let secs: f64 = s
         .trim()
         .parse()

@@ -239,7 +239,11 @@ fn watch(
     clock: &AtomicU64,
     current: &[AtomicUsize],
 ) {
-    let all_done = || current.iter().all(|c| c.load(Ordering::SeqCst) == usize::MAX);
+    let all_done = || {
+        current
+            .iter()
+            .all(|c| c.load(Ordering::SeqCst) == usize::MAX)
+    };
     let (mut last, mut since) = (clock.load(Ordering::SeqCst), Instant::now());
     let mut nap = Duration::from_micros(50);
     while !all_done() {

@@ -115,7 +115,12 @@ fn close(db: Db, stats: &mut Stats, what: &str) -> Result<(), Failure> {
 }
 
 /// The loop of [`run_with`].
-fn histories(kind: MapKind, budget: &Budget, wrap: Wrap<'_>, stats: &mut Stats) -> Result<(), Failure> {
+fn histories(
+    kind: MapKind,
+    budget: &Budget,
+    wrap: Wrap<'_>,
+    stats: &mut Stats,
+) -> Result<(), Failure> {
     let run = format!(
         "engine-lin: memtable `{kind}`, seed {:#x} (FERROLITE_LINCHECK_SEED replays the \
          workloads, not the schedules)",
@@ -142,7 +147,8 @@ fn histories(kind: MapKind, budget: &Budget, wrap: Wrap<'_>, stats: &mut Stats) 
         if now >= deadline {
             // Go on (up to the extension) until the engine flushed and compacted.
             let s = db.stats();
-            let (flushed, compacted) = (stats.flushes + s.flushes, stats.compactions + s.compactions);
+            let (flushed, compacted) =
+                (stats.flushes + s.flushes, stats.compactions + s.compactions);
             if (flushed > 0 && compacted > 0) || now >= deadline + budget.extension {
                 break;
             }
@@ -154,7 +160,12 @@ fn histories(kind: MapKind, budget: &Budget, wrap: Wrap<'_>, stats: &mut Stats) 
             stats.reopens += 1;
         }
         let seed = derive(budget.seed, h);
-        let shape = Shape::draw(seed, budget.max_threads, budget.calls_per_thread, budget.keys);
+        let shape = Shape::draw(
+            seed,
+            budget.max_threads,
+            budget.calls_per_thread,
+            budget.keys,
+        );
         // Keys of their own, so that the history starts with them absent.
         let key_base = next_key;
         next_key += shape.keys;
@@ -171,10 +182,12 @@ fn histories(kind: MapKind, budget: &Budget, wrap: Wrap<'_>, stats: &mut Stats) 
                 shape.mix.name,
             )
         };
-        let recording = record(&*target, &plans, budget.stall_timeout, &context)
-            .map_err(|error| Failure::Call {
-                error,
-                context: context(),
+        let recording =
+            record(&*target, &plans, budget.stall_timeout, &context).map_err(|error| {
+                Failure::Call {
+                    error,
+                    context: context(),
+                }
             })?;
         let history = recording.history();
         stats.histories += 1;
@@ -218,8 +231,12 @@ fn origins(recording: &Recording, violation: &Violation) -> String {
             out += "\n  the batches and scans behind these operations (one call each):";
         }
         seen.push(done.invoke);
-        write!(out, "\n    t{} [{}, {}] {}", done.thread, done.invoke, done.response, done.call)
-            .unwrap_or_default();
+        write!(
+            out,
+            "\n    t{} [{}, {}] {}",
+            done.thread, done.invoke, done.response, done.call
+        )
+        .unwrap_or_default();
         if let Answer::Scanned(entries) = &done.answer {
             let shown: Vec<String> = entries
                 .iter()

@@ -70,7 +70,10 @@ impl fmt::Display for TargetError {
             TargetError::Engine(e) => write!(f, "engine error: {e}"),
             TargetError::BadKey(bytes) => write!(f, "a key the checker never wrote: {bytes:02x?}"),
             TargetError::BadValue { key, bytes } => {
-                write!(f, "key {key}: a value the checker never wrote: {bytes:02x?}")
+                write!(
+                    f,
+                    "key {key}: a value the checker never wrote: {bytes:02x?}"
+                )
             }
             TargetError::ScanOrder { lo, hi, key } => write!(
                 f,
