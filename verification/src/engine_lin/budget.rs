@@ -96,6 +96,9 @@ pub struct Setup {
     pub recent_writes: bool,
     /// Bloom filters and a 1 MiB block cache, or neither.
     pub filters_and_cache: bool,
+    /// Every writer of a commit group inserts its own batch into the memtable, in parallel
+    /// with the others (the default, 3 openings in 4), or the group's leader inserts them all.
+    pub parallel_writes: bool,
 }
 
 impl Setup {
@@ -108,6 +111,7 @@ impl Setup {
             max_immutable: 1 + rng.below(2) as usize,
             recent_writes: rng.chance(500),
             filters_and_cache: rng.chance(500),
+            parallel_writes: rng.chance(750),
         }
     }
 
@@ -131,6 +135,7 @@ impl Setup {
             .recent_writes_bytes(if self.recent_writes { 4 << 10 } else { 0 })
             .bloom_bits_per_key(if self.filters_and_cache { 10 } else { 0 })
             .block_cache_bytes(if self.filters_and_cache { 1 << 20 } else { 0 })
+            .parallel_memtable_writes(self.parallel_writes)
     }
 }
 
@@ -143,7 +148,7 @@ impl fmt::Display for Setup {
              .sync(SyncPolicy::None).l0_compaction_trigger(2).l0_slowdown_trigger(6)\
              .l0_stop_trigger(10).target_file_size(8 << 10).level1_size(16 << 10)\
              .level_size_multiplier(4).block_size(512).num_levels(5).recent_writes_bytes({})\
-             .bloom_bits_per_key({}).block_cache_bytes({})",
+             .bloom_bits_per_key({}).block_cache_bytes({}).parallel_memtable_writes({})",
             self.memtable_kib,
             self.max_immutable,
             self.background_threads,
@@ -154,6 +159,7 @@ impl fmt::Display for Setup {
             } else {
                 "0"
             },
+            self.parallel_writes,
         )
     }
 }

@@ -19,7 +19,9 @@
 //!
 //! The database is opened on a scratch directory with 4–8 KiB memtables, 8 KiB tables and an
 //! L0 trigger of 2, `SyncPolicy::None`, 1–2 background threads, with or without the
-//! recent-writes map and filters (`budget.rs`'s [`Setup`], drawn again at every reopen): a
+//! recent-writes map and filters, with parallel memtable writes (each writer of a commit group
+//! inserts its own batch) or the leader's inserts (`budget.rs`'s [`Setup`], drawn again at
+//! every reopen): a
 //! history of a hundred calls fills a memtable, so gets and scans keep crossing the
 //! memtable, the frozen memtables, L0 and the levels while versions move between them. Many
 //! histories run on one database, each on keys of its own (so each starts with its keys

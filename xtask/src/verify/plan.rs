@@ -164,11 +164,7 @@ impl Checker {
     pub fn is_engine(self) -> bool {
         matches!(
             self,
-            Checker::Engine
-                | Checker::EngineLin
-                | Checker::Crash
-                | Checker::Faults
-                | Checker::Soak
+            Checker::Engine | Checker::EngineLin | Checker::Crash | Checker::Faults | Checker::Soak
         )
     }
 
