@@ -9,6 +9,7 @@
 //! | shuttle | `tests/shuttle.rs` | random and PCT schedules (`--features shuttle`) |
 //! | linearizability | `tests/lincheck.rs`, [`lincheck`] | recorded std-thread histories vs the sequential spec |
 //! | engine model | `tests/engine.rs`, `engine_model` | the LSM engine over each memtable kind vs a `BTreeMap` |
+//! | engine linearizability | `tests/engine_lin.rs`, `engine_lin` | threads on shared keys of one engine (flushes and compactions underneath), histories checked per key |
 //! | crash | `tests/crash.rs`, `crash`, `src/bin/crash-child.rs` | a child writes, is killed at kill points or by `SIGKILL`; recovery vs acknowledgements |
 //! | I/O faults | `tests/faults.rs`, `faults_io` | a failing create/write/sync/rename/remove at every file operation of a commit, a flush, a compaction |
 //! | power cut | `tests/crash.rs`, `powercut` | the engine on a `PowerCutFs`; the power is cut at random moments; unsynced data, creations, renames, removals lost; recovery vs synced acknowledgements |
@@ -29,6 +30,8 @@ mod budget;
 pub mod corrupt;
 #[cfg(not(any(loom, feature = "shuttle")))] // the memtables need a loom/shuttle scheduler there
 pub mod crash;
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub mod engine_lin;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod engine_model;
 #[cfg(not(any(loom, feature = "shuttle")))]

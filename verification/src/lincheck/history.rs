@@ -12,7 +12,10 @@
 //!
 //! The sequential specification is the map's, restricted to one key: the key's state is
 //! either absent or one value, and [`Op::step`] says whether an operation's recorded result is
-//! what the specification returns from a given state, and which state follows. Operations on
+//! what the specification returns from a given state, and which state follows. Besides the
+//! map's operations, the vocabulary has the *blind writes* of a key-value store (`put` and
+//! `delete`, which return nothing and so fit every state): the engine checker
+//! (`crate::engine_lin`) speaks it too. Operations on
 //! different keys commute, so a [`History`] is checked one key at a time
 //! ([`History::by_key`]); that is what keeps the search small.
 //!
@@ -87,6 +90,19 @@ pub enum Op {
         /// The result: whether the key was present.
         present: bool,
     },
+    /// A blind write `put(key, value)`: sets the key whatever it held, and returns nothing
+    /// (an LSM engine's put, which never reads the old value).
+    Put {
+        /// The key.
+        key: u64,
+        /// The value written.
+        value: u64,
+    },
+    /// A blind `delete(key)`: makes the key absent whatever it held, and returns nothing.
+    Delete {
+        /// The key.
+        key: u64,
+    },
 }
 
 impl Op {
@@ -96,7 +112,9 @@ impl Op {
             Op::Insert { key, .. }
             | Op::Get { key, .. }
             | Op::Remove { key, .. }
-            | Op::Contains { key, .. } => key,
+            | Op::Contains { key, .. }
+            | Op::Put { key, .. }
+            | Op::Delete { key } => key,
         }
     }
 
@@ -109,6 +127,9 @@ impl Op {
             Op::Get { found, .. } => (found == state).then_some(state),
             Op::Remove { removed, .. } => (removed == state).then_some(None),
             Op::Contains { present, .. } => (present == state.is_some()).then_some(state),
+            // Blind writes return nothing, so every state accepts them.
+            Op::Put { value, .. } => Some(Some(value)),
+            Op::Delete { .. } => Some(None),
         }
     }
 
@@ -116,8 +137,8 @@ impl Op {
     /// effect (the checker's shrinker, see [`super::check_key_with_ghosts`]).
     pub fn effect(&self, state: KeyState) -> KeyState {
         match *self {
-            Op::Insert { value, .. } => Some(value),
-            Op::Remove { .. } => None,
+            Op::Insert { value, .. } | Op::Put { value, .. } => Some(value),
+            Op::Remove { .. } | Op::Delete { .. } => None,
             Op::Get { .. } | Op::Contains { .. } => state,
         }
     }
@@ -131,10 +152,10 @@ impl Op {
         }
     }
 
-    /// The value this operation wrote (an `insert`'s).
+    /// The value this operation wrote (an `insert`'s or a `put`'s).
     pub fn written(&self) -> Option<u64> {
         match *self {
-            Op::Insert { value, .. } => Some(value),
+            Op::Insert { value, .. } | Op::Put { value, .. } => Some(value),
             _ => None,
         }
     }
@@ -142,7 +163,7 @@ impl Op {
 
 impl fmt::Display for Op {
     /// `insert(2,v0.1)=new`, `insert(2,v1.3)=replaced`, `get(2)=Some(v0.1)`, `remove(2)=None`,
-    /// `contains(2)=true`.
+    /// `contains(2)=true`, `put(2,v0.1)`, `delete(2)` (blind writes have no result to show).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Op::Insert { key, value, new } => write!(
@@ -154,6 +175,8 @@ impl fmt::Display for Op {
             Op::Get { key, found } => write!(f, "get({key})={}", OptLabel(found)),
             Op::Remove { key, removed } => write!(f, "remove({key})={}", OptLabel(removed)),
             Op::Contains { key, present } => write!(f, "contains({key})={present}"),
+            Op::Put { key, value } => write!(f, "put({key},{})", ValueLabel(value)),
+            Op::Delete { key } => write!(f, "delete({key})"),
         }
     }
 }

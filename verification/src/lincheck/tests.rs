@@ -29,6 +29,14 @@ fn has(key: u64, present: bool) -> Op {
     Op::Contains { key, present }
 }
 
+fn put(key: u64, value: u64) -> Op {
+    Op::Put { key, value }
+}
+
+fn del(key: u64) -> Op {
+    Op::Delete { key }
+}
+
 fn violation(h: &History) -> Violation {
     h.validate().expect("well-formed history");
     match check_history(h) {
@@ -49,6 +57,107 @@ fn spec_steps() {
     assert_eq!(rem(1, None).step(Some(4)), None);
     assert_eq!(has(1, false).step(None), Some(None));
     assert_eq!(has(1, true).step(None), None);
+}
+
+#[test]
+fn blind_writes_fit_every_state() {
+    assert_eq!(put(1, 5).step(None), Some(Some(5)));
+    assert_eq!(put(1, 5).step(Some(4)), Some(Some(5)));
+    assert_eq!(del(1).step(None), Some(None));
+    assert_eq!(del(1).step(Some(4)), Some(None));
+    assert_eq!(put(1, 5).effect(Some(4)), Some(5));
+    assert_eq!(del(1).effect(Some(4)), None);
+    assert_eq!((put(3, 5).key(), del(4).key()), (3, 4));
+    assert_eq!((put(1, 5).written(), put(1, 5).observed()), (Some(5), None));
+    assert_eq!((del(1).written(), del(1).observed()), (None, None));
+    assert_eq!(put(2, v(1, 3)).to_string(), "put(2,v1.3)");
+    assert_eq!(del(2).to_string(), "delete(2)");
+}
+
+#[test]
+fn accepts_blind_writes_that_need_reordering() {
+    // t1's long get sees v0.0 (linearized before t3's put); t2's get, invoked after t0's put
+    // returned, sees t3's overlapping put; t0's get sees None only because t2's delete
+    // overlaps it; deleting an absent key is fine.
+    let mut h = History::new();
+    h.push(0, 0, 2, put(1, v(0, 0)))
+        .push(1, 1, 10, get(1, Some(v(0, 0))))
+        .push(2, 3, 6, get(1, Some(v(3, 0))))
+        .push(3, 4, 5, put(1, v(3, 0)))
+        .push(0, 7, 9, put(2, v(0, 1))) // another key
+        .push(2, 8, 12, del(1))
+        .push(0, 11, 13, get(1, None))
+        .push(0, 14, 15, del(1))
+        .push(3, 16, 17, get(2, Some(v(0, 1))));
+    h.validate().unwrap();
+    let stats = check_history(&h).expect("linearizable");
+    assert_eq!(stats.keys, 2);
+    let ops = &h.by_key()[&1];
+    let order = check_key(ops).witness.unwrap();
+    let mut state = None;
+    for &i in &order {
+        state = ops[i].op.step(state).expect("witness follows the spec");
+    }
+    assert_eq!(state, None);
+}
+
+#[test]
+fn rejects_a_read_of_an_overwritten_value() {
+    // put v0.0, then put v1.0 (after it), then a get (after both) still sees v0.0: the
+    // engine's "stale read" symptom. The delete that overlaps nothing is noise.
+    let mut h = History::new();
+    h.push(0, 0, 1, put(4, v(0, 0)))
+        .push(1, 2, 3, put(4, v(1, 0)))
+        .push(0, 4, 5, del(5))
+        .push(2, 6, 9, get(4, Some(v(1, 0))))
+        .push(0, 7, 8, get(4, Some(v(0, 0))));
+    let found = violation(&h);
+    assert_eq!(found.key, 4);
+    let ops: Vec<Op> = found.minimal.iter().map(|e| e.op).collect();
+    assert_eq!(
+        ops,
+        [put(4, v(0, 0)), put(4, v(1, 0)), get(4, Some(v(0, 0)))],
+        "{found}"
+    );
+    assert!(found.timeline().contains("put(4,v1.0)"), "{found}");
+}
+
+#[test]
+fn rejects_a_read_after_a_delete_and_a_lost_put() {
+    // A value read after the delete that followed its put returned.
+    let mut h = History::new();
+    h.push(0, 0, 1, put(1, v(0, 0)))
+        .push(0, 2, 3, del(1))
+        .push(1, 4, 5, get(1, Some(v(0, 0))));
+    assert_eq!(violation(&h).minimal.len(), 3);
+    // A put that returned, then a get that finds nothing: two operations suffice.
+    let mut h = History::new();
+    h.push(0, 0, 3, get(2, None))
+        .push(1, 1, 2, put(2, v(1, 0)))
+        .push(0, 4, 5, get(2, None))
+        .push(1, 6, 7, get(2, None));
+    let found = violation(&h);
+    assert_eq!(found.minimal.len(), 2, "{found}");
+    assert_eq!(found.minimal[0].op, put(2, v(1, 0)));
+    // A value read before its put was invoked.
+    let mut h = History::new();
+    h.push(0, 0, 1, get(3, Some(v(1, 0))))
+        .push(1, 2, 3, put(3, v(1, 0)));
+    assert_eq!(violation(&h).minimal.len(), 2);
+}
+
+#[test]
+fn blind_writes_mix_with_map_operations() {
+    // A remove takes the value a put wrote; an insert after a delete reports "new".
+    let mut h = History::new();
+    h.push(0, 0, 1, put(6, v(0, 0)))
+        .push(1, 2, 3, rem(6, Some(v(0, 0))))
+        .push(0, 4, 5, put(6, v(0, 2)))
+        .push(1, 6, 7, del(6))
+        .push(0, 8, 9, ins(6, v(0, 4), true));
+    check_history(&h).expect("linearizable");
+    h.push(1, 10, 11, ins(6, v(1, 5), true)); // but not twice
+    assert_eq!(violation(&h).minimal.len(), 2);
 }
 
 #[test]

@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: cargo xtask verify [OPTIONS]
 
-Runs every checker (model, loom, shuttle, lincheck, engine, crash, faults, soak, miri) over
-every structure and every seeded mutant, prints a pass/fail matrix and writes
+Runs every checker (model, loom, shuttle, lincheck, engine, engine-lin, crash, faults, soak,
+miri) over every structure and every seeded mutant, prints a pass/fail matrix and writes
 verification.{md,json} into target/verify-report/ (or --out DIR).
 
 OPTIONS:

@@ -28,6 +28,10 @@ pub enum Checker {
     /// the LSM engine over the structure as its memtable, proptest sequences against a
     /// `BTreeMap` (`verification/tests/engine.rs`).
     Engine,
+    /// the LSM engine over the structure as its memtable, several threads on shared keys
+    /// (flushes and compactions underneath), histories checked for linearizability per key
+    /// (`verification/tests/engine_lin.rs`).
+    EngineLin,
     /// the crash tests: a child process writing through the engine over the structure is
     /// killed at random moments and at the engine's kill points, and the power is cut under
     /// the engine (`PowerCutFs`); every recovery is checked (`verification/tests/crash.rs`).
@@ -44,12 +48,13 @@ pub enum Checker {
 }
 
 /// Every checker, in column order.
-pub const CHECKERS: [Checker; 9] = [
+pub const CHECKERS: [Checker; 10] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
     Checker::Lincheck,
     Checker::Engine,
+    Checker::EngineLin,
     Checker::Crash,
     Checker::Faults,
     Checker::Soak,
@@ -64,6 +69,7 @@ impl Checker {
             Checker::Shuttle => "shuttle",
             Checker::Lincheck => "lincheck",
             Checker::Engine => "engine",
+            Checker::EngineLin => "engine-lin",
             Checker::Crash => "crash",
             Checker::Faults => "faults",
             Checker::Soak => "soak",
@@ -75,6 +81,16 @@ impl Checker {
         CHECKERS.into_iter().find(|c| c.name() == s)
     }
 
+    /// The test target of `verification/tests/` that runs this checker's cells (its name
+    /// with `_` for `-`); none for Miri, which runs the structures' own tests.
+    pub fn test_target(self) -> Option<&'static str> {
+        match self {
+            Checker::EngineLin => Some("engine_lin"),
+            Checker::Miri => None,
+            other => Some(other.name()),
+        }
+    }
+
     /// The stat that best says how much a cell explored, shown in the matrix.
     pub fn headline_stat(self) -> &'static str {
         match self {
@@ -83,6 +99,7 @@ impl Checker {
             Checker::Shuttle => "schedules",
             Checker::Lincheck => "histories",
             Checker::Engine => "cases",
+            Checker::EngineLin => "histories",
             Checker::Crash => "cycles",
             Checker::Faults => "faults_injected",
             Checker::Soak => "soak_ops",
@@ -120,6 +137,17 @@ impl Checker {
                 "wal_mode_trials",
                 "bad_inputs",
             ],
+            Checker::EngineLin => &[
+                "histories",
+                "calls",
+                "ops",
+                "concurrent_calls",
+                "batches",
+                "scans",
+                "flushes",
+                "compactions",
+                "reopens",
+            ],
             Checker::Soak => &[
                 "soak_ops",
                 "flushes",
@@ -136,7 +164,7 @@ impl Checker {
     pub fn is_engine(self) -> bool {
         matches!(
             self,
-            Checker::Engine | Checker::Crash | Checker::Faults | Checker::Soak
+            Checker::Engine | Checker::EngineLin | Checker::Crash | Checker::Faults | Checker::Soak
         )
     }
 
@@ -163,10 +191,11 @@ impl Checker {
             rustflags.push("--cfg ferrolite_mutants");
         }
         match self {
-            // Model, lincheck and engine share one optimised build.
+            // Model, lincheck and the engine checkers share one optimised build.
             Checker::Model
             | Checker::Lincheck
             | Checker::Engine
+            | Checker::EngineLin
             | Checker::Crash
             | Checker::Faults
             | Checker::Soak => Build {
@@ -175,7 +204,15 @@ impl Checker {
                 args: vec!["test", "--release", "-p", "ferrolite-verification"],
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/std{suffix}"),
-                tests: vec!["model", "lincheck", "engine", "crash", "faults", "soak"],
+                tests: vec![
+                    "model",
+                    "lincheck",
+                    "engine",
+                    "engine_lin",
+                    "crash",
+                    "faults",
+                    "soak",
+                ],
             },
             Checker::Loom => {
                 rustflags.insert(0, "--cfg loom --cfg crossbeam_loom");
@@ -228,7 +265,7 @@ impl Checker {
                 v
             }
             _ => vec![
-                format!("--test={}", self.name()),
+                format!("--test={}", self.test_target().unwrap_or(self.name())),
                 "--".into(),
                 "--exact".into(),
                 structure.name().into(),
@@ -384,6 +421,10 @@ mod tests {
             }
             let cell = Checker::Lincheck.cell_args(kind, "quick");
             assert!(cell.contains(&kind.name().to_string()) && cell.contains(&"--exact".into()));
+            assert!(Checker::EngineLin.is_engine());
+            assert_eq!(Checker::EngineLin.skip_reason(kind, None), None);
+            let cell = Checker::EngineLin.cell_args(kind, "quick");
+            assert_eq!(cell[0], "--test=engine_lin", "{cell:?}");
         }
         assert!(Checker::Miri
             .skip_reason(MapKind::Crossbeam, None)

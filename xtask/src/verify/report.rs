@@ -56,7 +56,7 @@ fn cell_text(cell: &Cell) -> String {
 /// A progress line for a finished cell.
 pub fn line(cell: &Cell) -> String {
     format!(
-        "{:<36} {:<9} {}",
+        "{:<36} {:<10} {}",
         cell.row.label(),
         cell.checker.name(),
         cell_text(cell).replace("**", "")
