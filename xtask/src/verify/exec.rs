@@ -69,11 +69,16 @@ pub fn run(
         .stdin(Stdio::null());
     if build.miri {
         // Tree Borrows: crossbeam-epoch's intrusive list is reported under Stacked Borrows.
-        // Isolation hides the host environment: forward the two variables the tests read.
+        // Isolation hides the host environment: forward the variables the tests read (or,
+        // for tests that need the file system, turn isolation off, which forwards them all).
         cmd.env(
             "MIRIFLAGS",
-            "-Zmiri-tree-borrows -Zmiri-env-forward=FERROLITE_MUTANT \
-             -Zmiri-env-forward=FERROLITE_VERIFY_MODE",
+            if build.miri_isolation {
+                "-Zmiri-tree-borrows -Zmiri-env-forward=FERROLITE_MUTANT \
+                 -Zmiri-env-forward=FERROLITE_VERIFY_MODE"
+            } else {
+                "-Zmiri-tree-borrows -Zmiri-disable-isolation"
+            },
         );
     }
     for (k, v) in env {

@@ -164,11 +164,12 @@ pub fn main(args: &[String]) -> Result<()> {
     let paths = exec::Paths::of_machine(&root);
     let started = Instant::now();
     let rows = plan::rows(&opts.structures, opts.mutants).map_err(|e| anyhow::anyhow!(e))?;
-    let miri = if opts.checkers.contains(&Checker::Miri) {
-        Some(miri_available())
-    } else {
-        None
-    };
+    let miri =
+        if opts.checkers.contains(&Checker::Miri) || opts.checkers.contains(&Checker::EngineMiri) {
+            Some(miri_available())
+        } else {
+            None
+        };
 
     // Every (row, checker) pair, with the build it needs or why it is skipped.
     let mut todo: Vec<(Row, Checker, std::result::Result<Build, String>)> = Vec::new();
@@ -178,7 +179,7 @@ pub fn main(args: &[String]) -> Result<()> {
                 .skip_reason(row.structure, row.mutant)
                 .map(str::to_string)
                 .or_else(|| match (&miri, checker) {
-                    (Some(Err(why)), Checker::Miri) => Some(why.clone()),
+                    (Some(Err(why)), Checker::Miri | Checker::EngineMiri) => Some(why.clone()),
                     _ => None,
                 });
             let what = match skip {
@@ -261,6 +262,7 @@ pub fn main(args: &[String]) -> Result<()> {
                         if let Some(m) = row.mutant {
                             env.push(("FERROLITE_MUTANT", m.name.to_string()));
                         }
+                        env.extend(checker.cell_env(row.structure));
                         let log = logs.join(format!(
                             "{}-{}.log",
                             row.label().replace(" + ", "+"),

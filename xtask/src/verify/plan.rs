@@ -45,10 +45,14 @@ pub enum Checker {
     Soak,
     /// the structures' own tests under Miri.
     Miri,
+    /// the engine under Miri over the structure as its memtable: writers inserting their own
+    /// batches in parallel while a reader searches the memtable (`engine/tests/
+    /// miri_parallel.rs`) — what a weak-memory bug of `insert` does inside the engine.
+    EngineMiri,
 }
 
 /// Every checker, in column order.
-pub const CHECKERS: [Checker; 10] = [
+pub const CHECKERS: [Checker; 11] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
@@ -59,6 +63,7 @@ pub const CHECKERS: [Checker; 10] = [
     Checker::Faults,
     Checker::Soak,
     Checker::Miri,
+    Checker::EngineMiri,
 ];
 
 impl Checker {
@@ -74,6 +79,7 @@ impl Checker {
             Checker::Faults => "faults",
             Checker::Soak => "soak",
             Checker::Miri => "miri",
+            Checker::EngineMiri => "engine-miri",
         }
     }
 
@@ -86,7 +92,7 @@ impl Checker {
     pub fn test_target(self) -> Option<&'static str> {
         match self {
             Checker::EngineLin => Some("engine_lin"),
-            Checker::Miri => None,
+            Checker::Miri | Checker::EngineMiri => None,
             other => Some(other.name()),
         }
     }
@@ -103,7 +109,7 @@ impl Checker {
             Checker::Crash => "cycles",
             Checker::Faults => "faults_injected",
             Checker::Soak => "soak_ops",
-            Checker::Miri => "tests",
+            Checker::Miri | Checker::EngineMiri => "tests",
         }
     }
 
@@ -164,7 +170,12 @@ impl Checker {
     pub fn is_engine(self) -> bool {
         matches!(
             self,
-            Checker::Engine | Checker::EngineLin | Checker::Crash | Checker::Faults | Checker::Soak
+            Checker::Engine
+                | Checker::EngineLin
+                | Checker::Crash
+                | Checker::Faults
+                | Checker::Soak
+                | Checker::EngineMiri
         )
     }
 
@@ -175,6 +186,10 @@ impl Checker {
     pub fn skip_reason(self, structure: MapKind, mutant: Option<&Mutant>) -> Option<&'static str> {
         let info = structure.info();
         match self {
+            // Miri runs the engine only over maps it can run.
+            Checker::EngineMiri => mutant
+                .and_then(|m| m.breaks.engine_never())
+                .or(info.miri.reason()),
             c if c.is_engine() => mutant.and_then(|m| m.breaks.engine_never()),
             Checker::Loom => info.loom.reason(),
             Checker::Shuttle => info.shuttle.reason(),
@@ -213,6 +228,7 @@ impl Checker {
                     "faults",
                     "soak",
                 ],
+                miri_isolation: true,
             },
             Checker::Loom => {
                 rustflags.insert(0, "--cfg loom --cfg crossbeam_loom");
@@ -223,6 +239,7 @@ impl Checker {
                     rustflags: rustflags.join(" "),
                     target_dir: format!("target/verify/loom{suffix}"),
                     tests: vec!["loom"],
+                    miri_isolation: true,
                 }
             }
             Checker::Shuttle => Build {
@@ -239,6 +256,7 @@ impl Checker {
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/shuttle{suffix}"),
                 tests: vec!["shuttle"],
+                miri_isolation: true,
             },
             Checker::Miri => Build {
                 key: format!("miri{suffix}"),
@@ -247,6 +265,17 @@ impl Checker {
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/miri{suffix}"),
                 tests: vec![],
+                miri_isolation: true,
+            },
+            Checker::EngineMiri => Build {
+                key: format!("miri-engine{suffix}"),
+                miri: true,
+                args: vec!["miri", "test", "-p", "ferrolite", "--test", "miri_parallel"],
+                rustflags: rustflags.join(" "),
+                target_dir: format!("target/verify/miri-engine{suffix}"),
+                tests: vec![],
+                // The engine writes its files in a temporary directory.
+                miri_isolation: false,
             },
         }
     }
@@ -264,6 +293,8 @@ impl Checker {
                 v.push("--test-threads=1".into());
                 v
             }
+            // The memtable comes from `FERROLITE_MEMTABLE` (`cell_env`).
+            Checker::EngineMiri => vec!["--".into(), "--test-threads=1".into()],
             _ => vec![
                 format!("--test={}", self.test_target().unwrap_or(self.name())),
                 "--".into(),
@@ -272,6 +303,16 @@ impl Checker {
                 "--nocapture".into(),
                 "--test-threads=1".into(),
             ],
+        }
+    }
+}
+
+impl Checker {
+    /// Environment variables that select `structure`'s cell, beside `cell_args`.
+    pub fn cell_env(self, structure: MapKind) -> Vec<(&'static str, String)> {
+        match self {
+            Checker::EngineMiri => vec![("FERROLITE_MEMTABLE", structure.name().to_string())],
+            _ => Vec::new(),
         }
     }
 }
@@ -301,8 +342,10 @@ pub struct Build {
     pub rustflags: String,
     /// Its own target directory.
     pub target_dir: String,
-    /// The test targets to build up front (`--test X` each; none: every test target).
+    /// The test targets to build up front (`--test X` each; none: what `args` select).
     pub tests: Vec<&'static str>,
+    /// Miri's isolation from the host (off for tests that use the file system).
+    pub miri_isolation: bool,
 }
 
 /// A row of the matrix.
