@@ -36,13 +36,13 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The budget of `mode`: about 12 s of recording per memtable kind in `quick`, 60 s in
+    /// The budget of `mode`: about 6 s of recording per memtable kind in `quick`, 60 s in
     /// `default`, 300 s in `full` (a quarter of that in unoptimised builds: a plain
     /// `cargo test` stays short), or [`SECS_VAR`] seconds. Histories of 2–4 threads × 12–24
     /// calls (16–32 in `full`) on 3–8 keys; the database is reopened every 2 000 histories.
     /// The seed is lincheck's, `FERROLITE_LINCHECK_SEED` if set.
     pub fn for_mode(mode: Mode) -> Budget {
-        let secs = mode.pick(12.0, 60.0, 300.0) / if cfg!(debug_assertions) { 4.0 } else { 1.0 };
+        let secs = mode.pick(6.0, 60.0, 300.0) / if cfg!(debug_assertions) { 4.0 } else { 1.0 };
         Budget {
             time: secs_from_env().unwrap_or(Duration::from_secs_f64(secs)),
             extension: Duration::from_secs(30),
