@@ -93,7 +93,9 @@ pub fn ladder_markdown(t: &Table, meta: &Meta, setup: &str) -> String {
         o,
         "`{}` — commit `{}`, {}; {} ({} cores). {} runs per cell, the cells alternating run \
          by run; a cell is the median ops/s with the min–max of the runs; a step is the ratio \
-         of a stage's median to the stage before it (same memtable, same workload).\n",
+         of a stage's median to the stage before it (same memtable, same workload): **bold** \
+         when it loses and the two cells' ranges do not overlap, `~` when it loses within the \
+         runs' spread.\n",
         meta.command, meta.commit, meta.date, meta.machine, meta.cores, meta.runs
     );
     let _ = writeln!(o, "Setup: {setup}.\n");
@@ -128,21 +130,31 @@ pub fn ladder_markdown(t: &Table, meta: &Meta, setup: &str) -> String {
             let _ = write!(o, "| {} |", s.name());
             for mt in &mts {
                 let now = t.ops(s.name(), mt, true, threads, bench);
-                let step = i
+                let before = i
                     .checked_sub(1)
-                    .and_then(|p| t.ops(stages[p].name(), mt, true, threads, bench))
-                    .zip(now)
-                    .map(|(before, now)| now.median / before.median);
-                let step_text = match step {
-                    Some(r) if r < 1.0 => {
+                    .and_then(|p| t.ops(stages[p].name(), mt, true, threads, bench));
+                let step_text = match before.zip(now) {
+                    Some((b, n)) if n.median < b.median => {
+                        let r = n.median / b.median;
+                        // Overlapping min–max ranges: the runs do not tell the two apart.
+                        let noise = n.max >= b.min;
                         losses.push(format!(
-                            "{label}, {mt}: {} → {} ×{r:.2}",
+                            "{label}, {mt}: {} → {} ×{r:.2}{}",
                             stages[i - 1].name(),
-                            s.name()
+                            s.name(),
+                            if noise {
+                                " — within the runs' spread (the min–max ranges overlap)"
+                            } else {
+                                " — outside the runs' spread"
+                            }
                         ));
-                        format!("**×{r:.2}**")
+                        if noise {
+                            format!("×{r:.2}~")
+                        } else {
+                            format!("**×{r:.2}**")
+                        }
                     }
-                    Some(r) => format!("×{r:.2}"),
+                    Some((b, n)) => format!("×{:.2}", n.median / b.median),
                     None => "".into(),
                 };
                 let _ = write!(o, " {} | {step_text} |", cell(now));
@@ -261,9 +273,37 @@ mod tests {
         let md = ladder_markdown(&t, &Meta::default(), "test");
         assert!(md.contains("| S1 | 150k (150k–150k) | ×1.50 |"), "{md}");
         assert!(md.contains("| S2 | 120k (120k–120k) | **×0.80** |"), "{md}");
-        assert!(md.contains("- readrandom, mutex: S1 → S2 ×0.80"), "{md}");
+        assert!(
+            md.contains("- readrandom, mutex: S1 → S2 ×0.80 — outside the runs' spread"),
+            "{md}"
+        );
+        // A loss whose runs overlap the stage before's is marked as noise.
+        let c = |stage: &str| Config {
+            engine: stage.into(),
+            memtable: "epoch".into(),
+            parallel: true,
+            threads: 1,
+            bench: "ycsba".into(),
+        };
+        for (stage, ops) in [("S0", [100.0, 90.0, 110.0]), ("S1", [95.0, 85.0, 105.0])] {
+            for x in ops {
+                t.push(
+                    c(stage),
+                    Sample {
+                        ops_per_sec: x * 1000.0,
+                        ..Sample::default()
+                    },
+                );
+            }
+        }
+        let md = ladder_markdown(&t, &Meta::default(), "test");
+        assert!(md.contains("×0.95~"), "{md}");
+        assert!(
+            md.contains("ycsba, epoch: S0 → S1 ×0.95 — within the runs' spread"),
+            "{md}"
+        );
         let json = ladder_json(&t, &Meta::default(), "test");
-        assert_eq!(json.cells.len(), 3 * WORKLOADS.len());
+        assert_eq!(json.cells.len(), 3 * WORKLOADS.len() + 2);
         assert_eq!(json.cells[0].workload, "fillrandom 1 thr");
     }
 }
