@@ -58,6 +58,27 @@ fn mode(parallel: bool) -> &'static str {
     }
 }
 
+/// `" N thr"` per thread count.
+fn thread_columns(threads: &[usize]) -> Vec<String> {
+    threads.iter().map(|n| format!("{n} thr")).collect()
+}
+
+/// A table's header: text columns left-aligned, then number columns right-aligned.
+fn header(o: &mut String, text: &[&str], numbers: &[String]) {
+    o.push('|');
+    for c in text
+        .iter()
+        .copied()
+        .chain(numbers.iter().map(String::as_str))
+    {
+        let _ = write!(o, " {c} |");
+    }
+    o.push_str("\n|");
+    o.push_str(&":--|".repeat(text.len()));
+    o.push_str(&"--:|".repeat(numbers.len()));
+    o.push('\n');
+}
+
 /// The report.
 pub fn markdown(t: &Table, m: &Meta) -> String {
     let mut o = String::new();
@@ -198,15 +219,11 @@ pub fn markdown(t: &Table, m: &Meta) -> String {
     let _ = writeln!(o, "## Throughput (ops/s)\n");
     for b in &benches {
         let _ = writeln!(o, "### {b}\n");
-        let _ = write!(o, "| engine | memtable | inserts |");
-        for n in &threads {
-            let _ = write!(o, " {n} thr |");
-        }
-        let _ = write!(o, "\n|:--|:--|:--|");
-        for _ in &threads {
-            o.push_str("--:|");
-        }
-        o.push('\n');
+        header(
+            &mut o,
+            &["engine", "memtable", "inserts"],
+            &thread_columns(&threads),
+        );
         for (c, _) in t
             .samples
             .iter()
@@ -241,15 +258,8 @@ pub fn markdown(t: &Table, m: &Meta) -> String {
         "## Each memtable against the mutex memtable (both parallel), per thread count\n"
     );
     for b in &benches {
-        let _ = write!(o, "**{b}**\n\n| memtable |");
-        for n in &threads {
-            let _ = write!(o, " {n} thr |");
-        }
-        let _ = write!(o, "\n|:--|");
-        for _ in &threads {
-            o.push_str("--:|");
-        }
-        o.push('\n');
+        let _ = write!(o, "**{b}**\n\n");
+        header(&mut o, &["memtable"], &thread_columns(&threads));
         for mt in &lock_free {
             let _ = write!(o, "| {mt} |");
             for &n in &threads {
@@ -266,15 +276,9 @@ pub fn markdown(t: &Table, m: &Meta) -> String {
     }
     let _ = writeln!(o, "## Scaling: N threads / 1 thread, same configuration\n");
     for b in &benches {
-        let _ = write!(o, "**{b}**\n\n| engine | memtable | inserts |");
-        for n in threads.iter().skip(1) {
-            let _ = write!(o, " {n} / 1 |");
-        }
-        let _ = write!(o, "\n|:--|:--|:--|");
-        for _ in threads.iter().skip(1) {
-            o.push_str("--:|");
-        }
-        o.push('\n');
+        let _ = write!(o, "**{b}**\n\n");
+        let ratios: Vec<String> = threads.iter().skip(1).map(|n| format!("{n} / 1")).collect();
+        header(&mut o, &["engine", "memtable", "inserts"], &ratios);
         for (c, _) in t
             .samples
             .iter()
@@ -308,15 +312,7 @@ pub fn markdown(t: &Table, m: &Meta) -> String {
 
     // Parallel vs leader, and the queue.
     let _ = writeln!(o, "## Parallel inserts / leader inserts, fillrandom\n");
-    let _ = write!(o, "| memtable |");
-    for n in &threads {
-        let _ = write!(o, " {n} thr |");
-    }
-    let _ = write!(o, "\n|:--|");
-    for _ in &threads {
-        o.push_str("--:|");
-    }
-    o.push('\n');
+    header(&mut o, &["memtable"], &thread_columns(&threads));
     for mt in &memtables {
         let _ = write!(o, "| {mt} |");
         for &n in &threads {
