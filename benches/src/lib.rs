@@ -7,6 +7,7 @@
 //! * [`engine_bench`] — db_bench-style and YCSB workloads over an [`engine_bench::Engine`]
 //!   (Ferrolite, or fjall with the `yardstick` feature), run by the `dbbench` binary.
 //! * [`scaling`] — the engine scaling report (threads × memtables × insert modes, ratios).
+//! * [`flags`] — the option loop of the `dbbench` and `scaling` command lines.
 //! * [`report`] — folding repetitions into cells and printing summary tables.
 //! * [`cli`] — the command line of the `synchro` binary.
 //! * [`sidecar`] — the criterion benches' scale, configuration and side data (read by
@@ -14,6 +15,7 @@
 
 pub mod cli;
 pub mod engine_bench;
+pub mod flags;
 pub mod report;
 pub mod scaling;
 pub mod sidecar;

@@ -25,6 +25,7 @@ use ferrolite_benches::engine_bench::{
     cpu_description, micros, utc_now, BenchConfig, Benchmark, Engine, EngineSummary,
     FerroliteEngine, Outcome, Runner, PERCENTILES,
 };
+use ferrolite_benches::flags::{list, Flags};
 use ferrolite_benches::report::render;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -117,10 +118,6 @@ struct Args {
     no_background: bool,
 }
 
-fn list<T>(v: &str, f: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
-    v.split(',').filter(|s| !s.is_empty()).map(f).collect()
-}
-
 fn parse() -> Result<Option<Args>> {
     let mut a = Args {
         engines: vec![EngineKind::Ferrolite],
@@ -147,21 +144,13 @@ fn parse() -> Result<Option<Args>> {
         no_compaction: false,
         no_background: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (arg.clone(), None),
-        };
+    let mut flags = Flags::new(std::env::args().skip(1));
+    while let Some(flag) = flags.next_flag() {
+        let name = flag.name.clone();
         if name == "-h" || name == "--help" {
             return Ok(None);
         }
-        let mut value = || -> Result<String> {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .with_context(|| format!("{name} needs a value"))
-        };
+        let mut value = || flags.value(&flag);
         match name.as_str() {
             "--wal-json" => a.wal_json = true,
             "--wal-reopen" => a.wal_reopen = true,

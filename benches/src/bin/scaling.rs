@@ -25,6 +25,7 @@ const BUFFERED_DELAY: Duration = Duration::from_millis(10);
 use ferrolite_benches::engine_bench::{
     cpu_description, utc_now, BenchConfig, Benchmark, Engine, FerroliteEngine, Runner,
 };
+use ferrolite_benches::flags::{list, Flags};
 use ferrolite_benches::scaling::{
     ladder_json, ladder_markdown, markdown, Config, Meta, Sample, Table, S5_NO_RECENT,
 };
@@ -65,10 +66,6 @@ struct Args {
     reads: u64,
 }
 
-fn list<T>(s: &str, f: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
-    s.split(',').filter(|x| !x.is_empty()).map(f).collect()
-}
-
 fn parse() -> Result<Option<Args>> {
     let mut a = Args {
         num: 300_000,
@@ -82,18 +79,10 @@ fn parse() -> Result<Option<Args>> {
         reads: 20_000,
     };
     let (mut num_set, mut memtables_set, mut out_set) = (false, false, false);
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || -> Result<String> {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .with_context(|| format!("{name} needs a value"))
-        };
+    let mut flags = Flags::new(std::env::args().skip(1));
+    while let Some(flag) = flags.next_flag() {
+        let name = flag.name.clone();
+        let mut value = || flags.value(&flag);
         match name.as_str() {
             "-h" | "--help" => {
                 print!("{USAGE}");
