@@ -3,6 +3,7 @@
 //! the seeded bug it runs, if any ([`active_mutant`]).
 
 use std::fmt;
+use std::time::Duration;
 
 /// How hard each checker works: `quick` (CI), `default` (a user's run), `full` (long).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,4 +74,18 @@ pub fn report(key: &str, value: u64) {
 /// If the variable names no known mutant (see `ferrolite_structures::testing::active_mutant`).
 pub fn active_mutant() -> Option<String> {
     ferrolite_structures::testing::active_mutant().map(|m| m.name.to_string())
+}
+
+/// The duration the environment variable `var` sets, in seconds (fractions allowed); `None`
+/// when it is unset or empty. Panics on a value that is not a positive number of seconds: a
+/// misspelt budget would otherwise run the default one silently.
+pub fn secs_from_env(var: &str) -> Option<Duration> {
+    let s = std::env::var(var).ok().filter(|s| !s.trim().is_empty())?;
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .ok()
+        .filter(|x: &f64| x.is_finite() && *x > 0.0)
+        .unwrap_or_else(|| panic!("{var}={s}: expected a positive number of seconds"));
+    Some(Duration::from_secs_f64(secs))
 }

@@ -47,7 +47,7 @@ pub mod soak;
 /// checkers.
 pub use ferrolite_structures::rng;
 
-pub use budget::{active_mutant, report, Mode};
+pub use budget::{active_mutant, report, secs_from_env, Mode};
 
 /// One `#[test]` per map of the registry, named after it (`mutex`, `epoch`, …), each calling
 /// `$run(MapKind::…)`: a matrix cell is `cargo test --test <checker> -- --exact <kind>`.

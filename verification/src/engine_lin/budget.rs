@@ -2,7 +2,7 @@
 //! records on ([`Setup`]: tiny memtables and L0 triggers, so that flushes and compactions run
 //! all the time underneath the histories).
 
-use crate::Mode;
+use crate::{secs_from_env, Mode};
 use ferrolite::{MapKind, Options, SyncPolicy};
 use std::fmt;
 use std::time::Duration;
@@ -44,7 +44,7 @@ impl Budget {
     pub fn for_mode(mode: Mode) -> Budget {
         let secs = mode.pick(6.0, 60.0, 300.0) / if cfg!(debug_assertions) { 4.0 } else { 1.0 };
         Budget {
-            time: secs_from_env().unwrap_or(Duration::from_secs_f64(secs)),
+            time: secs_from_env(SECS_VAR).unwrap_or(Duration::from_secs_f64(secs)),
             extension: Duration::from_secs(30),
             max_histories: None,
             max_threads: 4,
@@ -67,20 +67,6 @@ impl Budget {
             ..Budget::for_mode(Mode::Quick)
         }
     }
-}
-
-/// [`SECS_VAR`], if set. Panics on a value that is not a positive number of seconds.
-fn secs_from_env() -> Option<Duration> {
-    let s = std::env::var(SECS_VAR)
-        .ok()
-        .filter(|s| !s.trim().is_empty())?;
-    let secs: f64 = s
-        .trim()
-        .parse()
-        .ok()
-        .filter(|x: &f64| x.is_finite() && *x > 0.0)
-        .unwrap_or_else(|| panic!("{SECS_VAR}={s}: expected a positive number of seconds"));
-    Some(Duration::from_secs_f64(secs))
 }
 
 /// The options one opening of the database varies; each reopen draws the next from the seed.

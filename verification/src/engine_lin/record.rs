@@ -25,7 +25,7 @@
 
 use super::target::{LinTarget, TargetError, Write};
 use super::workload::Call;
-use crate::lincheck::{Event, History, Op};
+use crate::lincheck::{start_together, Event, History, Op};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
@@ -172,18 +172,7 @@ pub fn record(
                 let current = &current[thread];
                 s.spawn(move || {
                     let _done = Finished(current);
-                    barrier.wait();
-                    // A barrier wakes its waiters one at a time: spin until all are running.
-                    running.fetch_add(1, Ordering::SeqCst);
-                    let mut spins = 0u32;
-                    while running.load(Ordering::SeqCst) < threads {
-                        if spins < 2_000 {
-                            std::hint::spin_loop();
-                            spins += 1;
-                        } else {
-                            std::thread::yield_now();
-                        }
-                    }
+                    start_together(barrier, running, threads);
                     let mut done = Vec::with_capacity(plan.len());
                     for (i, call) in plan.iter().enumerate() {
                         current.store(i, Ordering::Relaxed);

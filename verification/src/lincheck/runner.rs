@@ -247,6 +247,23 @@ impl Workload {
     }
 }
 
+/// Release `threads` recording threads as one: each calls this; none returns before all have
+/// passed the barrier. A barrier wakes its waiters one at a time, so each then spins (briefly,
+/// then yielding) until every thread is running, which makes their first calls overlap.
+pub(crate) fn start_together(barrier: &Barrier, running: &AtomicUsize, threads: usize) {
+    barrier.wait();
+    running.fetch_add(1, Ordering::SeqCst);
+    let mut spins = 0u32;
+    while running.load(Ordering::SeqCst) < threads {
+        if spins < 2_000 {
+            std::hint::spin_loop();
+            spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
 /// Runs `plans` (one list of calls per thread) concurrently against `map`, each thread on its
 /// own std thread, and returns the history with every operation's interval and result.
 pub fn record(map: &impl ConcurrentMap<u64, u64>, plans: &[Vec<Call>]) -> History {
@@ -290,18 +307,7 @@ pub fn record_watched(
                         watcher,
                     };
                     let mut events = Vec::with_capacity(plan.len());
-                    barrier.wait();
-                    // A barrier wakes its waiters one at a time: spin until all are running.
-                    running.fetch_add(1, Ordering::SeqCst);
-                    let mut spins = 0u32;
-                    while running.load(Ordering::SeqCst) < threads {
-                        if spins < 2_000 {
-                            std::hint::spin_loop();
-                            spins += 1;
-                        } else {
-                            std::thread::yield_now();
-                        }
-                    }
+                    start_together(barrier, running, threads);
                     for (i, &call) in plan.iter().enumerate() {
                         current.store(i, Ordering::Relaxed);
                         let invoke = clock.fetch_add(1, Ordering::SeqCst);

@@ -3,7 +3,7 @@
 //! budget of a mode.
 
 use super::config::SECS_VAR;
-use crate::Mode;
+use crate::{secs_from_env, Mode};
 use ferrolite::{MapKind, Options, SyncPolicy};
 use std::time::Duration;
 
@@ -39,16 +39,5 @@ pub fn options(kind: MapKind, seed: u64) -> Options {
 
 /// The run time of `mode` (2, 20 or 120 s), or [`SECS_VAR`].
 pub fn budget(mode: Mode) -> Duration {
-    match std::env::var(SECS_VAR) {
-        Ok(s) if !s.trim().is_empty() => {
-            let secs: f64 = s
-                .trim()
-                .parse()
-                .ok()
-                .filter(|x: &f64| x.is_finite() && *x > 0.0)
-                .unwrap_or_else(|| panic!("{SECS_VAR}={s}: expected a positive number of seconds"));
-            Duration::from_secs_f64(secs)
-        }
-        _ => Duration::from_secs(mode.pick(2, 20, 120)),
-    }
+    secs_from_env(SECS_VAR).unwrap_or_else(|| Duration::from_secs(mode.pick(2, 20, 120)))
 }
