@@ -2,7 +2,7 @@
 //! memtable, scaling over one thread, parallel against leader inserts, and the writer queue's
 //! figures (groups per write, how writers waited).
 
-use super::table::{Stat, Table};
+use super::table::{Config, Stat, Table};
 use std::fmt::Write as _;
 
 /// What the report says about the run besides its samples.
@@ -55,6 +55,26 @@ fn mode(parallel: bool) -> &'static str {
         "parallel"
     } else {
         "leader"
+    }
+}
+
+/// One row per configuration of benchmark `bench` (its configuration at `threads`).
+fn row_configs<'a>(
+    t: &'a Table,
+    bench: &'a str,
+    threads: usize,
+) -> impl Iterator<Item = &'a Config> {
+    t.samples
+        .keys()
+        .filter(move |c| c.bench == bench && c.threads == threads)
+}
+
+/// How a row's memtable is written: `parallel`, `leader`, or `own` for fjall.
+fn inserts(c: &Config) -> &'static str {
+    if c.engine == "fjall" {
+        "own"
+    } else {
+        mode(c.parallel)
     }
 }
 
@@ -224,22 +244,8 @@ pub fn markdown(t: &Table, m: &Meta) -> String {
             &["engine", "memtable", "inserts"],
             &thread_columns(&threads),
         );
-        for (c, _) in t
-            .samples
-            .iter()
-            .filter(|(c, _)| &c.bench == b && c.threads == threads[0])
-        {
-            let _ = write!(
-                o,
-                "| {} | {} | {} |",
-                c.engine,
-                c.memtable,
-                if c.engine == "fjall" {
-                    "own"
-                } else {
-                    mode(c.parallel)
-                }
-            );
+        for c in row_configs(t, b, threads[0]) {
+            let _ = write!(o, "| {} | {} | {} |", c.engine, c.memtable, inserts(c));
             for &n in &threads {
                 let _ = write!(
                     o,
@@ -279,22 +285,8 @@ pub fn markdown(t: &Table, m: &Meta) -> String {
         let _ = write!(o, "**{b}**\n\n");
         let ratios: Vec<String> = threads.iter().skip(1).map(|n| format!("{n} / 1")).collect();
         header(&mut o, &["engine", "memtable", "inserts"], &ratios);
-        for (c, _) in t
-            .samples
-            .iter()
-            .filter(|(c, _)| &c.bench == b && c.threads == threads[0])
-        {
-            let _ = write!(
-                o,
-                "| {} | {} | {} |",
-                c.engine,
-                c.memtable,
-                if c.engine == "fjall" {
-                    "own"
-                } else {
-                    mode(c.parallel)
-                }
-            );
+        for c in row_configs(t, b, threads[0]) {
+            let _ = write!(o, "| {} | {} | {} |", c.engine, c.memtable, inserts(c));
             for &n in threads.iter().skip(1) {
                 let a = (c.engine.as_str(), c.memtable.as_str(), c.parallel, n);
                 let one = (

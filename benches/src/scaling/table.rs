@@ -72,6 +72,7 @@ impl Table {
         self.samples.entry(config).or_default().push(sample);
     }
 
+    /// Every run of one configuration.
     pub(super) fn find(
         &self,
         engine: &str,
@@ -80,13 +81,12 @@ impl Table {
         threads: usize,
         bench: &str,
     ) -> Option<&Vec<Sample>> {
-        self.samples.iter().find_map(|(c, s)| {
-            (c.engine == engine
-                && c.memtable == memtable
-                && c.parallel == parallel
-                && c.threads == threads
-                && c.bench == bench)
-                .then_some(s)
+        self.samples.get(&Config {
+            engine: engine.into(),
+            memtable: memtable.into(),
+            parallel,
+            threads,
+            bench: bench.into(),
         })
     }
 
