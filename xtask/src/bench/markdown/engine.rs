@@ -120,19 +120,7 @@ pub fn engine(out: &mut String, g: &Grid, figures: &BTreeSet<String>) {
     );
     let mut header = vec!["workload".to_string()];
     header.extend(g.kinds.iter().cloned());
-    let rows: Vec<Vec<String>> = g
-        .workloads
-        .iter()
-        .map(|w| {
-            let mut row = vec![w.clone()];
-            row.extend(
-                g.kinds
-                    .iter()
-                    .map(|k| with_spread(g.ops(k, w), g.ops_spread(k, w), si)),
-            );
-            row
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = g.workloads.iter().map(|w| throughput_row(g, w)).collect();
     table(out, &header, &rows);
 
     let any_extra = g
@@ -245,12 +233,7 @@ pub fn yardstick(out: &mut String, g: &Grid) {
         .workloads
         .iter()
         .map(|w| {
-            let mut row = vec![w.clone()];
-            row.extend(
-                g.kinds
-                    .iter()
-                    .map(|k| with_spread(g.ops(k, w), g.ops_spread(k, w), si)),
-            );
+            let mut row = throughput_row(g, w);
             if ratio {
                 row.push(opt(
                     g.ops("ferrolite", w)
@@ -263,4 +246,15 @@ pub fn yardstick(out: &mut String, g: &Grid) {
         })
         .collect();
     table(out, &header, &rows);
+}
+
+/// A workload's row of a throughput table: its name, then each kind's median with min–max.
+fn throughput_row(g: &Grid, w: &str) -> Vec<String> {
+    let mut row = vec![w.to_string()];
+    row.extend(
+        g.kinds
+            .iter()
+            .map(|k| with_spread(g.ops(k, w), g.ops_spread(k, w), si)),
+    );
+    row
 }
