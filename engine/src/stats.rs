@@ -93,7 +93,8 @@ counters! {
     /// Batches inserted into the memtable by their own writer, beside the group's leader
     /// ([`crate::Options::parallel_memtable_writes`]).
     parallel_inserts,
-    /// Writer hand-offs (waits in the writer queue) that ended while spinning.
+    /// Writer hand-offs (waits in the writer queue for a condition not yet true on arrival)
+    /// that ended while spinning.
     waits_spun,
     /// … while yielding the CPU.
     waits_yielded,

@@ -73,7 +73,12 @@ impl Committer {
     }
 
     /// Wait (see `handoff.rs`) and count how the wait ended.
-    fn wait(&self, done: impl FnMut() -> bool) {
+    /// A condition already true is no hand-off: it is neither waited for nor counted (a lone
+    /// writer would otherwise pay two shared counter updates per write for nothing).
+    fn wait(&self, mut done: impl FnMut() -> bool) {
+        if done() {
+            return;
+        }
         let s = &self.parts.stats;
         // Relaxed: statistics only.
         match wait_until(done) {

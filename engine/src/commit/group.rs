@@ -138,11 +138,16 @@ pub(super) fn follower_error(e: &Error) -> Error {
     }
 }
 
+/// Note `op`, numbered `seq`, in the recent-writes map (a delete as `None`).
+fn record_op(recent: &mut Recorder<'_>, seq: SeqNo, op: &BatchOp) {
+    let value = (op.kind == ValueKind::Put).then_some(&op.value);
+    recent.record(&op.key, seq, value);
+}
+
 /// Note each write of `batch` (first operation numbered `first`) in the recent-writes map.
 pub(super) fn record_batch(recent: &mut Recorder<'_>, first: SeqNo, batch: &WriteBatch) {
     for (seq, op) in (first..).zip(batch.ops()) {
-        let value = (op.kind == ValueKind::Put).then_some(&op.value);
-        recent.record(&op.key, seq, value);
+        record_op(recent, seq, op);
     }
 }
 
@@ -160,8 +165,7 @@ pub(super) fn insert_batch(
     let mut ops = batch.into_ops();
     for (seq, op) in (first..).zip(ops.iter_mut()) {
         if let Some(recent) = recent.as_deref_mut() {
-            let value = (op.kind == ValueKind::Put).then_some(&op.value);
-            recent.record(&op.key, seq, value);
+            record_op(recent, seq, op);
         }
         let value = if keep {
             op.value.clone()
