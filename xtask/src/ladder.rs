@@ -24,7 +24,7 @@ stages.json and stages.svg into target/bench-report/ (or --out DIR, relative to 
 root; `--out reports` replaces the committed snapshot).
 
 OPTIONS:
-  --quick     1 run of small sizes (20000 keys, 2000 reads): a check that it works
+  --quick     1 run of small sizes (20000 keys, 20000-key fills, 2000 reads): a check that it works
   --runs N    runs per cell (default 3)
   --out DIR   where the files go
   -h, --help  this text
@@ -113,7 +113,9 @@ pub fn main(args: &[String]) -> Result<()> {
     // The report names its command: give it the path relative to the root.
     cmd.arg(md.strip_prefix(root).unwrap_or(&md));
     if quick {
-        cmd.args(["--runs", "1", "--num", "20000", "--reads", "2000"]);
+        cmd.args([
+            "--runs", "1", "--num", "20000", "--fill", "20000", "--reads", "2000",
+        ]);
     } else {
         cmd.args(["--runs", &runs]);
     }

@@ -52,6 +52,9 @@ USAGE: scaling [--num N] [--runs R] [--threads 1,2,4] [--memtables LIST]
                    fillrandom (1 and 2 threads), readrandom, ycsba; --num defaults to 100000,
                    4 MiB memtables so that every stage flushes
   --reads N        readrandom's operations in the ladder (default 20000)
+  --fill N         the ladder's fillrandom cells: keys written on a fresh database (default
+                   500000, so that the fast stages' cells last about a second); readrandom
+                   and YCSB-A run on a database of --num keys
 ";
 
 struct Args {
@@ -64,6 +67,7 @@ struct Args {
     out: PathBuf,
     ladder: bool,
     reads: u64,
+    fill: u64,
 }
 
 fn parse() -> Result<Option<Args>> {
@@ -77,6 +81,7 @@ fn parse() -> Result<Option<Args>> {
         out: PathBuf::new(),
         ladder: false,
         reads: 20_000,
+        fill: 500_000,
     };
     let (mut num_set, mut memtables_set, mut out_set) = (false, false, false);
     let mut flags = Flags::new(std::env::args().skip(1));
@@ -106,6 +111,7 @@ fn parse() -> Result<Option<Args>> {
             }
             "--ladder" => a.ladder = true,
             "--reads" => a.reads = value()?.parse()?,
+            "--fill" => a.fill = value()?.parse()?,
             other => bail!("unknown argument `{other}`\n\n{USAGE}"),
         }
     }
@@ -126,8 +132,8 @@ fn parse() -> Result<Option<Args>> {
             "target/bench-report/engine-scaling.md".into()
         };
     }
-    if a.num == 0 || a.runs == 0 || a.threads.is_empty() || a.threads.contains(&0) {
-        bail!("--num, --runs and every thread count must be positive");
+    if a.num == 0 || a.fill == 0 || a.runs == 0 || a.threads.is_empty() || a.threads.contains(&0) {
+        bail!("--num, --fill, --runs and every thread count must be positive");
     }
     if a.benchmarks.first() != Some(&Benchmark::FillRandom) {
         bail!("the benchmark list must start with fillrandom (the others read what it wrote)");
@@ -184,11 +190,23 @@ fn fjall(_: &std::path::Path) -> Result<Box<dyn Engine>> {
     bail!("fjall needs a build with --features yardstick")
 }
 
-/// Run every benchmark of `a` once on a fresh database of `subject` with `threads` threads.
+/// Which of a configuration's benchmarks one fresh database runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    /// Every benchmark of the list (the scaling matrix).
+    All,
+    /// The ladder's fill cell: fillrandom of `--fill` keys.
+    Fill,
+    /// The ladder's read cells: an unmeasured fillrandom of `--num` keys, then the others.
+    Reads,
+}
+
+/// Run the benchmarks of `pass` once on a fresh database of `subject` with `threads` threads.
 fn run_once(
     a: &Args,
     subject: Subject,
     threads: usize,
+    pass: Pass,
     table: &mut Table,
     bar: &ProgressBar,
 ) -> Result<()> {
@@ -238,15 +256,12 @@ fn run_once(
         Subject::Stage { stage, .. } => stage.name().to_string(),
         _ => engine.name().to_string(),
     };
-    // The ladder's 2-thread pass runs fillrandom only.
-    let benches: Vec<Benchmark> = match subject {
-        Subject::Stage { .. } | Subject::S5NoRecent { .. } if threads > 1 => {
-            vec![Benchmark::FillRandom]
-        }
-        _ => a.benchmarks.clone(),
+    let benches: Vec<Benchmark> = match pass {
+        Pass::Fill => vec![Benchmark::FillRandom],
+        Pass::All | Pass::Reads => a.benchmarks.clone(),
     };
     let cfg = BenchConfig {
-        num: a.num,
+        num: if pass == Pass::Fill { a.fill } else { a.num },
         reads: a.ladder.then_some(a.reads),
         threads,
         ..BenchConfig::default()
@@ -255,6 +270,9 @@ fn run_once(
     for &bench in &benches {
         let before = engine.summary().db_stats;
         let o = runner.run(bench)?;
+        if pass == Pass::Reads && bench == Benchmark::FillRandom {
+            continue; // the read cells' set-up, not a cell
+        }
         let after = engine.summary().db_stats;
         let mut sample = Sample {
             ops_per_sec: o.ops_per_sec(),
@@ -360,7 +378,15 @@ fn main() -> Result<()> {
                     run + 1,
                     a.runs
                 ));
-                run_once(&a, subject, threads, &mut table, &bar)?;
+                // The ladder: a fill cell per thread count, the read cells at 1 thread.
+                let passes: &[Pass] = match (a.ladder, threads) {
+                    (false, _) => &[Pass::All],
+                    (true, 1) => &[Pass::Fill, Pass::Reads],
+                    (true, _) => &[Pass::Fill],
+                };
+                for &pass in passes {
+                    run_once(&a, subject, threads, pass, &mut table, &bar)?;
+                }
             }
         }
     }
@@ -410,12 +436,13 @@ fn main() -> Result<()> {
     }
     if a.ladder {
         let setup = format!(
-            "{} keys of 16 bytes with 100-byte values per fillrandom (on a fresh database per \
-             cell and thread count), {} readrandom gets, {} YCSB-A operations, on the 1-thread \
-             database; each stage's preset with a {} MiB memtable (so that every stage \
-             flushes) and the row's memtable",
-            a.num,
+            "fillrandom cells: {} keys of 16 bytes with 100-byte values written on a fresh \
+             database per cell; readrandom ({} gets) and YCSB-A ({} operations) on another \
+             fresh database filled with {} keys (unmeasured), 1 thread; each stage's preset \
+             with a {} MiB memtable (so that every stage flushes) and the row's memtable",
+            a.fill,
             a.reads,
+            a.num,
             a.num,
             LADDER_MEMTABLE >> 20
         );
