@@ -31,7 +31,7 @@ const USAGE: &str = "\
 usage: cargo xtask verify [OPTIONS]
 
 Runs every checker (model, loom, shuttle, lincheck, engine, engine-lin, crash, faults, soak,
-miri) over every structure and every seeded mutant, prints a pass/fail matrix and writes
+miri, engine-miri) over every structure and every seeded mutant, prints a pass/fail matrix and writes
 verification.{md,json} into target/verify-report/ (or --out DIR).
 
 OPTIONS:
