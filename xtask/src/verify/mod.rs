@@ -206,13 +206,16 @@ pub fn main(args: &[String]) -> Result<()> {
         .expect("valid template")
         .progress_chars("=> "),
     );
-    bar.println(format!(
-        "verify ({} mode): {} rows × {} checkers, {} builds",
-        opts.mode,
-        rows.len(),
-        opts.checkers.len(),
-        builds_needed.len()
-    ));
+    say(
+        &bar,
+        format!(
+            "verify ({} mode): {} × {}, {}",
+            opts.mode,
+            report::plural(rows.len(), "row"),
+            report::plural(opts.checkers.len(), "checker"),
+            report::plural(builds_needed.len(), "build")
+        ),
+    );
 
     let logs = root.join("target/verify/logs");
     let limit = time_limit(opts.mode);
@@ -243,14 +246,17 @@ pub fn main(args: &[String]) -> Result<()> {
                     } else {
                         Err(paths.path(&log))
                     };
-                    bar.println(format!(
-                        "  build {:<16} {}",
-                        build.key,
-                        match &result {
-                            Ok(s) => format!("{s:.0} s"),
-                            Err(l) => format!("FAILED (log: {})", l.display()),
-                        }
-                    ));
+                    say(
+                        &bar,
+                        format!(
+                            "  build {:<16} {}",
+                            build.key,
+                            match &result {
+                                Ok(s) => format!("{s:.0} s"),
+                                Err(l) => format!("FAILED (log: {})", l.display()),
+                            }
+                        ),
+                    );
                     built.insert(build.key.clone(), result);
                     bar.inc(1);
                 }
@@ -304,7 +310,7 @@ pub fn main(args: &[String]) -> Result<()> {
             checker,
             outcome,
         };
-        bar.println(format!("  {}", report::line(&cell)));
+        say(&bar, format!("  {}", report::line(&cell)));
         cells.push(cell);
         bar.inc(1);
     }
@@ -322,7 +328,7 @@ pub fn main(args: &[String]) -> Result<()> {
         builds: build_secs,
         elapsed: started.elapsed(),
     };
-    print!("{}", summary.markdown());
+    print!("{}", summary.body());
     let out = root.join(&opts.out);
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("verification.md"), summary.markdown())?;
@@ -333,9 +339,19 @@ pub fn main(args: &[String]) -> Result<()> {
         shown.join("verification.md").display(),
         shown.join("verification.json").display()
     );
-    if !summary.ok() {
-        bail!("{}", summary.verdict());
-    }
     println!("{}", summary.verdict());
+    if !summary.ok() {
+        bail!("verify failed (the verdict above)");
+    }
     Ok(())
+}
+
+/// A line above the progress bar; a plain line on stderr when the bar is hidden (output
+/// redirected: CI logs, `| tee`), so that a long run still shows each finished cell.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }

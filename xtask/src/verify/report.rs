@@ -228,19 +228,25 @@ impl Summary<'_> {
         }
     }
 
+    /// The report: [`Summary::body`] and the verdict.
     pub fn markdown(&self) -> String {
+        format!("{}{}\n", self.body(), self.verdict())
+    }
+
+    /// The report without its closing verdict (printed once, last, on the terminal).
+    pub fn body(&self) -> String {
         let mut s = String::new();
         writeln!(s, "# Verification matrix\n").unwrap();
         writeln!(
             s,
-            "`cargo xtask verify{}` — {} rows × {} checkers in {:.0} s (builds {:.0} s). {}\n",
+            "`cargo xtask verify{}` — {} × {} in {:.0} s (builds {:.0} s). {}\n",
             match self.mode {
                 "quick" => " --quick",
                 "full" => " --full",
                 _ => "",
             },
-            self.rows.len(),
-            self.checkers.len(),
+            plural(self.rows.len(), "row"),
+            plural(self.checkers.len(), "checker"),
             self.elapsed.as_secs_f64(),
             self.builds.values().sum::<f64>(),
             machine()
@@ -336,7 +342,6 @@ impl Summary<'_> {
                 }
             }
         }
-        writeln!(s, "{}", self.verdict()).unwrap();
         s
     }
 
@@ -400,4 +405,9 @@ fn machine() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     format!("Machine: {cores} cores, {cpu}; {date}.")
+}
+
+/// `1 row`, `2 rows`.
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
