@@ -134,10 +134,12 @@ fn time_limit(mode: &str) -> Duration {
     })
 }
 
-/// Whether `cargo +nightly miri` works here; `Err(reason)` if not.
+/// Whether `cargo +nightly miri` works here, installing the Miri component on the nightly
+/// toolchain if it is missing (as `.ci/run` does); `Err(reason)`, naming the command that would
+/// make it work, if not.
 fn miri_available() -> std::result::Result<(), String> {
-    let ok = |args: &[&str]| {
-        std::process::Command::new("cargo")
+    let ok = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
             .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -145,13 +147,27 @@ fn miri_available() -> std::result::Result<(), String> {
             .map(|s| s.success())
             .unwrap_or(false)
     };
-    if !ok(&["+nightly", "--version"]) {
-        return Err("no nightly toolchain".into());
+    const ADD: [&str; 6] = [
+        "component",
+        "add",
+        "miri",
+        "rust-src",
+        "--toolchain",
+        "nightly",
+    ];
+    if !ok("cargo", &["+nightly", "--version"]) {
+        return Err("no nightly toolchain (rustup toolchain install nightly \
+             --component miri,rust-src)"
+            .into());
     }
-    if !ok(&["+nightly", "miri", "--version"]) {
-        return Err(
-            "no miri component (rustup component add miri rust-src --toolchain nightly)".into(),
-        );
+    if !ok("cargo", &["+nightly", "miri", "--version"]) {
+        eprintln!("verify: installing Miri: rustup {}", ADD.join(" "));
+        if !ok("rustup", &ADD) || !ok("cargo", &["+nightly", "miri", "--version"]) {
+            return Err(format!(
+                "no miri component, and installing it failed (rustup {})",
+                ADD.join(" ")
+            ));
+        }
     }
     Ok(())
 }
