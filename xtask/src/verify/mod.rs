@@ -179,6 +179,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let paths = exec::Paths::of_machine(&root);
     let started = Instant::now();
+    let commit = crate::bench::commit(&root);
     let rows = plan::rows(&opts.structures, opts.mutants).map_err(|e| anyhow::anyhow!(e))?;
     let miri =
         if opts.checkers.contains(&Checker::Miri) || opts.checkers.contains(&Checker::EngineMiri) {
@@ -343,6 +344,7 @@ pub fn main(args: &[String]) -> Result<()> {
         cells: &cells,
         builds: build_secs,
         elapsed: started.elapsed(),
+        commit,
     };
     print!("{}", summary.body());
     let out = root.join(&opts.out);
