@@ -299,7 +299,8 @@ fn memory() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn commit(root: &Path) -> String {
+/// The commit a report ran at (`-dirty` when tracked files differ from it).
+pub(crate) fn commit(root: &Path) -> String {
     let git = |args: &[&str]| {
         Command::new("git")
             .arg("-C")

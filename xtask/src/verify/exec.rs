@@ -229,72 +229,163 @@ pub fn excerpt(log: &Path, max: usize) -> String {
     picked.join("\n")
 }
 
-/// A one-line reason from an excerpt, for the matrix.
+/// What a failing run showed, for the matrix: its kind, then what was seen.
+///
+/// The kinds, strongest evidence first: `wrong result` (an answer no correct map gives:
+/// not linearizable, a lost or phantom key, a diverging model), `data race`, `use after free`,
+/// `undefined behaviour` (Miri's other findings), `crash` (a signal, an allocator abort, a
+/// panic inside the code under test or a checker's runtime), `leak` (memory not bounded),
+/// `livelock` (a bound on steps or branches exceeded: a spin that never ends — weaker than a
+/// wrong answer), `hang` (no progress, a deadlock or an endless stall). A time-limit kill is a
+/// `timeout`, reported by the caller.
 pub fn reason(excerpt: &str) -> String {
-    let known = [
-        (
-            "Causality violation",
-            "loom: causality violation (data race / unsynchronised access)",
-        ),
-        ("Undefined Behavior", "Miri: undefined behaviour"),
-        (
-            "a case made no progress",
-            "engine: a case hung (deadlock or endless write stall)",
-        ),
-        ("made no progress", "livelock: no progress"),
-        (
-            "maximum number of branches",
-            "livelock: loom branch bound exceeded (a spin that never yields)",
-        ),
-        (
-            "exceeded max_steps",
-            "livelock: shuttle step bound exceeded",
-        ),
-        (
-            "exceeded the step bound",
-            "livelock: shuttle step bound exceeded",
-        ),
-        (
-            "[loom internal bug]",
-            "loom: inconsistent model state (typically an access after free)",
-        ),
-        (
-            "engine model check",
-            "engine diverges from the model (shrunk sequence)",
-        ),
+    let (kind, detail) = catch(excerpt);
+    format!("{kind}: {detail}")
+}
+
+/// The kinds [`reason`] can give, for the report's legend.
+pub const KINDS: [(&str, &str); 10] = [
+    ("wrong result", "an answer no correct map gives (not linearizable, a lost or phantom key, a model that diverges)"),
+    ("data race", "an unsynchronised access (loom's causality check, Miri's race detector)"),
+    ("use after free", "memory read after it was freed (Miri; loom's object store reached through freed memory)"),
+    ("undefined behaviour", "Miri's other findings"),
+    ("crash", "a signal, an allocator abort or a panic inside the code under test"),
+    ("leak", "memory not bounded"),
+    ("livelock", "a bound on steps or branches exceeded: a spin that never ends (weaker evidence than a wrong result)"),
+    ("hang", "no progress at all: a deadlock or an endless write stall"),
+    ("timeout", "killed at the cell's time limit"),
+    ("failed", "none of the above was recognised in the log (read it)"),
+];
+
+fn catch(x: &str) -> (&'static str, String) {
+    let has = |needle: &str| x.contains(needle);
+    // Miri names the undefined behaviour it found.
+    if let Some(line) = x.lines().find(|l| l.contains("Undefined Behavior")) {
+        let what = line
+            .split("Undefined Behavior: ")
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        let kind = if what.contains("Data race") {
+            "data race"
+        } else if what.contains("freed") || what.contains("use-after-free") {
+            "use after free"
+        } else {
+            "undefined behaviour"
+        };
+        return (kind, format!("Miri: {}", short(&what)));
+    }
+    if has("error: memory leaked") {
+        return ("leak", "Miri: memory leaked".into());
+    }
+    if has("Causality violation") {
+        return ("data race", "loom: causality violation".into());
+    }
+    let panic = Panic::find(x);
+    // loom's own runtime failing: its object store was reached through freed memory.
+    if let Some(p) = &panic {
+        if p.at.contains("/loom-") && p.at.contains("/rt/") {
+            return (
+                "use after free",
+                format!("loom's runtime read freed memory ({})", short(&p.message)),
+            );
+        }
+    }
+    if has("maximum number of branches") {
+        return ("livelock", "loom branch bound exceeded".into());
+    }
+    if has("exceeded max_steps") || has("exceeded the step bound") {
+        return ("livelock", "shuttle step bound exceeded".into());
+    }
+    if has("a case made no progress") {
+        return ("hang", "engine: a case made no progress".into());
+    }
+    if has("made no progress") {
+        return ("livelock", "an operation made no progress".into());
+    }
+    for (needle, what) in [
+        ("SIGSEGV", "segmentation fault"),
+        ("double free", "double free (allocator abort)"),
+        ("free(): ", "heap corruption (allocator abort)"),
+        ("SIGABRT", "abort"),
+    ] {
+        if has(needle) {
+            return ("crash", what.into());
+        }
+    }
+    if has("RSS grew") {
+        return ("leak", "soak: memory not bounded".into());
+    }
+    for (needle, what) in [
+        ("engine model check", "the engine diverges from the model"),
         (
             "was acknowledged but the database ends at",
-            "crash: an acknowledged batch was lost",
+            "crash test: an acknowledged batch was lost",
         ),
         (
             "differs from the prefix model",
-            "crash: recovered state is not a prefix of the commits",
+            "crash test: recovered state is not a prefix of the commits",
         ),
-        ("recovery failed", "crash: recovery failed"),
+        ("recovery failed", "crash test: recovery failed"),
         ("WRONG ANSWER", "faults: a damaged file gave a wrong answer"),
         ("UNDETECTED", "faults: damage went undetected"),
-        ("RSS grew", "soak: memory not bounded"),
         ("no linearization", "not linearizable"),
         ("not linearizable", "not linearizable"),
-        ("double free", "double free (allocator abort)"),
-        ("free(): ", "heap corruption (allocator abort)"),
-        ("SIGSEGV", "segmentation fault"),
-        ("minimal failing input", "proptest: shrunk counter-example"),
-        ("failing schedule", "shuttle: failing schedule"),
-        ("shuttle", "shuttle: failing schedule"),
-        ("panicked at", "assertion failed"),
-    ];
-    for (needle, what) in known {
-        if excerpt.contains(needle) {
-            return what.to_string();
+    ] {
+        if has(needle) {
+            return ("wrong result", what.into());
         }
     }
-    "test failed".to_string()
+    match panic {
+        // A checker's assertion: the map answered wrongly.
+        Some(p) if p.in_checker() => ("wrong result", short(&p.message)),
+        Some(p) => ("crash", format!("panic at {}: {}", p.at, short(&p.message))),
+        None => ("failed", "the test failed (see the log)".into()),
+    }
+}
+
+/// The first panic of a log: where and its message's first line.
+struct Panic {
+    at: String,
+    message: String,
+}
+
+impl Panic {
+    fn find(x: &str) -> Option<Panic> {
+        let mut lines = x.lines();
+        let line = lines.by_ref().find(|l| l.contains("panicked at "))?;
+        let at = line
+            .split("panicked at ")
+            .nth(1)?
+            .trim_end_matches(':')
+            .to_string();
+        let message = lines.next().unwrap_or("").trim().to_string();
+        Some(Panic { at, message })
+    }
+
+    /// Whether the panic is an assertion of a checker or a test (not the code under test).
+    fn in_checker(&self) -> bool {
+        let file = self.at.split(':').next().unwrap_or("");
+        self.message.starts_with("assertion")
+            || file.starts_with("verification/")
+            || file.contains("/tests/")
+            || file.ends_with("tests.rs")
+            || file.contains("/tests.rs")
+    }
+}
+
+/// At most 90 characters of `s`.
+fn short(s: &str) -> String {
+    if s.chars().count() <= 90 {
+        s.to_string()
+    } else {
+        s.chars().take(89).collect::<String>() + "…"
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{reason, Paths};
+    use super::{reason, Paths, KINDS};
     use std::path::{Path, PathBuf};
 
     #[test]
@@ -336,15 +427,23 @@ mod tests {
         let cases = [
             ("thread 'x' panicked at src/a.rs:1:1:\nModel exceeded maximum number of branches. This is often caused", "livelock: loom"),
             ("failing schedule:\n\"\n91ab\n\"\nthread 'x' panicked at a.rs:\nexceeded max_steps bound 100000.", "livelock: shuttle"),
-            ("failing schedule:\n\"\n91ab\n\"\nthread 'x' panicked at a.rs:\nassertion `left == right` failed", "shuttle: failing schedule"),
-            ("panicked at loom-0.7.3/src/rt/object.rs:280:\n[loom internal bug] unexpected object", "loom: inconsistent"),
-            ("error: Undefined Behavior: pointer not dereferenceable", "Miri"),
-            ("panicked at x.rs:\nCausality violation: Concurrent write accesses", "loom: causality"),
-            ("panicked at v.rs:\nengine model check: memtable `epoch` (x) diverges", "engine diverges"),
-            ("engine model check: memtable `epoch`: a case made no progress for 120 s", "engine: a case hung"),
-            ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: writer 0: batch 7 was acknowledged but the database ends at Some(5)", "crash: an acknowledged batch"),
-            ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: recovered state differs from the prefix model (3 keys", "crash: recovered state"),
-            ("something else entirely", "test failed"),
+            ("failing schedule:\n\"\n91ab\n\"\nthread 'epoch' panicked at verification/tests/shuttle.rs:398:9:\nepoch workload shared: key 0: the key is absent", "wrong result: epoch workload shared: key 0"),
+            // What loom printed for free_before_unlink and replace_frees_immediately.
+            ("thread 'epoch' (9171) panicked at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/loom-0.7.3/src/rt/object.rs:382:50:\nindex out of bounds: the len is 63 but the index is 16422444654388123113", "use after free: loom's runtime"),
+            ("thread 'hazard' panicked at /r/loom-0.7.3/src/rt/object.rs:287:14:\n[loom internal bug] unexpected object stored at reference", "use after free: loom's runtime"),
+            ("thread 'epoch' (1059) panicked at verification/tests/loom.rs:249:5:\nexactly one insert is new (main true, spawned true)", "wrong result: exactly one insert is new"),
+            ("error: Undefined Behavior: in-bounds pointer arithmetic failed: alloc61196 has been freed, so this pointer is dangling", "use after free: Miri"),
+            ("error: Undefined Behavior: Data race detected between (1) non-atomic write on thread `unnamed-2`", "data race: Miri"),
+            ("error: Undefined Behavior: constructing invalid value: encountered a dangling box (use-after-free)", "use after free: Miri"),
+            ("error: Undefined Behavior: pointer not dereferenceable", "undefined behaviour: Miri"),
+            ("panicked at x.rs:\nCausality violation: Concurrent write accesses", "data race: loom"),
+            ("panicked at v.rs:\nengine model check: memtable `epoch` (x) diverges", "wrong result: the engine diverges"),
+            ("engine model check: memtable `epoch`: a case made no progress for 120 s", "hang: engine"),
+            ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: writer 0: batch 7 was acknowledged but the database ends at Some(5)", "wrong result: crash test: an acknowledged batch"),
+            ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: recovered state differs from the prefix model (3 keys", "wrong result: crash test: recovered state"),
+            ("process didn't exit successfully: `model --exact epoch` (signal: 11, SIGSEGV: invalid memory reference)", "crash: segmentation fault"),
+            ("thread 'main' panicked at structures/src/lockfree/node.rs:10:5:\ncalled `Option::unwrap()` on a `None` value", "crash: panic at structures/src/lockfree/node.rs"),
+            ("something else entirely", "failed:"),
         ];
         for (excerpt, want) in cases {
             let got = reason(excerpt);
@@ -352,6 +451,12 @@ mod tests {
                 got.starts_with(want),
                 "{excerpt:?} gave {got:?}, want {want:?}"
             );
+        }
+        // Every kind a reason can start with is in the legend.
+        for (excerpt, _) in cases {
+            let got = reason(excerpt);
+            let kind = got.split(':').next().unwrap();
+            assert!(KINDS.iter().any(|(k, _)| *k == kind), "{kind}");
         }
     }
 }

@@ -134,10 +134,12 @@ fn time_limit(mode: &str) -> Duration {
     })
 }
 
-/// Whether `cargo +nightly miri` works here; `Err(reason)` if not.
+/// Whether `cargo +nightly miri` works here, installing the Miri component on the nightly
+/// toolchain if it is missing (as `.ci/run` does); `Err(reason)`, naming the command that would
+/// make it work, if not.
 fn miri_available() -> std::result::Result<(), String> {
-    let ok = |args: &[&str]| {
-        std::process::Command::new("cargo")
+    let ok = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
             .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -145,13 +147,27 @@ fn miri_available() -> std::result::Result<(), String> {
             .map(|s| s.success())
             .unwrap_or(false)
     };
-    if !ok(&["+nightly", "--version"]) {
-        return Err("no nightly toolchain".into());
+    const ADD: [&str; 6] = [
+        "component",
+        "add",
+        "miri",
+        "rust-src",
+        "--toolchain",
+        "nightly",
+    ];
+    if !ok("cargo", &["+nightly", "--version"]) {
+        return Err("no nightly toolchain (rustup toolchain install nightly \
+             --component miri,rust-src)"
+            .into());
     }
-    if !ok(&["+nightly", "miri", "--version"]) {
-        return Err(
-            "no miri component (rustup component add miri rust-src --toolchain nightly)".into(),
-        );
+    if !ok("cargo", &["+nightly", "miri", "--version"]) {
+        eprintln!("verify: installing Miri: rustup {}", ADD.join(" "));
+        if !ok("rustup", &ADD) || !ok("cargo", &["+nightly", "miri", "--version"]) {
+            return Err(format!(
+                "no miri component, and installing it failed (rustup {})",
+                ADD.join(" ")
+            ));
+        }
     }
     Ok(())
 }
@@ -163,6 +179,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let paths = exec::Paths::of_machine(&root);
     let started = Instant::now();
+    let commit = crate::bench::commit(&root);
     let rows = plan::rows(&opts.structures, opts.mutants).map_err(|e| anyhow::anyhow!(e))?;
     let miri =
         if opts.checkers.contains(&Checker::Miri) || opts.checkers.contains(&Checker::EngineMiri) {
@@ -206,13 +223,16 @@ pub fn main(args: &[String]) -> Result<()> {
         .expect("valid template")
         .progress_chars("=> "),
     );
-    bar.println(format!(
-        "verify ({} mode): {} rows × {} checkers, {} builds",
-        opts.mode,
-        rows.len(),
-        opts.checkers.len(),
-        builds_needed.len()
-    ));
+    say(
+        &bar,
+        format!(
+            "verify ({} mode): {} × {}, {}",
+            opts.mode,
+            report::plural(rows.len(), "row"),
+            report::plural(opts.checkers.len(), "checker"),
+            report::plural(builds_needed.len(), "build")
+        ),
+    );
 
     let logs = root.join("target/verify/logs");
     let limit = time_limit(opts.mode);
@@ -243,14 +263,17 @@ pub fn main(args: &[String]) -> Result<()> {
                     } else {
                         Err(paths.path(&log))
                     };
-                    bar.println(format!(
-                        "  build {:<16} {}",
-                        build.key,
-                        match &result {
-                            Ok(s) => format!("{s:.0} s"),
-                            Err(l) => format!("FAILED (log: {})", l.display()),
-                        }
-                    ));
+                    say(
+                        &bar,
+                        format!(
+                            "  build {:<16} {}",
+                            build.key,
+                            match &result {
+                                Ok(s) => format!("{s:.0} s"),
+                                Err(l) => format!("FAILED (log: {})", l.display()),
+                            }
+                        ),
+                    );
                     built.insert(build.key.clone(), result);
                     bar.inc(1);
                 }
@@ -304,7 +327,7 @@ pub fn main(args: &[String]) -> Result<()> {
             checker,
             outcome,
         };
-        bar.println(format!("  {}", report::line(&cell)));
+        say(&bar, format!("  {}", report::line(&cell)));
         cells.push(cell);
         bar.inc(1);
     }
@@ -321,8 +344,9 @@ pub fn main(args: &[String]) -> Result<()> {
         cells: &cells,
         builds: build_secs,
         elapsed: started.elapsed(),
+        commit,
     };
-    print!("{}", summary.markdown());
+    print!("{}", summary.body());
     let out = root.join(&opts.out);
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("verification.md"), summary.markdown())?;
@@ -333,9 +357,19 @@ pub fn main(args: &[String]) -> Result<()> {
         shown.join("verification.md").display(),
         shown.join("verification.json").display()
     );
-    if !summary.ok() {
-        bail!("{}", summary.verdict());
-    }
     println!("{}", summary.verdict());
+    if !summary.ok() {
+        bail!("verify failed (the verdict above)");
+    }
     Ok(())
+}
+
+/// A line above the progress bar; a plain line on stderr when the bar is hidden (output
+/// redirected: CI logs, `| tee`), so that a long run still shows each finished cell.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }

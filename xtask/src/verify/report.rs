@@ -4,6 +4,7 @@
 //! excerpts arrive with their paths already relative to the repository.
 
 use super::cell::{Cell, Outcome};
+use super::exec;
 use super::plan::{Checker, Row};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -43,9 +44,9 @@ fn cell_text(cell: &Cell) -> String {
         }
         Outcome::Timeout { secs, .. } => {
             if mutant {
-                format!("**CAUGHT** (time limit: hang) · {secs:.0}s")
+                format!("**CAUGHT** (timeout: killed at the time limit) · {secs:.0}s")
             } else {
-                format!("**FAIL** (time limit) · {secs:.0}s")
+                format!("**FAIL** (timeout: killed at the time limit) · {secs:.0}s")
             }
         }
         Outcome::Skipped(why) => format!("skipped ({why})"),
@@ -73,6 +74,8 @@ pub struct Summary<'a> {
     pub checkers: &'a [Checker],
     /// Every finished cell.
     pub cells: &'a [Cell],
+    /// The commit the run started at.
+    pub commit: String,
     /// Seconds each successful build took, by its key.
     pub builds: BTreeMap<String, f64>,
     /// The whole run's time.
@@ -228,19 +231,26 @@ impl Summary<'_> {
         }
     }
 
+    /// The report: [`Summary::body`] and the verdict.
     pub fn markdown(&self) -> String {
+        format!("{}{}\n", self.body(), self.verdict())
+    }
+
+    /// The report without its closing verdict (printed once, last, on the terminal).
+    pub fn body(&self) -> String {
         let mut s = String::new();
         writeln!(s, "# Verification matrix\n").unwrap();
         writeln!(
             s,
-            "`cargo xtask verify{}` — {} rows × {} checkers in {:.0} s (builds {:.0} s). {}\n",
+            "`cargo xtask verify{}` at commit `{}` — {} × {} in {:.0} s (builds {:.0} s). {}\n",
             match self.mode {
                 "quick" => " --quick",
                 "full" => " --full",
                 _ => "",
             },
-            self.rows.len(),
-            self.checkers.len(),
+            self.commit,
+            plural(self.rows.len(), "row"),
+            plural(self.checkers.len(), "checker"),
             self.elapsed.as_secs_f64(),
             self.builds.values().sum::<f64>(),
             machine()
@@ -269,6 +279,21 @@ impl Summary<'_> {
             write!(s, " {:.0} s |", self.column_secs(c)).unwrap();
         }
         writeln!(s, "\n").unwrap();
+        if self
+            .cells
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Fail { .. } | Outcome::Timeout { .. }))
+        {
+            writeln!(
+                s,
+                "A failure or a catch says first what kind of evidence it is:\n"
+            )
+            .unwrap();
+            for (kind, what) in exec::KINDS {
+                writeln!(s, "- **{kind}**: {what}").unwrap();
+            }
+            writeln!(s).unwrap();
+        }
 
         self.details(&mut s);
 
@@ -336,7 +361,6 @@ impl Summary<'_> {
                 }
             }
         }
-        writeln!(s, "{}", self.verdict()).unwrap();
         s
     }
 
@@ -369,6 +393,7 @@ impl Summary<'_> {
             .collect();
         let v = json!({
             "mode": self.mode,
+            "commit": self.commit,
             "elapsed_seconds": self.elapsed.as_secs_f64(),
             "build_seconds": self.builds,
             "machine": machine(),
@@ -400,4 +425,9 @@ fn machine() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     format!("Machine: {cores} cores, {cpu}; {date}.")
+}
+
+/// `1 row`, `2 rows`.
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
