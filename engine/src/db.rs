@@ -59,7 +59,7 @@ impl Db {
         let started = std::time::Instant::now();
         let path = path.as_ref();
         let span =
-            tracing::info_span!("open", dir = %path.display(), memtable = opts.memtable.name());
+            tracing::info_span!("open", dir = %path.display(), memtable = opts.memtable_name());
         let _enter = span.enter();
         let rec = crate::open::recover(path, &opts)?;
         Ok(Db {

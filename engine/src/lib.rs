@@ -75,11 +75,15 @@ pub use commit::MAX_GROUP_BYTES;
 pub use db::Db;
 pub use error::{Error, Result};
 pub use feed::{Event, FeedItem, Subscription};
-pub use ferrolite_structures::MapKind;
+/// The structures crate: `ConcurrentMap`'s bounds (`MapKey`, `MapValue`) and `ReclaimStats`, for a
+/// memtable map of your own ([`Options::memtable_map`]).
+pub use ferrolite_structures as structures;
+pub use ferrolite_structures::{ConcurrentMap, MapKind};
 pub use fs::{FileSystem, StdFs};
 pub use inspect::MAX_RECORD_LEN as MAX_BATCH_BYTES;
 pub use iter::DbIter;
 pub use key::{IntoBytes, KeyRange, MAX_KEY_LEN, MAX_VALUE_LEN};
+pub use memtable::{MemKey, MemtableFactory};
 pub use options::{CompactionStyle, Options, Stage, SyncPolicy, WalRecovery, BUFFERED_WAL_BYTES};
 pub use projection::EventStats;
 pub use snapshot::Snapshot;

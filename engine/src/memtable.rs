@@ -179,6 +179,51 @@ pub(crate) fn new_memtable(kind: MapKind) -> Arc<dyn MemTable> {
     kind.visit(NewMemTable)
 }
 
+/// A new, empty memtable as `opts` asks: over the user's map type if one was given
+/// ([`crate::Options::memtable_map`]), else over the built-in [`crate::Options::memtable`] kind.
+pub(crate) fn memtable_for(opts: &crate::Options) -> Arc<dyn MemTable> {
+    match &opts.memtable_factory {
+        Some(factory) => factory.make(),
+        None => new_memtable(opts.memtable),
+    }
+}
+
+/// Makes memtables over a map type given by the user rather than by a [`MapKind`]: any
+/// `ConcurrentMap<MemKey, Bytes> + Default`, defined in any crate. Set it with
+/// [`crate::Options::memtable_map`]; the engine calls it once per memtable (at open and at
+/// every memtable switch), and every map call inside is statically dispatched, as for the
+/// built-in kinds.
+#[derive(Clone)]
+pub struct MemtableFactory {
+    name: &'static str,
+    make: Arc<dyn Fn() -> Arc<dyn MemTable> + Send + Sync>,
+}
+
+impl MemtableFactory {
+    /// Memtables over `M`.
+    pub fn of<M: ConcurrentMap<MemKey, Bytes> + Default + 'static>() -> MemtableFactory {
+        MemtableFactory {
+            name: M::default().name(),
+            make: Arc::new(|| Arc::new(MapMemTable::<M>::default()) as Arc<dyn MemTable>),
+        }
+    }
+
+    /// The map's name (`ConcurrentMap::name`), as stats and logs show it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn make(&self) -> Arc<dyn MemTable> {
+        (self.make)()
+    }
+}
+
+impl std::fmt::Debug for MemtableFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MemtableFactory({})", self.name)
+    }
+}
+
 /// The visitor behind [`new_memtable`]: a [`MapMemTable`] over the visited map type.
 struct NewMemTable;
 

@@ -7,8 +7,10 @@
 
 use crate::batch::RecordFormat;
 use crate::fs::{FileSystem, StdFs};
+use crate::memtable::{MemKey, MemtableFactory};
 use crate::{Error, Result};
-use ferrolite_structures::MapKind;
+use bytes::Bytes;
+use ferrolite_structures::{ConcurrentMap, MapKind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,6 +169,9 @@ pub struct Options {
     pub error_if_exists: bool,
     /// The concurrent map behind the memtable (default: the epoch skip list).
     pub memtable: MapKind,
+    /// A map type of the user's own behind the memtable, overriding [`Options::memtable`]
+    /// (default `None`); set it with [`Options::memtable_map`].
+    pub memtable_factory: Option<MemtableFactory>,
     /// Bytes of keys, values and per-entry overhead after which the active memtable is frozen
     /// and flushed (default 64 MiB, as RocksDB and fjall).
     pub memtable_size: usize,
@@ -248,6 +253,7 @@ impl Default for Options {
             create_if_missing: true,
             error_if_exists: false,
             memtable: MapKind::Epoch,
+            memtable_factory: None,
             memtable_size: 64 << 20,
             max_immutable_memtables: 2,
             sync: SyncPolicy::None,
@@ -352,8 +358,6 @@ setters! {
     create_if_missing: bool,
     /// Set [`Options::error_if_exists`].
     error_if_exists: bool,
-    /// Set [`Options::memtable`].
-    memtable: MapKind,
     /// Set [`Options::memtable_size`].
     memtable_size: usize,
     /// Set [`Options::max_immutable_memtables`].
@@ -409,6 +413,34 @@ setters! {
 }
 
 impl Options {
+    /// Set [`Options::memtable`], a built-in map kind (and drop any
+    /// [`Options::memtable_map`] set before).
+    #[must_use]
+    pub fn memtable(mut self, kind: MapKind) -> Self {
+        self.memtable = kind;
+        self.memtable_factory = None;
+        self
+    }
+
+    /// Put the memtable on a map type of your own: any
+    /// [`ConcurrentMap`]`<`[`MemKey`]`, `[`Bytes`]`> + Default`, from any crate (see
+    /// `engine/examples/own_memtable.rs`). It overrides [`Options::memtable`]. The engine
+    /// only inserts fresh keys (every write has its own sequence number), seeks with
+    /// `first_in` and scans with `range`, from many threads at once.
+    #[must_use]
+    pub fn memtable_map<M: ConcurrentMap<MemKey, Bytes> + Default + 'static>(mut self) -> Self {
+        self.memtable_factory = Some(MemtableFactory::of::<M>());
+        self
+    }
+
+    /// The name of the memtable's map: the user's map if one was set, else the kind's.
+    pub fn memtable_name(&self) -> &'static str {
+        match &self.memtable_factory {
+            Some(f) => f.name(),
+            None => self.memtable.name(),
+        }
+    }
+
     /// Check every field; the first problem is returned as [`Error::InvalidOptions`].
     pub fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(Error::InvalidOptions(msg));
@@ -479,6 +511,19 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_map_of_ones_own_overrides_the_kind_until_a_kind_is_set() {
+        type Own = ferrolite_structures::MutexBTreeMap<MemKey, Bytes>;
+        let o = Options::default().memtable_map::<Own>();
+        assert_eq!(o.memtable_name(), "btree");
+        assert_eq!(crate::memtable::memtable_for(&o).name(), "btree");
+        assert!(format!("{o:?}").contains("MemtableFactory(btree)"));
+        let o = o.memtable(MapKind::Hazard);
+        assert_eq!(o.memtable_name(), "hazard");
+        assert!(o.memtable_factory.is_none());
+        assert_eq!(crate::memtable::memtable_for(&o).name(), "hazard");
+    }
 
     #[test]
     fn defaults_are_valid_and_bad_values_are_named() {

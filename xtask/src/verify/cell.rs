@@ -13,6 +13,9 @@ pub enum Outcome {
     Pass {
         secs: f64,
         stats: BTreeMap<String, u64>,
+        /// For a map declared non-linearizable (crossbeam's adapter): the violations it showed,
+        /// as expected — the count and one minimal timeline (see [`super::exec::expected`]).
+        expected: Option<String>,
     },
     /// Tests failed (for a mutant row: caught).
     Fail {

@@ -198,6 +198,23 @@ pub fn stats(log: &Path) -> BTreeMap<String, u64> {
     out
 }
 
+/// The violations a passing cell showed *as expected* (a map declared non-linearizable, whose
+/// lincheck cell counts them instead of failing): the line saying how many, and the first
+/// minimal timeline after it. `None` when the log holds none.
+pub fn expected(log: &Path) -> Option<String> {
+    expected_in(&std::fs::read_to_string(log).unwrap_or_default())
+}
+
+fn expected_in(text: &str) -> Option<String> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.contains("as expected of this map"));
+    let first = lines.next()?;
+    let mut out = vec![first.split_once(": ").map_or(first, |(_, rest)| rest)];
+    out.extend(lines.take_while(|l| !l.trim().is_empty() && l.trim() != "ok"));
+    Some(out.join("\n"))
+}
+
 /// The interesting part of a failed run's log: the first panic or Miri error and what follows
 /// (the reproduction: shrunk sequence, schedule, history timeline), at most `max` lines.
 pub fn excerpt(log: &Path, max: usize) -> String {
@@ -420,6 +437,21 @@ mod tests {
             p.path(Path::new("/work/main/target/verify/logs/epoch-loom.log")),
             Path::new("target/verify/logs/epoch-loom.log")
         );
+    }
+
+    #[test]
+    fn expected_violations_are_read_with_their_timeline() {
+        let log = "VERIFY-STAT violating_histories 32303\n\
+            lincheck crossbeam: 32303 of 40000 histories not linearizable, as expected of this map (linearizable() is false); the first one:\n\
+            key 0: no linearization of 2 operations\n\
+            t1    |--get(0)=None--|\n\
+            t2 |--insert(0,v2.28)=replaced--|\n\
+            \n\
+            ok\n";
+        let got = super::expected_in(log).expect("found");
+        assert!(got.starts_with("32303 of 40000 histories"), "{got}");
+        assert!(got.ends_with("t2 |--insert(0,v2.28)=replaced--|"), "{got}");
+        assert_eq!(super::expected_in("VERIFY-STAT histories 4\nok\n"), None);
     }
 
     #[test]

@@ -303,6 +303,7 @@ pub fn main(args: &[String]) -> Result<()> {
                             exec::Exit::Success => Outcome::Pass {
                                 secs: r.secs,
                                 stats: exec::stats(&log),
+                                expected: exec::expected(&log),
                             },
                             exec::Exit::Timeout => Outcome::Timeout {
                                 secs: r.secs,

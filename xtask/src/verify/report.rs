@@ -23,7 +23,20 @@ fn fmt_count(n: u64) -> String {
 fn cell_text(cell: &Cell) -> String {
     let mutant = cell.row.mutant.is_some();
     match &cell.outcome {
-        Outcome::Pass { secs, stats } => {
+        Outcome::Pass {
+            secs,
+            stats,
+            expected: Some(_),
+        } => {
+            let n = stats.get("violating_histories").copied().unwrap_or(0);
+            let of = stats.get("histories").copied().unwrap_or(0);
+            format!(
+                "◆ **expected violation** · {} of {} histories not linearizable · {secs:.1}s",
+                fmt_count(n),
+                fmt_count(of)
+            )
+        }
+        Outcome::Pass { secs, stats, .. } => {
             let key = cell.checker.headline_stat();
             let explored = stats
                 .get(key)
@@ -295,6 +308,36 @@ impl Summary<'_> {
             writeln!(s).unwrap();
         }
 
+        let expected: Vec<(&Cell, &String)> = self
+            .cells
+            .iter()
+            .filter_map(|c| match &c.outcome {
+                Outcome::Pass {
+                    expected: Some(e), ..
+                } => Some((c, e)),
+                _ => None,
+            })
+            .collect();
+        if !expected.is_empty() {
+            writeln!(s, "## Expected violations\n").unwrap();
+            writeln!(
+                s,
+                "◆ marks a map its registry entry declares not linearizable (`linearizable: \
+                 false`): its cell checks every history, counts the ones with no linear order \
+                 and does not fail on them. Not a pass: the count and the first minimal \
+                 timeline, as the checker printed them:\n"
+            )
+            .unwrap();
+            for (c, text) in expected {
+                writeln!(
+                    s,
+                    "**{} × {}**\n\n```text\n{text}\n```\n",
+                    c.row.label(),
+                    c.checker.name()
+                )
+                .unwrap();
+            }
+        }
         self.details(&mut s);
 
         let mutants: Vec<&Row> = self.rows.iter().filter(|r| r.mutant.is_some()).collect();
@@ -370,7 +413,20 @@ impl Summary<'_> {
             .iter()
             .map(|c| {
                 let (status, secs, stats, reason) = match &c.outcome {
-                    Outcome::Pass { secs, stats } => ("pass", *secs, json!(stats), None),
+                    Outcome::Pass {
+                        secs,
+                        stats,
+                        expected,
+                    } => (
+                        if expected.is_some() {
+                            "expected_violation"
+                        } else {
+                            "pass"
+                        },
+                        *secs,
+                        json!(stats),
+                        expected.clone(),
+                    ),
                     Outcome::Fail { secs, reason, .. } => {
                         ("fail", *secs, json!({}), Some(reason.clone()))
                     }
