@@ -24,7 +24,6 @@ use crate::control::{lock, Control};
 use crate::feed::{Feed, Subscription};
 use crate::fs::{Dir, DirLock};
 use crate::iter::DbIter;
-use crate::memtable::memtable_for;
 use crate::open::Recovered;
 use crate::options::Options;
 use crate::projection::{self, EventStatsCell};
@@ -90,7 +89,7 @@ impl Engine {
             format: opts.table_format,
         };
         let mem = Arc::new(MemGen {
-            table: memtable_for(&opts),
+            table: opts.new_memtable(),
             wal_number: rec.wal_number,
         });
         let tables = Arc::new(TableSet::new(

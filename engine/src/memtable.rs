@@ -179,15 +179,6 @@ pub(crate) fn new_memtable(kind: MapKind) -> Arc<dyn MemTable> {
     kind.visit(NewMemTable)
 }
 
-/// A new, empty memtable as `opts` asks: over the user's map type if one was given
-/// ([`crate::Options::memtable_map`]), else over the built-in [`crate::Options::memtable`] kind.
-pub(crate) fn memtable_for(opts: &crate::Options) -> Arc<dyn MemTable> {
-    match &opts.memtable_factory {
-        Some(factory) => factory.make(),
-        None => new_memtable(opts.memtable),
-    }
-}
-
 /// Makes memtables over a map type given by the user rather than by a [`MapKind`]: any
 /// `ConcurrentMap<MemKey, Bytes> + Default`, defined in any crate. Set it with
 /// [`crate::Options::memtable_map`]; the engine calls it once per memtable (at open and at
@@ -213,7 +204,7 @@ impl MemtableFactory {
         self.name
     }
 
-    fn make(&self) -> Arc<dyn MemTable> {
+    pub(crate) fn make(&self) -> Arc<dyn MemTable> {
         (self.make)()
     }
 }

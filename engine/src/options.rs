@@ -7,7 +7,7 @@
 
 use crate::batch::RecordFormat;
 use crate::fs::{FileSystem, StdFs};
-use crate::memtable::{MemKey, MemtableFactory};
+use crate::memtable::{new_memtable, MemKey, MemTable, MemtableFactory};
 use crate::{Error, Result};
 use bytes::Bytes;
 use ferrolite_structures::{ConcurrentMap, MapKind};
@@ -433,6 +433,15 @@ impl Options {
         self
     }
 
+    /// A new, empty memtable as these options ask: over the user's map type if one was given
+    /// ([`Options::memtable_map`]), else over the built-in [`Options::memtable`] kind.
+    pub(crate) fn new_memtable(&self) -> Arc<dyn MemTable> {
+        match &self.memtable_factory {
+            Some(factory) => factory.make(),
+            None => new_memtable(self.memtable),
+        }
+    }
+
     /// The name of the memtable's map: the user's map if one was set, else the kind's.
     pub fn memtable_name(&self) -> &'static str {
         match &self.memtable_factory {
@@ -517,12 +526,12 @@ mod tests {
         type Own = ferrolite_structures::MutexBTreeMap<MemKey, Bytes>;
         let o = Options::default().memtable_map::<Own>();
         assert_eq!(o.memtable_name(), "btree");
-        assert_eq!(crate::memtable::memtable_for(&o).name(), "btree");
+        assert_eq!(o.new_memtable().name(), "btree");
         assert!(format!("{o:?}").contains("MemtableFactory(btree)"));
         let o = o.memtable(MapKind::Hazard);
         assert_eq!(o.memtable_name(), "hazard");
         assert!(o.memtable_factory.is_none());
-        assert_eq!(crate::memtable::memtable_for(&o).name(), "hazard");
+        assert_eq!(o.new_memtable().name(), "hazard");
     }
 
     #[test]

@@ -14,7 +14,6 @@ use crate::control::{lock, Control};
 use crate::feed::{Event, Feed};
 use crate::fs::{segment_name, Dir, IoJob};
 use crate::handoff::{wait_until, Waited};
-use crate::memtable::memtable_for;
 use crate::options::{Options, SyncPolicy};
 use crate::recent::RecentWrites;
 use crate::stats::Counters;
@@ -453,7 +452,7 @@ impl Committer {
         }
         wal.number = number;
         let mem = Arc::new(MemGen {
-            table: memtable_for(&self.parts.opts),
+            table: self.parts.opts.new_memtable(),
             wal_number: number,
         });
         let frozen = self.parts.tables.freeze(mem);

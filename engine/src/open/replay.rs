@@ -20,7 +20,7 @@
 use crate::batch::WriteBatch;
 use crate::error::{Error, Result};
 use crate::fs::Dir;
-use crate::memtable::{memtable_for, MemTable};
+use crate::memtable::MemTable;
 use crate::options::{Options, WalRecovery};
 use crate::types::SeqNo;
 use crate::wal::{list_segments, salvage_log, Damage, WAL_MAGIC};
@@ -56,7 +56,7 @@ pub(super) fn replay(
     flushed_seq: SeqNo,
 ) -> Result<Replayed> {
     let mode = opts.wal_recovery;
-    let mem = memtable_for(opts);
+    let mem = opts.new_memtable();
     let mut last_seq = flushed_seq;
     let mut segments = Vec::new();
     let mut records = 0u64;
