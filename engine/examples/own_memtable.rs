@@ -6,11 +6,11 @@
 //! through flushes and a compaction, reads every key back, reopens and reads them again; it
 //! exits non-zero if any answer is wrong.
 
-use ferrolite::structures::{MapKey, MapValue, ReclaimStats};
+use ferrolite::structures::{range_is_empty, MapKey, MapValue, ReclaimStats};
 use ferrolite::{ConcurrentMap, Db, Options};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
-use std::ops::{Bound, RangeBounds};
+use std::ops::RangeBounds;
 use std::sync::RwLock;
 
 /// The user's map: a `BTreeMap` behind a reader–writer lock. Readers share the lock; a writer
@@ -28,20 +28,6 @@ impl<K: MapKey, V: MapValue> RwLockBTree<K, V> {
         // A panic while holding the lock cannot leave a BTreeMap half-updated in a way that
         // matters here: take the data as it is.
         self.0.read().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Whether `BTreeMap::range` would panic on these bounds (start after end, or equal and both
-/// excluded). The trait promises that an inverted range yields nothing instead.
-fn inverted<Q: Ord + ?Sized>(start: Bound<&Q>, end: Bound<&Q>) -> bool {
-    match (start, end) {
-        (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b))
-            if a > b =>
-        {
-            true
-        }
-        (Bound::Excluded(a), Bound::Excluded(b)) => a == b,
-        _ => false,
     }
 }
 
@@ -81,7 +67,8 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for RwLockBTree<K, V> {
         // Owned results: copy the range out under the read lock (fine for an example; a real
         // map would iterate lazily).
         let map = self.read();
-        let items: Vec<(K, V)> = if inverted(range.start_bound(), range.end_bound()) {
+        // `BTreeMap::range` panics on an inverted range; the trait promises nothing instead.
+        let items: Vec<(K, V)> = if range_is_empty(&range) {
             Vec::new()
         } else {
             map.range::<Q, _>((range.start_bound(), range.end_bound()))
@@ -98,7 +85,7 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for RwLockBTree<K, V> {
         Q: Ord + ?Sized,
     {
         // Every memtable get is one `first_in`: clone one entry, not the whole range.
-        if inverted(range.start_bound(), range.end_bound()) {
+        if range_is_empty(&range) {
             return None;
         }
         self.read()

@@ -36,7 +36,9 @@ pub(crate) fn within_end<Q: Ord + ?Sized>(key: &Q, end: Bound<&Q>) -> bool {
 }
 
 /// Whether no key can lie within `range` (inverted, or `(x, x)` with an excluded end).
-pub(crate) fn is_empty<Q: Ord + ?Sized>(range: &impl RangeBounds<Q>) -> bool {
+/// Exported as [`crate::range_is_empty`]: `ConcurrentMap::range` must yield nothing for such a
+/// range where `BTreeMap::range` panics, so a map of one's own needs the same test.
+pub fn is_empty<Q: Ord + ?Sized>(range: &impl RangeBounds<Q>) -> bool {
     match (range.start_bound(), range.end_bound()) {
         (Bound::Included(s), Bound::Included(e)) => s > e,
         (Bound::Included(s), Bound::Excluded(e))

@@ -47,6 +47,7 @@ mod tag;
 pub mod testing;
 mod thread_id;
 
+pub use bounds::is_empty as range_is_empty;
 pub use lockfree::{EpochSkipList, HazardSkipList, NoReclaimSkipList};
 pub use map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
 pub use mutex::MutexSkipList;
