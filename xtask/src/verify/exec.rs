@@ -254,27 +254,77 @@ pub fn excerpt(log: &Path, max: usize) -> String {
 /// panic inside the code under test or a checker's runtime), `leak` (memory not bounded),
 /// `livelock` (a bound on steps or branches exceeded: a spin that never ends — weaker than a
 /// wrong answer), `hang` (no progress, a deadlock or an endless stall). A time-limit kill is a
-/// `timeout`, reported by the caller.
+/// `timeout`, reported by the caller ([`Kind`]).
 pub fn reason(excerpt: &str) -> String {
     let (kind, detail) = catch(excerpt);
-    format!("{kind}: {detail}")
+    format!("{}: {detail}", kind.name())
 }
 
-/// The kinds [`reason`] can give, for the report's legend.
-pub const KINDS: [(&str, &str); 10] = [
-    ("wrong result", "an answer no correct map gives (not linearizable, a lost or phantom key, a model that diverges)"),
-    ("data race", "an unsynchronised access (loom's causality check, Miri's race detector)"),
-    ("use after free", "memory read after it was freed (Miri; loom's object store reached through freed memory)"),
-    ("undefined behaviour", "Miri's other findings"),
-    ("crash", "a signal, an allocator abort or a panic inside the code under test"),
-    ("leak", "memory not bounded"),
-    ("livelock", "a bound on steps or branches exceeded: a spin that never ends (weaker evidence than a wrong result)"),
-    ("hang", "no progress at all: a deadlock or an endless write stall"),
-    ("timeout", "killed at the cell's time limit"),
-    ("failed", "none of the above was recognised in the log (read it)"),
-];
+/// What kind of evidence a failing cell gave ([`reason`] says it first; the report's legend
+/// lists them all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    WrongResult,
+    DataRace,
+    UseAfterFree,
+    UndefinedBehaviour,
+    Crash,
+    Leak,
+    Livelock,
+    Hang,
+    Timeout,
+    Failed,
+}
 
-fn catch(x: &str) -> (&'static str, String) {
+impl Kind {
+    /// Every kind, strongest evidence first.
+    pub const ALL: [Kind; 10] = [
+        Kind::WrongResult,
+        Kind::DataRace,
+        Kind::UseAfterFree,
+        Kind::UndefinedBehaviour,
+        Kind::Crash,
+        Kind::Leak,
+        Kind::Livelock,
+        Kind::Hang,
+        Kind::Timeout,
+        Kind::Failed,
+    ];
+
+    /// How the matrix names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::WrongResult => "wrong result",
+            Kind::DataRace => "data race",
+            Kind::UseAfterFree => "use after free",
+            Kind::UndefinedBehaviour => "undefined behaviour",
+            Kind::Crash => "crash",
+            Kind::Leak => "leak",
+            Kind::Livelock => "livelock",
+            Kind::Hang => "hang",
+            Kind::Timeout => "timeout",
+            Kind::Failed => "failed",
+        }
+    }
+
+    /// What it means, for the legend.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Kind::WrongResult => "an answer no correct map gives (not linearizable, a lost or phantom key, a model that diverges)",
+            Kind::DataRace => "an unsynchronised access (loom's causality check, Miri's race detector)",
+            Kind::UseAfterFree => "memory read after it was freed (Miri; loom's object store reached through freed memory)",
+            Kind::UndefinedBehaviour => "Miri's other findings",
+            Kind::Crash => "a signal, an allocator abort or a panic inside the code under test",
+            Kind::Leak => "memory not bounded",
+            Kind::Livelock => "a bound on steps or branches exceeded: a spin that never ends (weaker evidence than a wrong result)",
+            Kind::Hang => "no progress at all: a deadlock or an endless write stall",
+            Kind::Timeout => "killed at the time limit",
+            Kind::Failed => "none of the above was recognised in the log (read it)",
+        }
+    }
+}
+
+fn catch(x: &str) -> (Kind, String) {
     let has = |needle: &str| x.contains(needle);
     // Miri names the undefined behaviour it found.
     if let Some(line) = x.lines().find(|l| l.contains("Undefined Behavior")) {
@@ -284,41 +334,41 @@ fn catch(x: &str) -> (&'static str, String) {
             .unwrap_or("")
             .to_string();
         let kind = if what.contains("Data race") {
-            "data race"
+            Kind::DataRace
         } else if what.contains("freed") || what.contains("use-after-free") {
-            "use after free"
+            Kind::UseAfterFree
         } else {
-            "undefined behaviour"
+            Kind::UndefinedBehaviour
         };
         return (kind, format!("Miri: {}", short(&what)));
     }
     if has("error: memory leaked") {
-        return ("leak", "Miri: memory leaked".into());
+        return (Kind::Leak, "Miri: memory leaked".into());
     }
     if has("Causality violation") {
-        return ("data race", "loom: causality violation".into());
+        return (Kind::DataRace, "loom: causality violation".into());
     }
     let panic = Panic::find(x);
     // loom's own runtime failing: its object store was reached through freed memory.
     if let Some(p) = &panic {
         if p.at.contains("/loom-") && p.at.contains("/rt/") {
             return (
-                "use after free",
+                Kind::UseAfterFree,
                 format!("loom's runtime read freed memory ({})", short(&p.message)),
             );
         }
     }
     if has("maximum number of branches") {
-        return ("livelock", "loom branch bound exceeded".into());
+        return (Kind::Livelock, "loom branch bound exceeded".into());
     }
     if has("exceeded max_steps") || has("exceeded the step bound") {
-        return ("livelock", "shuttle step bound exceeded".into());
+        return (Kind::Livelock, "shuttle step bound exceeded".into());
     }
     if has("a case made no progress") {
-        return ("hang", "engine: a case made no progress".into());
+        return (Kind::Hang, "engine: a case made no progress".into());
     }
     if has("made no progress") {
-        return ("livelock", "an operation made no progress".into());
+        return (Kind::Livelock, "an operation made no progress".into());
     }
     for (needle, what) in [
         ("SIGSEGV", "segmentation fault"),
@@ -327,11 +377,11 @@ fn catch(x: &str) -> (&'static str, String) {
         ("SIGABRT", "abort"),
     ] {
         if has(needle) {
-            return ("crash", what.into());
+            return (Kind::Crash, what.into());
         }
     }
     if has("RSS grew") {
-        return ("leak", "soak: memory not bounded".into());
+        return (Kind::Leak, "soak: memory not bounded".into());
     }
     for (needle, what) in [
         ("engine model check", "the engine diverges from the model"),
@@ -350,14 +400,17 @@ fn catch(x: &str) -> (&'static str, String) {
         ("not linearizable", "not linearizable"),
     ] {
         if has(needle) {
-            return ("wrong result", what.into());
+            return (Kind::WrongResult, what.into());
         }
     }
     match panic {
         // A checker's assertion: the map answered wrongly.
-        Some(p) if p.in_checker() => ("wrong result", short(&p.message)),
-        Some(p) => ("crash", format!("panic at {}: {}", p.at, short(&p.message))),
-        None => ("failed", "the test failed (see the log)".into()),
+        Some(p) if p.in_checker() => (Kind::WrongResult, short(&p.message)),
+        Some(p) => (
+            Kind::Crash,
+            format!("panic at {}: {}", p.at, short(&p.message)),
+        ),
+        None => (Kind::Failed, "the test failed (see the log)".into()),
     }
 }
 
@@ -402,7 +455,7 @@ fn short(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{reason, Paths, KINDS};
+    use super::{reason, Kind, Paths};
     use std::path::{Path, PathBuf};
 
     #[test]
@@ -488,7 +541,7 @@ mod tests {
         for (excerpt, _) in cases {
             let got = reason(excerpt);
             let kind = got.split(':').next().unwrap();
-            assert!(KINDS.iter().any(|(k, _)| *k == kind), "{kind}");
+            assert!(Kind::ALL.iter().any(|k| k.name() == kind), "{kind}");
         }
     }
 }

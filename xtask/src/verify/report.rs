@@ -57,14 +57,20 @@ fn cell_text(cell: &Cell) -> String {
         }
         Outcome::Timeout { secs, .. } => {
             if mutant {
-                format!("**CAUGHT** (timeout: killed at the time limit) · {secs:.0}s")
+                format!("**CAUGHT** ({}) · {secs:.0}s", timeout_reason())
             } else {
-                format!("**FAIL** (timeout: killed at the time limit) · {secs:.0}s")
+                format!("**FAIL** ({}) · {secs:.0}s", timeout_reason())
             }
         }
         Outcome::Skipped(why) => format!("skipped ({why})"),
         Outcome::BuildFailed(_) => "**BUILD FAILED**".into(),
     }
+}
+
+/// A time-limit kill in the words of [`exec::reason`].
+fn timeout_reason() -> String {
+    let t = exec::Kind::Timeout;
+    format!("{}: {}", t.name(), t.meaning())
 }
 
 /// A progress line for a finished cell.
@@ -302,8 +308,8 @@ impl Summary<'_> {
                 "A failure or a catch says first what kind of evidence it is:\n"
             )
             .unwrap();
-            for (kind, what) in exec::KINDS {
-                writeln!(s, "- **{kind}**: {what}").unwrap();
+            for kind in exec::Kind::ALL {
+                writeln!(s, "- **{}**: {}", kind.name(), kind.meaning()).unwrap();
             }
             writeln!(s).unwrap();
         }
