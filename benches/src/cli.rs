@@ -1,10 +1,10 @@
 //! The command line of the `synchro` binary: a small hand-written parser.
 //!
 //! Options take their value either as the next argument (`--threads 1,2`) or after an equals
-//! sign (`--threads=1,2`). Lists are comma-separated. See [`USAGE`].
+//! sign (`--threads=1,2`). Lists are comma-separated. See [`USAGE`]. The maps are the rows of
+//! [`Sweep::standard`]: the registry's and `scc-treeindex`.
 
-use crate::workload::KeyDist;
-use ferrolite_structures::MapKind;
+use crate::sweep::{Sweep, SynchroPlan};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,7 +17,7 @@ USAGE: synchro [OPTIONS]
 
 OPTIONS:
   --maps LIST          maps to run, comma-separated (default: all:
-                       mutex,epoch,hazard,noreclaim,crossbeam,btree)
+                       mutex,epoch,hazard,noreclaim,crossbeam,btree,scc-treeindex)
   --threads LIST       worker thread counts (default: 1,2)
   --updates LIST       update percentages, 0-100 (default: 10,50)
   --range N            key range; the map starts with N/2 keys (default: 131072)
@@ -32,22 +32,10 @@ OPTIONS:
 /// Parsed options of the `synchro` binary.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
-    /// Maps to run, in the order given.
-    pub maps: Vec<MapKind>,
-    /// Thread counts.
-    pub threads: Vec<usize>,
-    /// Update percentages.
-    pub updates: Vec<u32>,
-    /// Key range.
-    pub range: u64,
-    /// Duration of one run.
-    pub duration: Duration,
-    /// Repetitions per cell.
-    pub reps: usize,
-    /// Key distribution.
-    pub dist: KeyDist,
-    /// Base seed.
-    pub seed: u64,
+    /// Maps to run (rows of [`Sweep::standard`], by their names), in the order given.
+    pub maps: Vec<String>,
+    /// Thread counts, update ratios, key range, run length, repetitions, distribution, seed.
+    pub plan: SynchroPlan,
     /// Where to write raw JSON results, if anywhere.
     pub json: Option<PathBuf>,
 }
@@ -55,16 +43,23 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            maps: MapKind::ALL.to_vec(),
-            threads: vec![1, 2],
-            updates: vec![10, 50],
-            range: 131_072,
-            duration: Duration::from_millis(1000),
-            reps: 3,
-            dist: KeyDist::Uniform,
-            seed: 0x5eed,
+            maps: Sweep::standard()
+                .names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            plan: SynchroPlan::default(),
             json: None,
         }
+    }
+}
+
+impl Options {
+    /// The rows the options name, from [`Sweep::standard`].
+    pub fn sweep(&self) -> Sweep {
+        Sweep::standard()
+            .select(&self.maps)
+            .expect("parse checked the map names")
     }
 }
 
@@ -117,15 +112,16 @@ where
                 .ok_or_else(|| format!("`{name}` needs a value"))?,
         };
         let ctx = |e: String| format!("{name}: {e}");
+        let plan = &mut opts.plan;
         match name.as_str() {
-            "--maps" => opts.maps = list(&value).map_err(ctx)?,
-            "--threads" => opts.threads = list(&value).map_err(ctx)?,
-            "--updates" => opts.updates = list(&value).map_err(ctx)?,
-            "--range" => opts.range = one(&value).map_err(ctx)?,
-            "--duration-ms" => opts.duration = Duration::from_millis(one(&value).map_err(ctx)?),
-            "--reps" => opts.reps = one(&value).map_err(ctx)?,
-            "--dist" => opts.dist = one(&value).map_err(ctx)?,
-            "--seed" => opts.seed = one(&value).map_err(ctx)?,
+            "--maps" => opts.maps = maps(&value).map_err(ctx)?,
+            "--threads" => plan.threads = list(&value).map_err(ctx)?,
+            "--updates" => plan.updates = list(&value).map_err(ctx)?,
+            "--range" => plan.range = one(&value).map_err(ctx)?,
+            "--duration-ms" => plan.duration = Duration::from_millis(one(&value).map_err(ctx)?),
+            "--reps" => plan.reps = one(&value).map_err(ctx)?,
+            "--dist" => plan.dist = one(&value).map_err(ctx)?,
+            "--seed" => plan.seed = one(&value).map_err(ctx)?,
             "--json" => opts.json = Some(PathBuf::from(value)),
             _ => unreachable!("`{name}` is in KNOWN"),
         }
@@ -134,7 +130,16 @@ where
     Ok(Command::Run(opts))
 }
 
+/// A list of map names, each a row of [`Sweep::standard`] (case ignored), as the rows spell
+/// them.
+fn maps(s: &str) -> Result<Vec<String>, String> {
+    let names: Vec<String> = list(s)?;
+    let rows = Sweep::standard().select(&names)?;
+    Ok(rows.names().into_iter().map(String::from).collect())
+}
+
 fn validate(o: &Options) -> Result<(), String> {
+    let o = &o.plan;
     if o.threads.contains(&0) {
         return Err("--threads: thread counts must be at least 1".into());
     }
@@ -188,6 +193,8 @@ mod tests {
         }
     }
 
+    use crate::workload::KeyDist;
+
     #[test]
     fn defaults() {
         assert_eq!(run(&[]).unwrap(), Options::default());
@@ -215,15 +222,20 @@ mod tests {
             "out.json",
         ])
         .unwrap();
-        assert_eq!(o.maps, vec![MapKind::Epoch, MapKind::Crossbeam]);
-        assert_eq!(o.threads, vec![1, 2, 4]);
-        assert_eq!(o.updates, vec![0, 100]);
-        assert_eq!(o.range, 1024);
-        assert_eq!(o.duration, Duration::from_millis(50));
-        assert_eq!(o.reps, 5);
-        assert_eq!(o.dist, KeyDist::Zipf { theta: 0.99 });
-        assert_eq!(o.seed, 9);
+        assert_eq!(o.maps, ["epoch", "crossbeam"]);
+        assert_eq!(o.sweep().names(), ["epoch", "crossbeam"]);
+        let p = &o.plan;
+        assert_eq!(p.threads, vec![1, 2, 4]);
+        assert_eq!(p.updates, vec![0, 100]);
+        assert_eq!(p.range, 1024);
+        assert_eq!(p.duration, Duration::from_millis(50));
+        assert_eq!(p.reps, 5);
+        assert_eq!(p.dist, KeyDist::Zipf { theta: 0.99 });
+        assert_eq!(p.seed, 9);
         assert_eq!(o.json, Some(PathBuf::from("out.json")));
+        // The outside reference is a row like the others; a name given twice runs once.
+        let o = run(&["--maps", "Scc-TreeIndex,btree,scc-treeindex"]).unwrap();
+        assert_eq!(o.maps, ["scc-treeindex", "btree"]);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! * [`workload`] — key distributions (uniform, scrambled zipfian) with per-thread generators.
 //! * [`synchro`] — the Synchrobench-style throughput runner, generic over
 //!   [`ConcurrentMap<u64, u64>`](ferrolite_structures::ConcurrentMap), with validation.
+//! * [`structures`] — the `structures` criterion bench's plan and cell (runs + side data).
+//! * [`sweep`] — rows (any map type under a name: the registry's, `scc-treeindex`, a map of
+//!   one's own) and the two sweeps over them, the criterion bench's and `synchro`'s.
 //! * [`engine_bench`] — db_bench-style and YCSB workloads over an [`engine_bench::Engine`]
 //!   (Ferrolite, or fjall with the `yardstick` feature), run by the `dbbench` binary.
 //! * [`scaling`] — the engine scaling report (threads × memtables × insert modes, ratios).
@@ -19,5 +22,7 @@ pub mod flags;
 pub mod report;
 pub mod scaling;
 pub mod sidecar;
+pub mod structures;
+pub mod sweep;
 pub mod synchro;
 pub mod workload;

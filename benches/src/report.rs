@@ -3,8 +3,10 @@
 //! A [`CellOutcome`] is one (map, threads, update%) cell: its [`CellSummary`] or the error
 //! that stopped it. [`throughput_table`] renders median Mops/s with the min–max spread per
 //! (threads, update%) column, the ratio to the `crossbeam` reference of the same run, and the
-//! geometric mean of those ratios; [`reclamation_table`] renders the peak unreclaimed
-//! counts ("not measured" where the map's counters are no measurement). Both are Markdown-compatible, aligned for the terminal.
+//! geometric mean of those ratios ([`throughput_table_against`] takes another baseline);
+//! [`reclamation_table`] renders the peak unreclaimed counts ("not measured" where the map's
+//! counters are no measurement, as its runs say). Both are Markdown-compatible, aligned for
+//! the terminal.
 
 use crate::synchro::CellSummary;
 use serde::Serialize;
@@ -74,13 +76,19 @@ fn median(cells: &[CellOutcome], map: &str, col: (usize, u32)) -> Option<f64> {
 
 /// Median Mops/s (min–max) per map and (threads, update%), with ratios to [`BASELINE`].
 pub fn throughput_table(cells: &[CellOutcome]) -> String {
+    throughput_table_against(cells, BASELINE)
+}
+
+/// Median Mops/s (min–max) per map and (threads, update%), with ratios to the map named
+/// `baseline` (`-` where it has no number).
+pub fn throughput_table_against(cells: &[CellOutcome], baseline: &str) -> String {
     let (cols, maps) = axes(cells);
     let mut header = vec!["map".to_string()];
     for (t, u) in &cols {
         header.push(format!("t={t} u={u}% Mops/s (min–max)"));
-        header.push(format!("×{BASELINE}"));
+        header.push(format!("×{baseline}"));
     }
-    header.push(format!("geomean ×{BASELINE}"));
+    header.push(format!("geomean ×{baseline}"));
 
     let mut rows = Vec::new();
     for &map in &maps {
@@ -101,7 +109,7 @@ pub fn throughput_table(cells: &[CellOutcome]) -> String {
                         s.max_mops,
                         mark(c)
                     ));
-                    match median(cells, BASELINE, col).filter(|b| *b > 0.0) {
+                    match median(cells, baseline, col).filter(|b| *b > 0.0) {
                         Some(base) => {
                             let ratio = s.median_mops / base;
                             row.push(format!("{ratio:.2}"));
@@ -133,11 +141,10 @@ pub fn throughput_table(cells: &[CellOutcome]) -> String {
     render(&header, &rows)
 }
 
-/// Whether the map named `map` counts its unreclaimed objects (the registry's
-/// `counts_unreclaimed`; a name outside the registry is taken at its word).
-fn counts_unreclaimed(map: &str) -> bool {
-    map.parse::<ferrolite_structures::MapKind>()
-        .map_or(true, |k| k.info().counts_unreclaimed)
+/// Whether every run of a cell counted its unreclaimed objects (the map's own
+/// `counts_unreclaimed`, recorded by each run: a map outside the registry says it too).
+fn counts_unreclaimed(s: &CellSummary) -> bool {
+    s.runs.iter().all(|r| r.counts_unreclaimed)
 }
 
 /// The largest `peak_unreclaimed` over the repetitions, per map and (threads, update%);
@@ -159,7 +166,7 @@ pub fn reclamation_table(cells: &[CellOutcome]) -> String {
                         c @ CellOutcome {
                             summary: Some(s), ..
                         },
-                    ) if !counts_unreclaimed(map) => format!("not measured{}", mark(c)),
+                    ) if !counts_unreclaimed(s) => format!("not measured{}", mark(c)),
                     Some(
                         c @ CellOutcome {
                             summary: Some(s), ..
@@ -243,6 +250,8 @@ mod tests {
                     peak_unreclaimed: 7,
                     ..Default::default()
                 },
+                // crossbeam's adapter counts nothing, and its runs say so.
+                counts_unreclaimed: map != "crossbeam",
             })
             .collect();
         CellOutcome {
@@ -277,6 +286,8 @@ mod tests {
         assert!(lines[3].contains("1.00"), "{t}");
         assert!(lines[4].contains("1.00 (1.00–1.00)!"), "{t}");
         assert!(lines[4].contains("0.67"), "{t}");
+        let against = throughput_table_against(&cells, "epoch");
+        assert!(against.contains("geomean ×epoch"), "{against}");
         let r = reclamation_table(&cells);
         assert!(r.contains(" 7 |"), "{r}");
         assert!(r.contains(" 7! |"), "{r}");

@@ -1,6 +1,7 @@
 //! A Synchrobench-style throughput runner for any [`ConcurrentMap<u64, u64>`].
 //!
-//! One *run* ([`run`], [`run_on`], or [`run_kind`] to pick the map by [`MapKind`]) follows
+//! One *run* ([`run`], [`run_on`], or [`run_kind`] to pick the map by [`MapKind`]; a sweep of
+//! many runs over many maps is [`crate::sweep`]'s) follows
 //! Synchrobench's protocol: fill the map with `range / 2` distinct random keys from
 //! `0..range`, start `threads` workers behind a [`Barrier`], let them run for a fixed
 //! duration, then stop them with a flag. Each operation draws a key from the configured
@@ -143,6 +144,10 @@ pub struct RunResult {
     pub mops: f64,
     /// The map's reclamation counters after the run.
     pub reclamation: ReclaimSnapshot,
+    /// Whether those counters are a measurement ([`ConcurrentMap::counts_unreclaimed`]):
+    /// false for a map that counts nothing (crossbeam's, scc's), whose zeros mean "not
+    /// measured".
+    pub counts_unreclaimed: bool,
 }
 
 /// A run whose final state contradicts what its operations reported.
@@ -368,6 +373,7 @@ where
         ops_per_thread: per_thread.iter().map(|c| c.ops).collect(),
         mops: totals.ops as f64 / config.duration.as_secs_f64() / 1e6,
         reclamation: map.reclamation().into(),
+        counts_unreclaimed: map.counts_unreclaimed(),
     };
 
     // Validation, on the quiescent map.
@@ -554,6 +560,7 @@ mod tests {
                 peak_unreclaimed: mops as u64,
                 ..Default::default()
             },
+            counts_unreclaimed: true,
         }
     }
 
