@@ -41,7 +41,7 @@ mod reclaim;
 mod reference;
 mod registry;
 pub mod rng;
-mod sync;
+pub mod sync;
 mod tag;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -49,7 +49,7 @@ mod thread_id;
 
 pub use bounds::is_empty as range_is_empty;
 pub use lockfree::{EpochSkipList, HazardSkipList, NoReclaimSkipList};
-pub use map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
+pub use map::{ConcurrentMap, MapFamily, MapKey, MapValue, ReclaimStats};
 pub use mutex::MutexSkipList;
 pub use reference::{CrossbeamSkipMap, MutexBTreeMap};
 pub use registry::{MapInfo, MapKind, MapVisitor, Support, UnknownMapKind};

@@ -29,6 +29,26 @@ impl<T: Ord + Clone + Send + Sync + 'static> MapKey for T {}
 pub trait MapValue: Clone + Send + Sync + 'static {}
 impl<T: Clone + Send + Sync + 'static> MapValue for T {}
 
+/// A family of maps: one map type for every key and value type. This is how a map defined in
+/// another crate is handed to code that instantiates it at several types — the checkers of
+/// `ferrolite_verification::own` (`u64 → u64` histories, byte-string keys for the model,
+/// `MemKey → Bytes` in the engine), the benches:
+///
+/// ```
+/// use ferrolite_structures::{MapFamily, MapKey, MapValue, MutexBTreeMap};
+///
+/// /// The family of `MutexBTreeMap`s (a map of your own goes here the same way).
+/// struct Locked;
+///
+/// impl MapFamily for Locked {
+///     type Map<K: MapKey, V: MapValue> = MutexBTreeMap<K, V>;
+/// }
+/// ```
+pub trait MapFamily: 'static {
+    /// The map with keys `K` and values `V`.
+    type Map<K: MapKey, V: MapValue>: ConcurrentMap<K, V> + Default + 'static;
+}
+
 /// An ordered map usable from many threads at once.
 pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
     /// A short stable name (`"epoch"`, `"hazard"`, …) used in reports and on the command line.

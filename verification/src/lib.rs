@@ -37,9 +37,16 @@ pub mod engine_model;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod faults_io;
 pub mod lincheck;
+#[cfg(loom)]
+pub mod loom_check;
+#[cfg(not(any(loom, feature = "shuttle")))]
+mod memtable;
 pub mod model;
+pub mod own;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod powercut;
+#[cfg(all(feature = "shuttle", not(loom)))]
+pub mod shuttle_check;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod soak;
 
@@ -48,6 +55,8 @@ pub mod soak;
 pub use ferrolite_structures::rng;
 
 pub use budget::{active_mutant, report, secs_from_env, Mode};
+#[cfg(not(any(loom, feature = "shuttle")))]
+pub use memtable::Memtable;
 
 /// One `#[test]` per map of the registry, named after it (`mutex`, `epoch`, …), each calling
 /// `$run(MapKind::…)`: a matrix cell is `cargo test --test <checker> -- --exact <kind>`.

@@ -66,7 +66,7 @@ fn regression_compact_after_a_snapshot_is_released() {
     use ferrolite_verification::engine_model::DirFiles;
     for kind in MapKind::ALL {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path(), Setup::quiet(3).options(kind)).unwrap();
+        let db = Db::open(dir.path(), Setup::quiet(3).options(&kind.into())).unwrap();
         db.put("a", "1").unwrap();
         let snap = db.snapshot().unwrap();
         db.put("a", "2").unwrap();

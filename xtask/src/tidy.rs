@@ -358,6 +358,13 @@ fn paths_after(text: &str, prefix: &str) -> Vec<Vec<String>> {
 /// its `use` lines name for it, as in `pub use child::Item` or `pub(crate) use child::{A, Item}`.
 fn reexport_source(text: &str, item: &str) -> Option<Vec<String>> {
     for stmt in text.split(';') {
+        // Attributes before the `use` (`#[cfg(…)]`) are not part of the path.
+        let stmt: Vec<&str> = stmt
+            .trim()
+            .lines()
+            .skip_while(|l| l.trim_start().starts_with("#["))
+            .collect();
+        let stmt = stmt.join("\n");
         let stmt = stmt.trim();
         let Some(rest) = ["pub use ", "pub(crate) use ", "pub(super) use ", "use "]
             .iter()

@@ -2,8 +2,9 @@
 //! records on ([`Setup`]: tiny memtables and L0 triggers, so that flushes and compactions run
 //! all the time underneath the histories).
 
+use crate::Memtable;
 use crate::{secs_from_env, Mode};
-use ferrolite::{MapKind, Options, SyncPolicy};
+use ferrolite::{Options, SyncPolicy};
 use std::fmt;
 use std::time::Duration;
 
@@ -101,11 +102,11 @@ impl Setup {
         }
     }
 
-    /// The options over memtable `kind`: tiny memtables, tables and levels, an L0 trigger of
+    /// The options over `memtable`: tiny memtables, tables and levels, an L0 trigger of
     /// 2, `SyncPolicy::None` (acknowledged means in the OS: enough within one process).
-    pub fn options(self, kind: MapKind) -> Options {
-        Options::default()
-            .memtable(kind)
+    pub fn options(self, memtable: &Memtable) -> Options {
+        memtable
+            .apply(Options::default())
             .memtable_size(self.memtable_kib << 10)
             .max_immutable_memtables(self.max_immutable)
             .background_threads(self.background_threads)

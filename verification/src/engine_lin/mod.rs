@@ -53,7 +53,7 @@ mod workload;
 
 pub use budget::{Budget, Setup, SECS_VAR};
 pub use record::{perform, record, Answer, CallError, Done, Recording};
-pub use run::{check_kind, run_cell, run_with, Failure, Outcome, Stats, Wrap};
+pub use run::{check_kind, check_memtable, run_cell, run_with, Failure, Outcome, Stats, Wrap};
 pub use target::{
     collect_scan, decode_key, decode_value, key_bytes, value_bytes, LinTarget, TargetError, Write,
 };

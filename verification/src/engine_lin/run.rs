@@ -10,6 +10,7 @@ use super::workload::{Call, Shape};
 use crate::engine_model::scratch_root;
 use crate::lincheck::{check_history, Violation};
 use crate::rng::derive;
+use crate::Memtable;
 use crate::{report, Mode};
 use ferrolite::{Db, MapKind};
 use std::fmt::{self, Write as _};
@@ -46,6 +47,24 @@ pub struct Stats {
     pub reopens: u64,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
+}
+
+impl Stats {
+    /// The figures a matrix cell reports (`VERIFY-STAT` names), in order.
+    pub fn figures(&self) -> [(&'static str, u64); 10] {
+        [
+            ("histories", self.histories),
+            ("calls", self.calls),
+            ("ops", self.operations),
+            ("concurrent_calls", self.concurrent_calls),
+            ("batches", self.batches),
+            ("scans", self.scans),
+            ("states", self.states),
+            ("flushes", self.flushes),
+            ("compactions", self.compactions),
+            ("reopens", self.reopens),
+        ]
+    }
 }
 
 /// Why a run failed.
@@ -95,12 +114,17 @@ pub fn check_kind(kind: MapKind, budget: &Budget) -> Outcome {
     run_with(kind, budget, &|db| Box::new(db))
 }
 
-/// Runs the checker over memtable `kind` on the targets `wrap` makes of the database (a new
-/// one per history).
-pub fn run_with(kind: MapKind, budget: &Budget, wrap: Wrap<'_>) -> Outcome {
+/// Runs the checker on the engine over `memtable` (a built-in kind or a map of the user's own).
+pub fn check_memtable(memtable: &Memtable, budget: &Budget) -> Outcome {
+    run_with(memtable.clone(), budget, &|db| Box::new(db))
+}
+
+/// Runs the checker over `memtable` (a kind, or a map of the user's own) on the targets `wrap`
+/// makes of the database (a new one per history).
+pub fn run_with(memtable: impl Into<Memtable>, budget: &Budget, wrap: Wrap<'_>) -> Outcome {
     let started = Instant::now();
     let mut stats = Stats::default();
-    let failure = histories(kind, budget, wrap, &mut stats).err();
+    let failure = histories(&memtable.into(), budget, wrap, &mut stats).err();
     stats.elapsed = started.elapsed();
     Outcome { stats, failure }
 }
@@ -116,13 +140,13 @@ fn close(db: Db, stats: &mut Stats, what: &str) -> Result<(), Failure> {
 
 /// The loop of [`run_with`].
 fn histories(
-    kind: MapKind,
+    memtable: &Memtable,
     budget: &Budget,
     wrap: Wrap<'_>,
     stats: &mut Stats,
 ) -> Result<(), Failure> {
     let run = format!(
-        "engine-lin: memtable `{kind}`, seed {:#x} (FERROLITE_LINCHECK_SEED replays the \
+        "engine-lin: memtable `{memtable}`, seed {:#x} (FERROLITE_LINCHECK_SEED replays the \
          workloads, not the schedules)",
         budget.seed
     );
@@ -133,7 +157,7 @@ fn histories(
         .map_err(|e| Failure::Database(format!("{run}: a directory in {}: {e}", root.display())))?;
     let (mut open, mut setup) = (0, Setup::draw(budget.seed, 0));
     let open_db = |setup: Setup| {
-        Db::open(dir.path(), setup.options(kind))
+        Db::open(dir.path(), setup.options(memtable))
             .map_err(|e| Failure::Database(format!("{run}: open with {setup}: {e}")))
     };
     let mut db = open_db(setup)?;
@@ -174,12 +198,13 @@ fn histories(
         let context = || {
             format!(
                 "{run}\n  target {}, history {h} (seed {seed:#x}: {} threads x {} calls, keys \
-                 {key_base}..={}, {}), opening {open}: Options::default().memtable({kind:?}){setup}",
+                 {key_base}..={}, {}), opening {open}: Options::default(){}{setup}",
                 target.describe(),
                 shape.threads,
                 shape.calls_per_thread,
                 key_base + shape.keys - 1,
                 shape.mix.name,
+                memtable.builder_call(),
             )
         };
         let recording =
@@ -267,18 +292,7 @@ pub fn run_cell(kind: MapKind) {
         scratch_root().display()
     );
     let Outcome { stats: s, failure } = check_kind(kind, &budget);
-    for (key, value) in [
-        ("histories", s.histories),
-        ("calls", s.calls),
-        ("ops", s.operations),
-        ("concurrent_calls", s.concurrent_calls),
-        ("batches", s.batches),
-        ("scans", s.scans),
-        ("states", s.states),
-        ("flushes", s.flushes),
-        ("compactions", s.compactions),
-        ("reopens", s.reopens),
-    ] {
+    for (key, value) in s.figures() {
         report(key, value);
     }
     println!(

@@ -7,6 +7,7 @@ use super::ops::EngineOp;
 use super::outcome::Model;
 use super::session::Counts;
 use super::setup::Setup;
+use crate::Memtable;
 use ferrolite::{CompactionStyle, Db, DbStats, MapKind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 /// is wrong.
 pub(super) fn check_stats(
     s: &DbStats,
-    kind: MapKind,
+    memtable: &Memtable,
     setup: Setup,
     c: &Counts,
 ) -> Result<(), String> {
@@ -34,11 +35,11 @@ pub(super) fn check_stats(
             ));
         }
     }
-    if s.memtable != kind.name() {
+    if s.memtable != memtable.name() {
         return Err(format!(
             "stats(): memtable is {:?}, the options asked for {:?}",
             s.memtable,
-            kind.name()
+            memtable.name()
         ));
     }
     if s.last_seq != c.writes {
@@ -84,7 +85,7 @@ const SETTLE: Duration = Duration::from_secs(10);
 /// directory holds exactly the listed tables and one WAL segment. `Err` if that does not
 /// happen within [`SETTLE`]: background work that never ends, or files it leaks.
 pub(super) fn settle(db: &Db, setup: Setup) -> Result<(), String> {
-    let opts = setup.options(MapKind::BTree);
+    let opts = setup.options(&MapKind::BTree.into());
     let started = Instant::now();
     loop {
         let s = db.stats();
@@ -149,7 +150,7 @@ pub(super) fn check_shape(s: &DbStats, setup: Setup, op: &EngineOp) -> Result<()
     if setup.auto_compaction {
         return Ok(());
     }
-    let bottom = match setup.options(MapKind::BTree).compaction_style {
+    let bottom = match setup.options(&MapKind::BTree.into()).compaction_style {
         CompactionStyle::Leveled => s.files_per_level.len() - 1,
         CompactionStyle::SingleRun => 1,
     };

@@ -11,7 +11,8 @@ use super::outcome::{collect, model_scan, Model};
 use super::session::{Counts, Session};
 use super::setup::Setup;
 use super::step::step;
-use ferrolite::{Db, MapKind};
+use crate::Memtable;
+use ferrolite::Db;
 use std::fmt::{self, Write as _};
 use std::ops::Bound;
 use std::path::PathBuf;
@@ -75,7 +76,7 @@ pub fn scratch_root() -> PathBuf {
 /// Run `ops` on a fresh database over memtable `kind`, then the final checks. `Err` describes
 /// the first divergence. With `transcript`, every step is written to it, one line each.
 pub fn execute(
-    kind: MapKind,
+    memtable: &Memtable,
     setup: Setup,
     ops: &[EngineOp],
     transcript: Option<&mut String>,
@@ -97,7 +98,7 @@ pub fn execute(
         .prefix("ferrolite-engine-model-")
         .tempdir_in(scratch_root())
         .map_err(|e| format!("creating a scratch directory: {e}"))?;
-    let opts = setup.options(kind);
+    let opts = setup.options(memtable);
     let mut model = Model::new();
     let mut c = Counts::default();
     let mut stats = CaseStats {
@@ -151,7 +152,7 @@ pub fn execute(
                 &format!("reopened, {} entries", model.len()),
                 None,
             );
-            if let Err(why) = check_stats(&db.stats(), kind, setup, &c) {
+            if let Err(why) = check_stats(&db.stats(), memtable, setup, &c) {
                 tr.line(&label, "stats()", &"(see below)", Some(&why));
                 return Err(format!("{label} after reopening: {why}"));
             }
@@ -210,7 +211,7 @@ pub fn execute(
             if s.immutable_memtables > 0 {
                 stats.frozen_seen += 1;
             }
-            if let Err(why) = check_stats(&s, kind, setup, &c)
+            if let Err(why) = check_stats(&s, memtable, setup, &c)
                 .and_then(|()| check_shape(&s, setup, op))
                 .and_then(|()| {
                     if sess.held.is_empty() {

@@ -57,6 +57,8 @@ pub use checks::DirFiles;
 pub use config::{EngineConfig, CASES_VAR, DIR_VAR, HANG_SECS, MAX_HELD_ITERS, MAX_SNAPSHOTS};
 pub use execute::{execute, scratch_root, CaseStats};
 pub use ops::{BatchEntry, EngineOp, Key, Val};
-pub use runner::{check, check_kind, replay_all_kinds, run_cell, EngineFailure, Summary};
+pub use runner::{
+    check, check_kind, check_memtable, replay_all_kinds, run_cell, EngineFailure, Summary,
+};
 pub use setup::Setup;
 pub use strategy::{case_strategy, key_strategy, op_strategy};

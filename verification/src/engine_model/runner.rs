@@ -10,6 +10,7 @@ use super::setup::Setup;
 use super::strategy::case_strategy;
 use super::watchdog::watched;
 use crate::model::{replay_transcript, SEED_VAR};
+use crate::Memtable;
 use crate::{active_mutant, report, Mode};
 use ferrolite::{MapKind, Stage};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
@@ -70,8 +71,8 @@ impl Summary {
 /// A divergence from the model, with the shrunk operation sequence.
 #[derive(Clone, Debug)]
 pub struct EngineFailure {
-    /// The memtable kind.
-    pub kind: MapKind,
+    /// The memtable.
+    pub memtable: Memtable,
     /// The options of the minimal case.
     pub setup: Option<Setup>,
     /// With background work or without.
@@ -97,7 +98,7 @@ impl fmt::Display for EngineFailure {
         write!(
             f,
             "engine model check: memtable `{}` ({})",
-            self.kind.name(),
+            self.memtable.name(),
             self.workload
         )?;
         if let Some(m) = &self.mutant {
@@ -112,9 +113,9 @@ impl fmt::Display for EngineFailure {
         if let Some(s) = &self.setup {
             writeln!(
                 f,
-                "  options: {}.memtable(MapKind::{:?}){s}",
+                "  options: {}{}{s}",
                 s.base(),
-                self.kind
+                self.memtable.builder_call()
             )?;
         }
         writeln!(f, "  reason: {}", self.reason)?;
@@ -140,9 +141,9 @@ fn runner_config(cases: u32, seed: u64, max_shrink: Duration) -> Config {
     }
 }
 
-/// Check the engine over memtable `kind` with background work `auto` on `cases` sequences.
+/// Check the engine over `memtable` with background work `auto` on `cases` sequences.
 pub fn check(
-    kind: MapKind,
+    memtable: &Memtable,
     auto: bool,
     config: &EngineConfig,
     cases: u32,
@@ -160,7 +161,9 @@ pub fn check(
         if failed.get() {
             shrinks.set(shrinks.get() + 1);
         }
-        let r = watched(kind, setup, &ops, || execute(kind, setup, &ops, None));
+        let r = watched(memtable, setup, &ops, || {
+            execute(memtable, setup, &ops, None)
+        });
         match r {
             Ok(stats) => {
                 if !failed.get() {
@@ -186,7 +189,7 @@ pub fn check(
     });
     let failure = |setup: Option<Setup>, reason: String, ops: Vec<String>, transcript: String| {
         Box::new(EngineFailure {
-            kind,
+            memtable: memtable.clone(),
             setup,
             workload,
             seed: config.seed,
@@ -209,8 +212,8 @@ pub fn check(
         Err(TestError::Fail(reason, (setup, minimal))) => {
             let transcript = replay_transcript(
                 |t| {
-                    watched(kind, setup, &minimal, || {
-                        execute(kind, setup, &minimal, Some(t))
+                    watched(memtable, setup, &minimal, || {
+                        execute(memtable, setup, &minimal, Some(t))
                     })
                 },
                 "  (the replay passed: the failure depends on timing — background work — or on \
@@ -228,9 +231,18 @@ pub fn check(
 
 /// Check one memtable kind: half the cases without background work, half with it.
 pub fn check_kind(kind: MapKind, config: &EngineConfig) -> Result<Summary, Box<EngineFailure>> {
+    check_memtable(&kind.into(), config)
+}
+
+/// Check the engine over `memtable` (a built-in kind or a map of the user's own): half the
+/// cases without background work, half with it.
+pub fn check_memtable(
+    memtable: &Memtable,
+    config: &EngineConfig,
+) -> Result<Summary, Box<EngineFailure>> {
     let quiet = config.cases / 2;
-    let first = check(kind, false, config, quiet)?;
-    let second = check(kind, true, config, config.cases - quiet).map_err(|mut f| {
+    let first = check(memtable, false, config, quiet)?;
+    let second = check(memtable, true, config, config.cases - quiet).map_err(|mut f| {
         f.cases += first.cases;
         f
     })?;
@@ -295,7 +307,7 @@ pub fn run_cell(kind: MapKind) {
 pub fn replay_all_kinds(setup: Setup, ops: &[EngineOp]) {
     for kind in MapKind::ALL {
         let mut transcript = String::new();
-        if let Err(why) = execute(kind, setup, ops, Some(&mut transcript)) {
+        if let Err(why) = execute(&kind.into(), setup, ops, Some(&mut transcript)) {
             panic!(
                 "memtable `{}`, options Options::default().memtable(MapKind::{kind:?}){setup}:\n  \
                  {why}\n{transcript}",

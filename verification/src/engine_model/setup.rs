@@ -4,7 +4,8 @@
 //! several levels happen inside a case; its `Display` prints them as the builder calls that
 //! make them, for failure reports.
 
-use ferrolite::{MapKind, Options, RecordFormat, Stage, SyncPolicy};
+use crate::Memtable;
+use ferrolite::{Options, RecordFormat, Stage, SyncPolicy};
 use std::fmt;
 
 /// The engine options a case varies (the rest is fixed by [`Setup::options`]).
@@ -71,16 +72,16 @@ impl Setup {
         }
     }
 
-    /// The options of a case over memtable `kind`.
-    pub fn options(self, kind: MapKind) -> Options {
+    /// The options of a case over `memtable`.
+    pub fn options(self, memtable: &Memtable) -> Options {
         let base = match self.stage {
             Some(stage) => {
                 Options::stage(stage).recent_writes_bytes(if stage >= Stage::S5 { 1024 } else { 0 })
             }
             None => Options::default(),
         };
-        let opts = base
-            .memtable(kind)
+        let opts = memtable
+            .apply(base)
             .memtable_size(if self.big_memtable { 16384 } else { 4096 })
             .target_file_size(4096)
             .level1_size(4096)

@@ -6,7 +6,7 @@
 use super::config::HANG_SECS;
 use super::ops::EngineOp;
 use super::setup::Setup;
-use ferrolite::MapKind;
+use crate::Memtable;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Mutex, Once};
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// A case in progress, for the watchdog.
 struct Running {
     started: Instant,
-    kind: MapKind,
+    memtable: Memtable,
     setup: Setup,
     ops: Vec<EngineOp>,
 }
@@ -45,9 +45,9 @@ fn start_watchdog() {
                     let mut msg = format!(
                         "engine model check: memtable `{}`: a case made no progress for {HANG_SECS} s \
                          (a hang: deadlock or a write stall that never ends)\n  options: \
-                         Options::default().memtable(MapKind::{:?}){}\n  operations ({}):\n",
-                        r.kind.name(),
-                        r.kind,
+                         Options::default(){}{}\n  operations ({}):\n",
+                        r.memtable.name(),
+                        r.memtable.builder_call(),
                         r.setup,
                         r.ops.len()
                     );
@@ -67,7 +67,7 @@ fn start_watchdog() {
 
 /// Run one case under the watchdog.
 pub(super) fn watched<T>(
-    kind: MapKind,
+    memtable: &Memtable,
     setup: Setup,
     ops: &[EngineOp],
     f: impl FnOnce() -> T,
@@ -78,7 +78,7 @@ pub(super) fn watched<T>(
         token,
         Running {
             started: Instant::now(),
-            kind,
+            memtable: memtable.clone(),
             setup,
             ops: ops.to_vec(),
         },

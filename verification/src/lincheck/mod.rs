@@ -54,6 +54,7 @@ mod violation;
 mod tests;
 
 pub use history::{encode_value, Event, History, KeyState, Op, ValueLabel};
+#[cfg(not(any(loom, feature = "shuttle")))]
 pub(crate) use runner::start_together;
 pub use runner::{
     check_map, check_with, record, record_watched, seed_from_env, survey_map, survey_with, Budget,

@@ -14,15 +14,13 @@
 //! catch (the remaining cells read "caught already"); the other modes run every cell, to show
 //! which checkers catch which bug.
 
-mod cell;
 mod exec;
 mod plan;
-mod report;
 
 use anyhow::{bail, Result};
-use cell::{Cell, Outcome};
+use ferrolite_matrix::{Cell, Outcome, Summary};
 use indicatif::{ProgressBar, ProgressStyle};
-use plan::{Build, Checker, Row, CHECKERS};
+use plan::{Build, Checker, Plan, Row, CHECKERS};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -228,9 +226,9 @@ pub fn main(args: &[String]) -> Result<()> {
         format!(
             "verify ({} mode): {} × {}, {}",
             opts.mode,
-            report::plural(rows.len(), "row"),
-            report::plural(opts.checkers.len(), "checker"),
-            report::plural(builds_needed.len(), "build")
+            ferrolite_matrix::plural(rows.len(), "row"),
+            ferrolite_matrix::plural(opts.checkers.len(), "checker"),
+            ferrolite_matrix::plural(builds_needed.len(), "build")
         ),
     );
 
@@ -313,7 +311,7 @@ pub fn main(args: &[String]) -> Result<()> {
                                 let excerpt = paths.relative(&exec::excerpt(&log, 40));
                                 Outcome::Fail {
                                     secs: r.secs,
-                                    reason: exec::reason(&excerpt),
+                                    reason: ferrolite_matrix::reason(&excerpt),
                                     excerpt,
                                     log: paths.path(&log),
                                 }
@@ -324,11 +322,11 @@ pub fn main(args: &[String]) -> Result<()> {
             }
         };
         let cell = Cell {
-            row,
+            row: row.matrix(),
             checker,
             outcome,
         };
-        say(&bar, format!("  {}", report::line(&cell)));
+        say(&bar, format!("  {}", ferrolite_matrix::line(&cell)));
         cells.push(cell);
         bar.inc(1);
     }
@@ -338,9 +336,18 @@ pub fn main(args: &[String]) -> Result<()> {
         .iter()
         .filter_map(|(k, v)| v.as_ref().ok().map(|s| (k.clone(), *s)))
         .collect();
-    let summary = report::Summary {
+    let matrix_rows: Vec<ferrolite_matrix::Row> = rows.iter().map(Row::matrix).collect();
+    let summary = Summary {
+        command: format!(
+            "`cargo xtask verify{}`",
+            match opts.mode {
+                "quick" => " --quick",
+                "full" => " --full",
+                _ => "",
+            }
+        ),
         mode: opts.mode,
-        rows: &rows,
+        rows: &matrix_rows,
         checkers: &opts.checkers,
         cells: &cells,
         builds: build_secs,

@@ -3,9 +3,7 @@
 //! run writes to (`target/verify-report/`, or `reports/` for the committed snapshot). Logs and
 //! excerpts arrive with their paths already relative to the repository.
 
-use super::cell::{Cell, Outcome};
-use super::exec;
-use super::plan::{Checker, Row};
+use crate::{Cell, Checker, Kind, Outcome, Row};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -69,7 +67,7 @@ fn cell_text(cell: &Cell) -> String {
 
 /// A time-limit kill in the words of [`exec::reason`].
 fn timeout_reason() -> String {
-    let t = exec::Kind::Timeout;
+    let t = Kind::Timeout;
     format!("{}: {}", t.name(), t.meaning())
 }
 
@@ -85,6 +83,9 @@ pub fn line(cell: &Cell) -> String {
 
 /// Everything the reports say.
 pub struct Summary<'a> {
+    /// The command that made the report, as Markdown (`` `cargo xtask verify --quick` ``),
+    /// shown in its header.
+    pub command: String,
     /// The mode the checkers ran in (`quick`, `default`, `full`).
     pub mode: &'a str,
     /// The matrix's rows: structures and mutants.
@@ -147,10 +148,13 @@ impl Summary<'_> {
             .collect()
     }
 
+    /// Whether every structure passed every checker that ran and every mutant was caught.
     pub fn ok(&self) -> bool {
         self.failures().is_empty() && self.survivors().is_empty()
     }
 
+    /// The closing line: `verify: OK — …` or `verify: FAILED — …` with the failing cells and
+    /// the surviving mutants.
     pub fn verdict(&self) -> String {
         let (f, s) = (self.failures(), self.survivors());
         if f.is_empty() && s.is_empty() {
@@ -158,7 +162,11 @@ impl Summary<'_> {
             let mutants = self.rows.iter().filter(|r| r.mutant.is_some()).count() - unchecked;
             let mut v = String::from("verify: OK — every structure passed every checker that ran");
             if mutants > 0 {
-                write!(v, ", and all {mutants} mutants were caught").unwrap();
+                if mutants == 1 {
+                    write!(v, ", and the mutant was caught").unwrap();
+                } else {
+                    write!(v, ", and all {mutants} mutants were caught").unwrap();
+                }
             }
             if unchecked > 0 {
                 write!(
@@ -261,17 +269,17 @@ impl Summary<'_> {
         writeln!(s, "# Verification matrix\n").unwrap();
         writeln!(
             s,
-            "`cargo xtask verify{}` at commit `{}` — {} × {} in {:.0} s (builds {:.0} s). {}\n",
-            match self.mode {
-                "quick" => " --quick",
-                "full" => " --full",
-                _ => "",
-            },
+            "{} at commit `{}` — {} × {} in {:.0} s{}. {}\n",
+            self.command,
             self.commit,
             plural(self.rows.len(), "row"),
             plural(self.checkers.len(), "checker"),
             self.elapsed.as_secs_f64(),
-            self.builds.values().sum::<f64>(),
+            if self.builds.is_empty() {
+                String::new()
+            } else {
+                format!(" (builds {:.0} s)", self.builds.values().sum::<f64>())
+            },
             machine()
         )
         .unwrap();
@@ -308,7 +316,7 @@ impl Summary<'_> {
                 "A failure or a catch says first what kind of evidence it is:\n"
             )
             .unwrap();
-            for kind in exec::Kind::ALL {
+            for kind in Kind::ALL {
                 writeln!(s, "- **{}**: {}", kind.name(), kind.meaning()).unwrap();
             }
             writeln!(s).unwrap();
@@ -352,7 +360,7 @@ impl Summary<'_> {
             writeln!(s, "| mutant | on | the bug | caught by |").unwrap();
             writeln!(s, "|:--|:--|:--|:--|").unwrap();
             for r in mutants {
-                let m = r.mutant.expect("mutant row");
+                let m = r.mutant.as_ref().expect("mutant row");
                 let by: Vec<&str> = self
                     .cells
                     .iter()
@@ -369,7 +377,7 @@ impl Summary<'_> {
                 writeln!(
                     s,
                     "| {} | {} | {} | {by} |",
-                    m.name, m.structure, m.description
+                    m.name, r.structure, m.description
                 )
                 .unwrap();
             }
@@ -413,6 +421,7 @@ impl Summary<'_> {
         s
     }
 
+    /// The same data as JSON (`verification.json`): one object per cell.
     pub fn json(&self) -> String {
         let cells: Vec<_> = self
             .cells
@@ -442,8 +451,8 @@ impl Summary<'_> {
                 };
                 json!({
                     "row": c.row.label(),
-                    "structure": c.row.structure.name(),
-                    "mutant": c.row.mutant.map(|m| m.name),
+                    "structure": c.row.structure,
+                    "mutant": c.row.mutant.as_ref().map(|m| &m.name),
                     "checker": c.checker.name(),
                     "status": status,
                     "caught_or_failed": c.failed(),

@@ -1,0 +1,308 @@
+//! One cell of a [`Suite`](super::Suite): a checker run in-process on a family's maps, its
+//! failure turned into the matrix's words (the kind of evidence, the reproduction, a log file).
+
+use crate::Mode;
+use ferrolite_matrix::{Checker, Kind, Outcome, Row};
+use ferrolite_structures::MapFamily;
+use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{Mutex, Once};
+use std::time::Instant;
+
+/// What a checker returned: its stats, or a failure of a known kind with its full text, or the
+/// violations of a map declared non-linearizable (expected, not a failure).
+pub(super) enum Ran {
+    Pass(BTreeMap<String, u64>),
+    #[cfg_attr(any(loom, feature = "shuttle"), allow(dead_code))] // only lincheck expects
+    Expected(BTreeMap<String, u64>, String),
+    Fail(Kind, String),
+    Skip(String),
+}
+
+/// Where the last panic happened (`file:line:col`), recorded by [`install_panic_hook`]: the
+/// matrix tells a checker's assertion (a wrong result) from a panic inside the map (a crash) by
+/// where it was raised.
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Records each panic's location in [`LAST_PANIC`], then runs the hook that was there before
+/// (which prints the message, and under shuttle the failing schedule).
+pub(super) fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if let Some(loc) = info.location() {
+                let at = format!("{}:{}:{}", loc.file(), loc.line(), loc.column());
+                *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Runs `checker` on `F`'s maps for `row` and says what it came to; a failure's whole text goes
+/// to `logs/<row>-<checker>.log`.
+pub(super) fn cell<F: MapFamily>(checker: Checker, row: &Row, mode: Mode, logs: &Path) -> Outcome {
+    let start = Instant::now();
+    *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    let ran = panic::catch_unwind(AssertUnwindSafe(|| run::<F>(checker, row, mode)));
+    let secs = start.elapsed().as_secs_f64();
+    let ran = ran.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "<a panic without a message>".into());
+        let at = LAST_PANIC
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| "<unknown location>".into());
+        // The words `xtask verify` reads in a log, so that one classifier names the kind.
+        let text = format!("thread '{}' panicked at {at}:\n{message}", checker.name());
+        let reason = ferrolite_matrix::reason(&text);
+        let kind = Kind::ALL
+            .into_iter()
+            .find(|k| reason.starts_with(k.name()))
+            .unwrap_or(Kind::Failed);
+        Ran::Fail(kind, text)
+    });
+    match ran {
+        Ran::Pass(stats) => Outcome::Pass {
+            secs,
+            stats,
+            expected: None,
+        },
+        Ran::Expected(stats, text) => Outcome::Pass {
+            secs,
+            stats,
+            expected: Some(text),
+        },
+        Ran::Skip(why) => Outcome::Skipped(why),
+        Ran::Fail(kind, text) => {
+            let file = format!(
+                "{}-{}.log",
+                row.label().replace(" + ", "+").replace(['/', ' '], "_"),
+                checker.name()
+            );
+            let log = logs.join(file);
+            if let Err(e) = std::fs::create_dir_all(logs).and_then(|_| std::fs::write(&log, &text))
+            {
+                eprintln!("own: cannot write {}: {e}", log.display());
+            }
+            let reason = match kind {
+                // A panic was classified from its text already; a typed failure says what the
+                // checker saw in its first line.
+                _ if text.contains(" panicked at ") => ferrolite_matrix::reason(&text),
+                _ => format!("{}: {}", kind.name(), first_line(&text)),
+            };
+            Outcome::Fail {
+                secs,
+                reason,
+                excerpt: excerpt(&text, 60),
+                log,
+            }
+        }
+    }
+}
+
+/// The first line of `text`, at most 90 characters.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() <= 90 {
+        line.to_string()
+    } else {
+        line.chars().take(89).collect::<String>() + "…"
+    }
+}
+
+/// At most `max` lines of `text`.
+fn excerpt(text: &str, max: usize) -> String {
+    text.lines().take(max).collect::<Vec<_>>().join("\n")
+}
+
+fn stats<const N: usize>(pairs: [(&str, u64); N]) -> BTreeMap<String, u64> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The build this process is: which columns it can run.
+pub fn build_name() -> &'static str {
+    if cfg!(loom) {
+        "loom"
+    } else if cfg!(feature = "shuttle") {
+        "shuttle"
+    } else {
+        "normal"
+    }
+}
+
+/// Which build runs `checker`, when this one does not.
+fn elsewhere(checker: Checker) -> Option<String> {
+    let loom = "in a loom build: RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\"";
+    let shuttle = "in a shuttle build: --features ferrolite-verification/shuttle";
+    let normal = "in the normal build";
+    match (checker, build_name()) {
+        (Checker::Loom, "loom") | (Checker::Shuttle, "shuttle") => None,
+        (Checker::Loom, _) => Some(loom.into()),
+        (Checker::Shuttle, _) => Some(shuttle.into()),
+        (_, "normal") => None,
+        _ => Some(normal.into()),
+    }
+}
+
+fn run<F: MapFamily>(checker: Checker, row: &Row, mode: Mode) -> Ran {
+    if let Some(why) = elsewhere(checker) {
+        return Ran::Skip(why);
+    }
+    let name = row.label();
+    match checker {
+        #[cfg(loom)]
+        Checker::Loom => {
+            let n = crate::loom_check::run_all::<F::Map<u8, u8>>(&name, mode);
+            Ran::Pass(stats([("executions", n)]))
+        }
+        #[cfg(all(feature = "shuttle", not(loom)))]
+        Checker::Shuttle => {
+            let n = crate::shuttle_check::run_all::<F::Map<u8, u32>>(&name, mode);
+            Ran::Pass(stats([("schedules", n)]))
+        }
+        #[cfg(not(any(loom, feature = "shuttle")))]
+        Checker::Model => normal::model::<F>(&name, mode),
+        #[cfg(not(any(loom, feature = "shuttle")))]
+        Checker::Lincheck => normal::lincheck::<F>(row, mode),
+        #[cfg(not(any(loom, feature = "shuttle")))]
+        Checker::Engine => normal::engine::<F>(mode),
+        #[cfg(not(any(loom, feature = "shuttle")))]
+        Checker::EngineLin => normal::engine_lin::<F>(mode),
+        other => Ran::Skip(format!(
+            "{} is not offered for a map of your own",
+            other.name()
+        )),
+    }
+}
+
+/// The checkers of the normal build.
+#[cfg(not(any(loom, feature = "shuttle")))]
+mod normal {
+    use crate::lincheck::{survey_with, Budget};
+    use crate::model::{check, ModelConfig, Tracked};
+    use crate::own::run::{stats, Ran};
+    use crate::{engine_lin, engine_model, Memtable, Mode};
+    use bytes::Bytes;
+    use ferrolite::MemKey;
+    use ferrolite_matrix::{Kind, Row};
+    use ferrolite_structures::{ConcurrentMap, MapFamily};
+    use proptest::collection::vec;
+
+    /// The model: three quarters of the cases on `u64` keys, a quarter on byte strings.
+    pub(super) fn model<F: MapFamily>(name: &str, mode: Mode) -> Ran {
+        let config = ModelConfig::for_mode(mode);
+        let bytes = config.cases / 4;
+        let ints = check::<u64, F::Map<u64, Tracked>>(
+            name,
+            "u64 keys",
+            &config,
+            config.cases - bytes,
+            0..config.keys,
+            &F::Map::<u64, Tracked>::default,
+            true,
+        );
+        let strings = ints.as_ref().ok().map(|_| {
+            check::<Vec<u8>, F::Map<Vec<u8>, Tracked>>(
+                name,
+                "byte-string keys",
+                &config,
+                bytes,
+                vec(0..3u8, 0..=3),
+                &F::Map::<Vec<u8>, Tracked>::default,
+                true,
+            )
+        });
+        match (ints, strings) {
+            (Err(f), _) | (Ok(_), Some(Err(f))) => Ran::Fail(Kind::WrongResult, f.to_string()),
+            (Ok(a), Some(Ok(b))) => Ran::Pass(stats([
+                ("cases", a.cases + b.cases),
+                ("ops", a.ops + b.ops),
+            ])),
+            (Ok(_), None) => unreachable!("the byte-string run follows a passing u64 run"),
+        }
+    }
+
+    /// Linearizability of recorded histories; a map whose `linearizable()` is false (and is not
+    /// a mutant row) has its violations counted as expected.
+    pub(super) fn lincheck<F: MapFamily>(row: &Row, mode: Mode) -> Ran {
+        let budget = Budget::for_mode(mode);
+        let declared = F::Map::<u64, u64>::default().linearizable();
+        let expected = !declared && row.mutant.is_none();
+        let survey = survey_with(F::Map::<u64, u64>::default, &budget, !expected);
+        let s = &survey.stats;
+        let figures = stats([
+            ("histories", s.histories),
+            ("ops", s.operations),
+            ("states", s.states),
+            ("concurrent_ops", s.concurrent_ops),
+            ("violating_histories", survey.violating_histories),
+        ]);
+        match survey.first {
+            None => Ran::Pass(figures),
+            Some(v) if expected => Ran::Expected(
+                figures,
+                format!(
+                    "{} of {} histories not linearizable, as expected of this map \
+                     (linearizable() is false); the first one:\n{v}",
+                    survey.violating_histories, s.histories
+                ),
+            ),
+            Some(v) => Ran::Fail(
+                Kind::WrongResult,
+                format!(
+                    "not linearizable (found after {} of {} histories)\n{v}",
+                    s.histories, budget.histories
+                ),
+            ),
+        }
+    }
+
+    /// The engine over the map as its memtable, against a `BTreeMap`.
+    pub(super) fn engine<F: MapFamily>(mode: Mode) -> Ran {
+        let memtable = Memtable::own::<F::Map<MemKey, Bytes>>();
+        let config = engine_model::EngineConfig::for_mode(mode);
+        match engine_model::check_memtable(&memtable, &config) {
+            Ok(s) => Ran::Pass(stats([
+                ("cases", s.cases),
+                ("ops", s.ops),
+                ("flushes", s.flushes),
+                ("compactions", s.compactions),
+                ("reopens", s.reopens),
+            ])),
+            Err(f) => Ran::Fail(Kind::WrongResult, f.to_string()),
+        }
+    }
+
+    /// The engine over the map as its memtable, threads on shared keys.
+    pub(super) fn engine_lin<F: MapFamily>(mode: Mode) -> Ran {
+        let memtable = Memtable::own::<F::Map<MemKey, Bytes>>();
+        let budget = engine_lin::Budget::for_mode(mode);
+        let out = engine_lin::check_memtable(&memtable, &budget);
+        let figures = stats(out.stats.figures());
+        match out.failure {
+            None => Ran::Pass(figures),
+            Some(f @ engine_lin::Failure::Violation(_)) => {
+                Ran::Fail(Kind::WrongResult, format!("not linearizable: {f}"))
+            }
+            Some(f) => Ran::Fail(Kind::Failed, f.to_string()),
+        }
+    }
+}
+
+/// The commit of the current directory's repository, if there is one (`git rev-parse`).
+pub(super) fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
