@@ -55,6 +55,8 @@ pub mod soak;
 pub use ferrolite_structures::rng;
 
 pub use budget::{active_mutant, report, secs_from_env, Mode};
+/// The matrix and its reports (`ferrolite-matrix`): what [`own::Report`] holds.
+pub use ferrolite_matrix as matrix;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub use memtable::Memtable;
 

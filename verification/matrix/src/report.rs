@@ -336,8 +336,8 @@ impl Summary<'_> {
             writeln!(s, "## Expected violations\n").unwrap();
             writeln!(
                 s,
-                "◆ marks a map its registry entry declares not linearizable (`linearizable: \
-                 false`): its cell checks every history, counts the ones with no linear order \
+                "◆ marks a map declared not linearizable (its registry entry's `linearizable: \
+                 false`, or a map of another crate's `linearizable()`): its cell checks every history, counts the ones with no linear order \
                  and does not fail on them. Not a pass: the count and the first minimal \
                  timeline, as the checker printed them:\n"
             )

@@ -53,7 +53,7 @@
 mod cells;
 mod run;
 
-pub use run::build_name;
+pub use run::{build_name, cell};
 
 use crate::Mode;
 use ferrolite_matrix::{Cell, Checker, Outcome, Row, RowMutant, Summary};

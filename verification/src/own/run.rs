@@ -41,9 +41,11 @@ pub(super) fn install_panic_hook() {
     });
 }
 
-/// Runs `checker` on `F`'s maps for `row` and says what it came to; a failure's whole text goes
-/// to `logs/<row>-<checker>.log`.
-pub(super) fn cell<F: MapFamily>(checker: Checker, row: &Row, mode: Mode, logs: &Path) -> Outcome {
+/// Runs `checker` on `F`'s maps for `row` (its label names the map in messages; a mutant row
+/// expects to be caught) with the budget of `mode`, in this process, and says what it came to;
+/// a failure's whole text goes to `logs/<row>-<checker>.log`. A checker this build cannot run
+/// is [`Outcome::Skipped`] with the build that runs it.
+pub fn cell<F: MapFamily>(checker: Checker, row: &Row, mode: Mode, logs: &Path) -> Outcome {
     let start = Instant::now();
     *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = None;
     let ran = panic::catch_unwind(AssertUnwindSafe(|| run::<F>(checker, row, mode)));

@@ -27,13 +27,13 @@ pub trait Plan {
     /// does not: the registry's reason for loom, shuttle and Miri; for an engine checker on a
     /// mutant row, the map operation the mutant breaks and the engine never performs
     /// (`Mutant::breaks`).
-    fn skip_reason(self, structure: MapKind, mutant: Option<&Mutant>) -> Option<&'static str>;
+    fn skip_reason(self, structure: Map, mutant: Option<&Mutant>) -> Option<&'static str>;
     /// The build this checker runs from.
     fn build(self, mutants: bool) -> Build;
     /// Arguments after the build's that select `structure`'s cell.
-    fn cell_args(self, structure: MapKind, mode: &str) -> Vec<String>;
+    fn cell_args(self, structure: Map, mode: &str) -> Vec<String>;
     /// Environment variables that select `structure`'s cell, beside `cell_args`.
-    fn cell_env(self, structure: MapKind) -> Vec<(&'static str, String)>;
+    fn cell_env(self, structure: Map) -> Vec<(&'static str, String)>;
 }
 
 impl Plan for Checker {
@@ -51,7 +51,11 @@ impl Plan for Checker {
     /// does not: the registry's reason for loom, shuttle and Miri; for an engine checker on a
     /// mutant row, the map operation the mutant breaks and the engine never performs
     /// (`Mutant::breaks`).
-    fn skip_reason(self, structure: MapKind, mutant: Option<&Mutant>) -> Option<&'static str> {
+    fn skip_reason(self, structure: Map, mutant: Option<&Mutant>) -> Option<&'static str> {
+        let structure = match structure {
+            Map::Kind(k) => k,
+            Map::Outside(o) => return o.skip_reason(self),
+        };
         let info = structure.info();
         match self {
             // Miri runs the engine only over maps it can run.
@@ -95,6 +99,7 @@ impl Plan for Checker {
                     "crash",
                     "faults",
                     "soak",
+                    "outside",
                 ],
                 miri_isolation: true,
             },
@@ -149,7 +154,20 @@ impl Plan for Checker {
     }
 
     /// Arguments after the build's that select `structure`'s cell.
-    fn cell_args(self, structure: MapKind, mode: &str) -> Vec<String> {
+    fn cell_args(self, structure: Map, mode: &str) -> Vec<String> {
+        let structure = match structure {
+            Map::Kind(k) => k,
+            Map::Outside(o) => {
+                return vec![
+                    "--test=outside".into(),
+                    "--".into(),
+                    "--exact".into(),
+                    format!("{}_{}", o.test, self.name().replace('-', "_")),
+                    "--nocapture".into(),
+                    "--test-threads=1".into(),
+                ]
+            }
+        };
         match self {
             Checker::Miri => {
                 // Quick mode: the first filter only (the unit tests, seconds); otherwise all
@@ -174,9 +192,11 @@ impl Plan for Checker {
         }
     }
     /// Environment variables that select `structure`'s cell, beside `cell_args`.
-    fn cell_env(self, structure: MapKind) -> Vec<(&'static str, String)> {
-        match self {
-            Checker::EngineMiri => vec![("FERROLITE_MEMTABLE", structure.name().to_string())],
+    fn cell_env(self, structure: Map) -> Vec<(&'static str, String)> {
+        match (self, structure) {
+            (Checker::EngineMiri, Map::Kind(k)) => {
+                vec![("FERROLITE_MEMTABLE", k.name().to_string())]
+            }
             _ => Vec::new(),
         }
     }
@@ -213,11 +233,74 @@ pub struct Build {
     pub miri_isolation: bool,
 }
 
+/// A map outside the registry (another crate's), verified through the public path a
+/// researcher's own map takes: `verification/tests/outside.rs` runs `ferrolite_verification::own`
+/// on it, one test per checker it can run, named `<test>_<checker>`.
+#[derive(Debug)]
+pub struct Outside {
+    /// Its name (`ConcurrentMap::name`), the row's label.
+    pub name: &'static str,
+    /// The prefix of its tests in `tests/outside.rs`.
+    pub test: &'static str,
+    /// The checkers it runs.
+    pub runs: &'static [Checker],
+    /// Why loom and shuttle cannot run it.
+    pub no_models: &'static str,
+}
+
+/// The maps outside the registry that the matrix has rows for.
+pub const OUTSIDE: [Outside; 1] = [Outside {
+    name: "scc-treeindex",
+    test: "scc_treeindex",
+    runs: &[
+        Checker::Model,
+        Checker::Lincheck,
+        Checker::Engine,
+        Checker::EngineLin,
+    ],
+    no_models: "scc uses its own atomics and epochs, not the sync shim",
+}];
+
+impl Outside {
+    /// Why `checker` does not run on this map, if it does not.
+    fn skip_reason(&self, checker: Checker) -> Option<&'static str> {
+        if self.runs.contains(&checker) {
+            return None;
+        }
+        Some(match checker {
+            Checker::Loom | Checker::Shuttle => self.no_models,
+            Checker::Miri | Checker::EngineMiri => {
+                "outside the registry: Miri runs the structures crate's own tests"
+            }
+            _ => "outside the registry: this checker runs over the registry's kinds only",
+        })
+    }
+}
+
+/// What a row runs on: a map of the registry, or one outside it.
+#[derive(Clone, Copy, Debug)]
+pub enum Map {
+    /// A registry map.
+    Kind(MapKind),
+    /// A map of another crate ([`OUTSIDE`]).
+    Outside(&'static Outside),
+}
+
+impl Map {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Map::Kind(k) => k.name(),
+            Map::Outside(o) => o.name,
+        }
+    }
+}
+
 /// A row of the matrix.
 #[derive(Clone, Debug)]
 pub struct Row {
     /// The structure it runs on.
-    pub structure: MapKind,
+    pub structure: Map,
     /// The seeded mutant, if this is a mutant row.
     pub mutant: Option<&'static Mutant>,
 }
@@ -236,8 +319,8 @@ impl Row {
 
     pub fn label(&self) -> String {
         match self.mutant {
-            Some(m) => format!("{} + {}", self.structure, m.name),
-            None => self.structure.to_string(),
+            Some(m) => format!("{} + {}", self.structure.name(), m.name),
+            None => self.structure.name().to_string(),
         }
     }
 }
@@ -247,13 +330,15 @@ impl Row {
 /// structure nor a mutant is an error that lists the known names.
 pub fn rows(selected: &[String], with_mutants: bool) -> Result<Vec<Row>, String> {
     let is_mutant = |s: &str| MUTANTS.iter().any(|m| m.name == s);
+    let is_outside = |s: &str| OUTSIDE.iter().any(|o| o.name == s);
     if let Some(unknown) = selected
         .iter()
-        .find(|s| s.parse::<MapKind>().is_err() && !is_mutant(s))
+        .find(|s| s.parse::<MapKind>().is_err() && !is_mutant(s) && !is_outside(s))
     {
         let known: Vec<&str> = MapKind::ALL
             .iter()
             .map(|k| k.name())
+            .chain(OUTSIDE.iter().map(|o| o.name))
             .chain(MUTANTS.iter().map(|m| m.name))
             .collect();
         return Err(format!(
@@ -267,9 +352,18 @@ pub fn rows(selected: &[String], with_mutants: bool) -> Result<Vec<Row>, String>
         .into_iter()
         .filter(|&k| wanted(k))
         .map(|structure| Row {
-            structure,
+            structure: Map::Kind(structure),
             mutant: None,
         })
+        .chain(
+            OUTSIDE
+                .iter()
+                .filter(|o| selected.is_empty() || selected.iter().any(|s| s == o.name))
+                .map(|o| Row {
+                    structure: Map::Outside(o),
+                    mutant: None,
+                }),
+        )
         .collect();
     if with_mutants {
         rows.extend(
@@ -277,7 +371,7 @@ pub fn rows(selected: &[String], with_mutants: bool) -> Result<Vec<Row>, String>
                 .iter()
                 .filter(|m| wanted(m.structure) || selected.iter().any(|s| s == m.name))
                 .map(|m| Row {
-                    structure: m.structure,
+                    structure: Map::Kind(m.structure),
                     mutant: Some(m),
                 }),
         );
@@ -296,13 +390,13 @@ mod tests {
     #[test]
     fn rows_come_from_the_registry_and_the_mutant_list() {
         let all = rows(&[], true).unwrap();
-        assert_eq!(all.len(), MapKind::COUNT + MUTANTS.len());
+        assert_eq!(all.len(), MapKind::COUNT + OUTSIDE.len() + MUTANTS.len());
         assert!(all[..MapKind::COUNT].iter().all(|r| r.mutant.is_none()));
         let epoch = rows(&names(&["epoch"]), true).unwrap();
         assert_eq!(epoch[0].label(), "epoch");
         assert!(epoch[1..]
             .iter()
-            .all(|r| r.structure == MapKind::Epoch && r.mutant.is_some()));
+            .all(|r| matches!(r.structure, Map::Kind(MapKind::Epoch)) && r.mutant.is_some()));
         let one = rows(&names(&["skip_hazard_validation"]), true).unwrap();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].label(), "hazard + skip_hazard_validation");
@@ -321,8 +415,9 @@ mod tests {
 
     #[test]
     fn skip_reasons_and_filters_come_from_the_registry() {
-        for kind in MapKind::ALL {
-            let info = kind.info();
+        for k in MapKind::ALL {
+            let info = k.info();
+            let kind = Map::Kind(k);
             assert_eq!(Checker::Loom.skip_reason(kind, None), info.loom.reason());
             assert_eq!(
                 Checker::Shuttle.skip_reason(kind, None),
@@ -339,26 +434,64 @@ mod tests {
                 assert_eq!(quick[1], unit);
             }
             let cell = Checker::Lincheck.cell_args(kind, "quick");
-            assert!(cell.contains(&kind.name().to_string()) && cell.contains(&"--exact".into()));
+            assert!(cell.contains(&k.name().to_string()) && cell.contains(&"--exact".into()));
             assert!(Checker::EngineLin.is_engine());
             assert_eq!(Checker::EngineLin.skip_reason(kind, None), None);
             let cell = Checker::EngineLin.cell_args(kind, "quick");
             assert_eq!(cell[0], "--test=engine_lin", "{cell:?}");
         }
         assert!(Checker::Miri
-            .skip_reason(MapKind::Crossbeam, None)
+            .skip_reason(Map::Kind(MapKind::Crossbeam), None)
             .is_some());
-        assert!(Checker::Loom.skip_reason(MapKind::BTree, None).is_some());
-        assert_eq!(Checker::Loom.skip_reason(MapKind::Hazard, None), None);
+        assert!(Checker::Loom
+            .skip_reason(Map::Kind(MapKind::BTree), None)
+            .is_some());
+        assert_eq!(
+            Checker::Loom.skip_reason(Map::Kind(MapKind::Hazard), None),
+            None
+        );
         // Engine columns run a mutant row exactly when the engine performs the operation the
         // mutant breaks, and otherwise name the operation it never performs.
         for m in MUTANTS {
-            let why = Checker::Soak.skip_reason(m.structure, Some(m));
+            let why = Checker::Soak.skip_reason(Map::Kind(m.structure), Some(m));
             assert_eq!(why.is_none(), m.breaks.in_engine(), "{}", m.name);
             if let Some(why) = why {
                 assert!(why.contains("never"), "{why}");
             }
         }
         assert!(MUTANTS.iter().any(|m| m.breaks.in_engine()));
+    }
+
+    #[test]
+    fn outside_rows_run_their_tests_in_tests_outside() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../verification/tests/outside.rs"),
+        )
+        .unwrap();
+        for o in &OUTSIDE {
+            let row = rows(&names(&[o.name]), true).unwrap();
+            assert_eq!(row.len(), 1);
+            assert_eq!(row[0].label(), o.name);
+            for c in CHECKERS {
+                let skip = c.skip_reason(Map::Outside(o), None);
+                assert_eq!(
+                    skip.is_none(),
+                    o.runs.contains(&c),
+                    "{} × {}",
+                    o.name,
+                    c.name()
+                );
+                if skip.is_none() {
+                    let args = c.cell_args(Map::Outside(o), "quick");
+                    let test = &args[3];
+                    assert!(
+                        text.contains(&format!("fn {test}()")),
+                        "{test} is not in tests/outside.rs"
+                    );
+                    assert!(c.build(false).tests.contains(&"outside"));
+                }
+            }
+        }
     }
 }
