@@ -25,7 +25,6 @@
 
 #[cfg(not(any(loom, feature = "shuttle")))] // the engine's memtables need a std scheduler
 pub mod bad_input;
-mod budget;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod corrupt;
 #[cfg(not(any(loom, feature = "shuttle")))] // the memtables need a loom/shuttle scheduler there
@@ -36,25 +35,20 @@ pub mod engine_lin;
 pub mod engine_model;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod faults_io;
-pub mod lincheck;
-#[cfg(loom)]
-pub mod loom_check;
 #[cfg(not(any(loom, feature = "shuttle")))]
 mod memtable;
-pub mod model;
 pub mod own;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod powercut;
-#[cfg(all(feature = "shuttle", not(loom)))]
-pub mod shuttle_check;
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub mod soak;
 
-/// The workspace's seeded generator (`ferrolite_structures::rng`), as `crate::rng` for the
-/// checkers.
-pub use ferrolite_structures::rng;
-
-pub use budget::{active_mutant, report, secs_from_env, Mode};
+#[cfg(loom)]
+pub use ferrolite_checkers::loom_check;
+#[cfg(all(feature = "shuttle", not(loom)))]
+pub use ferrolite_checkers::shuttle_check;
+/// The structure checkers (`ferrolite-checkers`, which does not build the engine), re-exported.
+pub use ferrolite_checkers::{active_mutant, lincheck, model, report, rng, secs_from_env, Mode};
 /// The matrix and its reports (`ferrolite-matrix`): what [`own::Report`] holds.
 pub use ferrolite_matrix as matrix;
 #[cfg(not(any(loom, feature = "shuttle")))]

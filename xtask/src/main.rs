@@ -11,6 +11,9 @@
 //!   `target/criterion` and the benches' side data under `target/ferrolite-bench`.
 //! * `cargo xtask ladder [--quick] [--runs N] [--out DIR]` — the stage ladder from one build:
 //!   `stages.md`, `stages.json` and `stages.svg` (`ladder.rs`).
+//! * `cargo xtask mutants [--shard K/N] [--passes …] [--out DIR]` — cargo-mutants over the
+//!   structures' lock-free core with the quick checkers as its tests; `mutants.md` with the
+//!   mutation score and each missed mutant's judgement (`mutants/`).
 //!
 //! Every command writes its reports under `target/` (`target/verify-report/`,
 //! `target/bench-report/`) unless `--out` says otherwise, so a run leaves the work tree clean;
@@ -21,6 +24,7 @@
 
 mod bench;
 mod ladder;
+mod mutants;
 #[cfg(test)]
 mod tidy;
 mod verify;
@@ -33,6 +37,8 @@ COMMANDS:
   bench    run the benchmarks (cargo bench -p ferrolite-benches), then `report`
   report   redraw the figures and bench.md from the saved results (target/bench-report/)
   ladder   the stage ladder: stages.md, stages.json, stages.svg (target/bench-report/)
+  mutants  cargo-mutants over the lock-free core, the quick checkers as its tests:
+           mutants.md with the mutation score (target/mutants-report/)
 
 Reports go under target/ unless --out DIR says otherwise; --out reports replaces the
 committed snapshot.";
@@ -46,6 +52,7 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::bench_main(&rest),
         "report" => bench::report_main(&rest),
         "ladder" => ladder::main(&rest),
+        "mutants" => mutants::main(&rest),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

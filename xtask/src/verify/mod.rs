@@ -116,7 +116,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
     Ok(Some(o))
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     // xtask lives in `<root>/xtask`.
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -74,7 +74,7 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// The proptest configuration of a checker's run: `cases` cases from the fixed `seed`.
-pub(crate) fn runner_config(cases: u32, seed: u64) -> Config {
+pub fn runner_config(cases: u32, seed: u64) -> Config {
     Config {
         cases,
         // The verifier owns its budget and writes no regression files; the seed reproduces.
@@ -97,7 +97,7 @@ fn panic_text(p: &(dyn Any + Send)) -> Option<String> {
 
 /// The transcript of the minimal case replayed by `replay` (which writes it), with a note when
 /// the replay passed (`passed`) or panicked.
-pub(crate) fn replay_transcript<T, E>(
+pub fn replay_transcript<T, E>(
     replay: impl FnOnce(&mut String) -> Result<T, E>,
     passed: &str,
 ) -> String {

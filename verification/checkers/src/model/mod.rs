@@ -36,6 +36,8 @@ pub use strategy::op_strategy;
 
 // For the engine model's runner and outcomes (not built under loom or shuttle).
 #[cfg(not(any(loom, feature = "shuttle")))]
-pub(crate) use ops::{within, write_list};
+#[doc(hidden)] // shared with the engine model
+pub use ops::{within, write_list};
 #[cfg(not(any(loom, feature = "shuttle")))]
-pub(crate) use runner::{replay_transcript, runner_config};
+#[doc(hidden)] // shared with the engine model
+pub use runner::{replay_transcript, runner_config};

@@ -250,7 +250,7 @@ impl Workload {
 /// Release `threads` recording threads as one: each calls this; none returns before all have
 /// passed the barrier. A barrier wakes its waiters one at a time, so each then spins (briefly,
 /// then yielding) until every thread is running, which makes their first calls overlap.
-pub(crate) fn start_together(barrier: &Barrier, running: &AtomicUsize, threads: usize) {
+pub fn start_together(barrier: &Barrier, running: &AtomicUsize, threads: usize) {
     barrier.wait();
     running.fetch_add(1, Ordering::SeqCst);
     let mut spins = 0u32;

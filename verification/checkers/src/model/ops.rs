@@ -142,7 +142,7 @@ impl<K: Debug> fmt::Display for Outcome<K> {
 }
 
 /// Write `items` as `[a, b, …]`, each by `item`.
-pub(crate) fn write_list<T>(
+pub fn write_list<T>(
     f: &mut fmt::Formatter<'_>,
     items: impl IntoIterator<Item = T>,
     mut item: impl FnMut(&mut fmt::Formatter<'_>, T) -> fmt::Result,
@@ -158,7 +158,7 @@ pub(crate) fn write_list<T>(
 }
 
 /// Whether `key` lies within `(lower, upper)`, for any bounds (inverted ranges are empty).
-pub(crate) fn within<K: Ord>(key: &K, lower: &Bound<K>, upper: &Bound<K>) -> bool {
+pub fn within<K: Ord>(key: &K, lower: &Bound<K>, upper: &Bound<K>) -> bool {
     let above = match lower {
         Bound::Unbounded => true,
         Bound::Included(l) => key >= l,

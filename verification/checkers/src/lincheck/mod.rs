@@ -34,7 +34,7 @@
 //! comes from [`crate::Mode`] through [`Budget::for_mode`].
 //!
 //! ```
-//! use ferrolite_verification::lincheck::{check_history, History, Op};
+//! use ferrolite_checkers::lincheck::{check_history, History, Op};
 //! let mut h = History::new();
 //! h.push(0, 0, 1, Op::Insert { key: 7, value: 1, new: true });
 //! h.push(1, 2, 5, Op::Remove { key: 7, removed: Some(1) });
@@ -54,8 +54,8 @@ mod violation;
 mod tests;
 
 pub use history::{encode_value, Event, History, KeyState, Op, ValueLabel};
-#[cfg(not(any(loom, feature = "shuttle")))]
-pub(crate) use runner::start_together;
+#[doc(hidden)] // the engine checker records its histories the same way
+pub use runner::start_together;
 pub use runner::{
     check_map, check_with, record, record_watched, seed_from_env, survey_map, survey_with, Budget,
     Call, Stats, Survey, Workload,

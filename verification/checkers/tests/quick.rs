@@ -1,0 +1,133 @@
+//! The quick checks of every map of the registry, the test target `cargo xtask mutants` runs
+//! against each mutation of the structures' lock-free core (`cargo-mutants` runs `cargo test`,
+//! so a checker it uses must be a test). One module per checker the build can run, with one test
+//! per map it can run (the registry says which), named after the map:
+//!
+//! | build | tests | budget (`FERROLITE_VERIFY_MODE`, quick unless set) |
+//! |:--|:--|:--|
+//! | normal | `model::<map>`, `lincheck::<map>` | 200 proptest cases; 4 000 histories (a tenth in a debug build) |
+//! | `--features shuttle` | `shuttle::<map>` | 4 000 random and PCT schedules |
+//! | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | `loom::<map>` | the 11 scenarios, preemption bound 3 (1 for hazard) |
+//!
+//! Every test has a hard limit ([`LIMIT`]): a mutant that livelocks a checker (a search that
+//! restarts forever) ends the test with "timeout" instead of hanging `cargo-mutants` — which
+//! also kills a test that outlives its own timeout.
+//!
+//! A map the registry declares not linearizable (crossbeam's adapter) has its lincheck run
+//! counted, not asserted, as in the matrix.
+
+#![allow(missing_docs)]
+
+use ferrolite_checkers::Mode;
+use std::time::Duration;
+
+/// The longest a quick check may run before it counts as a livelock or a hang.
+pub const LIMIT: Duration = Duration::from_secs(120);
+
+/// The budget: the mode named by `FERROLITE_VERIFY_MODE`, quick when unset.
+fn mode() -> Mode {
+    Mode::from_env_or_quick()
+}
+
+/// Runs `f` on a thread of its own and fails the test if it is not done within [`LIMIT`].
+fn limited(what: &str, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::Builder::new()
+        .name(what.to_string())
+        .spawn(move || {
+            f();
+            let _ = tx.send(());
+        })
+        .expect("a checker thread");
+    match rx.recv_timeout(LIMIT) {
+        Ok(()) => worker.join().expect("the checker finished"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            // The checker panicked: re-raise its panic here, with its message.
+            if let Err(p) = worker.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            eprintln!("timeout: {what} made no progress within {LIMIT:?} (livelock or hang)");
+            std::process::exit(124);
+        }
+    }
+}
+
+#[cfg(not(any(loom, feature = "shuttle")))]
+mod model {
+    macro_rules! cell {
+        ($t:ident, $id:ident, $name:literal) => {
+            #[test]
+            fn $id() {
+                super::limited(concat!($name, " model"), || {
+                    let kind: ferrolite_structures::MapKind =
+                        $name.parse().expect("a registry name");
+                    let config = ferrolite_checkers::model::ModelConfig::for_mode(super::mode());
+                    if let Err(f) = ferrolite_checkers::model::check_kind(kind, &config) {
+                        panic!("{f}");
+                    }
+                });
+            }
+        };
+    }
+    ferrolite_structures::for_each_map_named!(cell);
+}
+
+#[cfg(not(any(loom, feature = "shuttle")))]
+mod lincheck {
+    macro_rules! cell {
+        ($t:ident, $id:ident, $name:literal) => {
+            #[test]
+            fn $id() {
+                super::limited(concat!($name, " lincheck"), || {
+                    let kind: ferrolite_structures::MapKind =
+                        $name.parse().expect("a registry name");
+                    let budget = ferrolite_checkers::lincheck::Budget::for_mode(super::mode());
+                    let declared = kind.info().linearizable;
+                    let survey = ferrolite_checkers::lincheck::survey_map(kind, &budget, declared);
+                    if let (Some(v), true) = (survey.first, declared) {
+                        panic!("not linearizable: {v}");
+                    }
+                });
+            }
+        };
+    }
+    ferrolite_structures::for_each_map_named!(cell);
+}
+
+#[cfg(all(feature = "shuttle", not(loom)))]
+mod shuttle {
+    macro_rules! cell {
+        ($t:ident, $id:ident, $name:literal) => {
+            #[test]
+            fn $id() {
+                super::limited(concat!($name, " shuttle"), || {
+                    ferrolite_checkers::shuttle_check::run_all::<ferrolite_structures::$t<u8, u32>>(
+                        $name,
+                        super::mode(),
+                    );
+                });
+            }
+        };
+    }
+    ferrolite_structures::for_each_map_named!(cell, shuttle);
+}
+
+#[cfg(loom)]
+mod loom {
+    macro_rules! cell {
+        ($t:ident, $id:ident, $name:literal) => {
+            #[test]
+            fn $id() {
+                super::limited(concat!($name, " loom"), || {
+                    ferrolite_checkers::loom_check::run_all::<ferrolite_structures::$t<u8, u8>>(
+                        $name,
+                        super::mode(),
+                    );
+                });
+            }
+        };
+    }
+    ferrolite_structures::for_each_map_named!(cell, loom);
+}

@@ -1,0 +1,263 @@
+//! The ledger of `cargo xtask mutants`: one entry per mutant with its verdict and the pass that
+//! reached it, merged from each cargo-mutants run's `outcomes.json`, saved as `mutants.json`.
+
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// A mutant's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A test failed: a checker caught it.
+    Caught,
+    /// Every test passed.
+    Missed,
+    /// The tests did not finish within the time limit (a livelock or a hang).
+    Timeout,
+    /// It does not build.
+    Unviable,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Caught => "caught",
+            Status::Missed => "missed",
+            Status::Timeout => "timeout",
+            Status::Unviable => "unviable",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Caught,
+            Status::Missed,
+            Status::Timeout,
+            Status::Unviable,
+        ]
+        .into_iter()
+        .find(|x| x.name() == s)
+    }
+
+    /// cargo-mutants' summary of a scenario.
+    fn from_summary(s: &str) -> Option<Status> {
+        match s {
+            "CaughtMutant" => Some(Status::Caught),
+            "MissedMutant" => Some(Status::Missed),
+            "Timeout" => Some(Status::Timeout),
+            "Unviable" => Some(Status::Unviable),
+            _ => None,
+        }
+    }
+}
+
+/// One mutant.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// cargo-mutants' name: `file:line:col: replace … with …`.
+    pub name: String,
+    /// Its verdict.
+    pub status: Status,
+    /// The pass that gave the verdict.
+    pub by: String,
+    /// The passes that ran it.
+    pub tried: Vec<String>,
+    /// For a caught mutant, whether a quick check's own time limit caught it (a livelock)
+    /// rather than a wrong answer.
+    pub livelock: bool,
+}
+
+impl Entry {
+    /// The name without its line and column (`file: replace …`): stable across edits elsewhere
+    /// in the file, the key of a judgement.
+    pub fn key(&self) -> String {
+        key_of(&self.name)
+    }
+}
+
+/// `file:line:col: what` → `file: what`.
+pub fn key_of(name: &str) -> String {
+    let mut parts = name.splitn(4, ':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(file), Some(_line), Some(_col), Some(rest)) => format!("{file}:{rest}"),
+        _ => name.to_string(),
+    }
+}
+
+/// Everything the passes found.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pub tool: String,
+    pub commit: String,
+    pub files: Vec<String>,
+    pub shards: Vec<String>,
+    pub entries: Vec<Entry>,
+}
+
+impl Ledger {
+    /// The ledger at `path`, or an empty one.
+    pub fn load(path: &Path) -> Result<Ledger> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let v: Value =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let strs = |k: &str| -> Vec<String> {
+            v[k].as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut entries = Vec::new();
+        for e in v["mutants"].as_array().into_iter().flatten() {
+            let status = e["status"]
+                .as_str()
+                .and_then(Status::parse)
+                .with_context(|| format!("{}: a mutant without a status", path.display()))?;
+            entries.push(Entry {
+                name: e["name"].as_str().unwrap_or_default().to_string(),
+                status,
+                by: e["by"].as_str().unwrap_or_default().to_string(),
+                tried: e["tried"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                livelock: e["livelock"].as_bool().unwrap_or(false),
+            });
+        }
+        Ok(Ledger {
+            tool: v["tool"].as_str().unwrap_or_default().to_string(),
+            commit: v["commit"].as_str().unwrap_or_default().to_string(),
+            files: strs("files"),
+            shards: strs("shards"),
+            entries,
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mutants: Vec<Value> = self
+            .entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "name": e.name,
+                    "status": e.status.name(),
+                    "by": e.by,
+                    "tried": e.tried,
+                    "livelock": e.livelock,
+                })
+            })
+            .collect();
+        let v = json!({
+            "tool": self.tool,
+            "commit": self.commit,
+            "files": self.files,
+            "shards": self.shards,
+            "mutants": mutants,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&v)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Merges the outcomes of a cargo-mutants run (its `mutants.out` directory) made by `pass`;
+    /// returns how many mutants it reported. A later pass only upgrades a missed mutant.
+    pub fn merge(&mut self, dir: &Path, pass: &str) -> Result<usize> {
+        let path = dir.join("outcomes.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let v: Value = serde_json::from_str(&text)?;
+        let mut n = 0;
+        for o in v["outcomes"].as_array().into_iter().flatten() {
+            let Some(name) = o["scenario"]["Mutant"]["name"].as_str() else {
+                continue; // the baseline
+            };
+            let Some(status) = o["summary"].as_str().and_then(Status::from_summary) else {
+                continue;
+            };
+            n += 1;
+            let livelock = status == Status::Caught
+                && o["log_path"]
+                    .as_str()
+                    .and_then(|p| std::fs::read_to_string(dir.join(p)).ok())
+                    .is_some_and(|log| log.contains("made no progress within"));
+            match self.entries.iter_mut().find(|e| e.name == name) {
+                Some(e) => {
+                    if !e.tried.iter().any(|t| t == pass) {
+                        e.tried.push(pass.to_string());
+                    }
+                    if e.status == Status::Missed && status != Status::Missed {
+                        e.status = status;
+                        e.by = pass.to_string();
+                        e.livelock = livelock;
+                    }
+                }
+                None => self.entries.push(Entry {
+                    name: name.to_string(),
+                    status,
+                    by: pass.to_string(),
+                    tried: vec![pass.to_string()],
+                    livelock,
+                }),
+            }
+        }
+        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_drop_line_and_column() {
+        assert_eq!(
+            key_of("structures/src/reclaim/epoch.rs:92:9: replace <impl Scheme for Epoch>::teardown with ()"),
+            "structures/src/reclaim/epoch.rs: replace <impl Scheme for Epoch>::teardown with ()"
+        );
+    }
+
+    #[test]
+    fn a_later_pass_upgrades_a_missed_mutant_and_the_ledger_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = |summary: &str| {
+            json!({"outcomes": [
+                {"scenario": "Baseline", "summary": "Success"},
+                {"scenario": {"Mutant": {"name": "a.rs:1:1: replace f with ()"}}, "summary": summary, "log_path": "log/a.log"},
+            ]})
+            .to_string()
+        };
+        std::fs::create_dir_all(dir.path().join("log")).unwrap();
+        std::fs::write(
+            dir.path().join("log/a.log"),
+            "timeout: epoch lincheck made no progress within 120s",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("outcomes.json"), out("MissedMutant")).unwrap();
+        let mut l = Ledger::default();
+        assert_eq!(l.merge(dir.path(), "normal").unwrap(), 1);
+        assert_eq!(l.entries[0].status, Status::Missed);
+        std::fs::write(dir.path().join("outcomes.json"), out("CaughtMutant")).unwrap();
+        l.merge(dir.path(), "shuttle").unwrap();
+        let e = &l.entries[0];
+        assert_eq!(
+            (e.status, e.by.as_str(), e.livelock),
+            (Status::Caught, "shuttle", true)
+        );
+        assert_eq!(e.tried, vec!["normal", "shuttle"]);
+        let path = dir.path().join("mutants.json");
+        l.save(&path).unwrap();
+        let back = Ledger::load(&path).unwrap();
+        assert_eq!(back.entries[0].status, Status::Caught);
+        assert_eq!(back.entries[0].tried.len(), 2);
+    }
+}

@@ -1,0 +1,334 @@
+//! `cargo xtask mutants`: how much the checkers miss, measured with `cargo-mutants` over the
+//! structures' lock-free core (`lockfree/`, `reclaim/`, `tag.rs`, `level.rs`).
+//!
+//! cargo-mutants runs `cargo test`, so the checkers it uses are test targets: the structures'
+//! own tests (model, stress, drop and leak counts, borrowed lookups) and `ferrolite-checkers`'
+//! quick checks (`verification/checkers/tests/quick.rs`: model and lincheck per map). A mutant
+//! they miss is tried again under shuttle (`--features ferrolite-checkers/shuttle`) and then
+//! under loom (`--cfg loom`), each of which runs only `quick.rs`'s module for it. The three
+//! passes share a ledger (`mutants.json` in the output directory), so a run can be split
+//! into shards (`--shard K/N`) over several sessions, and the report (`mutants.md`) counts
+//! every mutant once, with the pass that caught it, and gives each missed mutant the
+//! judgement recorded in `xtask/src/mutants/judgements.txt` (equivalent, or a gap).
+
+mod ledger;
+mod report;
+
+use anyhow::{bail, Context, Result};
+use ledger::{Ledger, Status};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask mutants [--shard K/N] [--passes normal,shuttle,loom] [--timeout SECS]
+                           [--file GLOB]... [--out DIR] [--report-only]
+
+Runs cargo-mutants 27.x (installed if missing) over the structures' lock-free core with the
+quick checkers as its tests, then retries the survivors under shuttle and loom. Results merge
+into DIR/mutants.json (default DIR: target/mutants-report); DIR/mutants.md is the report.
+--report-only redraws the report from the ledger.";
+
+/// The lock-free core: what is mutated.
+const FILES: [&str; 4] = [
+    "structures/src/lockfree/**",
+    "structures/src/reclaim/**",
+    "structures/src/tag.rs",
+    "structures/src/level.rs",
+];
+
+/// A pass: a build of the checkers and the tests it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// The structures' tests and the quick model and lincheck checks.
+    Normal,
+    /// The quick shuttle checks.
+    Shuttle,
+    /// The quick loom models.
+    Loom,
+}
+
+impl Pass {
+    const ALL: [Pass; 3] = [Pass::Normal, Pass::Shuttle, Pass::Loom];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::Normal => "normal",
+            Pass::Shuttle => "shuttle",
+            Pass::Loom => "loom",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Pass> {
+        Pass::ALL.into_iter().find(|p| p.name() == s)
+    }
+
+    /// cargo-mutants arguments of the pass (after the common ones).
+    fn args(self) -> Vec<String> {
+        let v: &[&str] = match self {
+            Pass::Normal => &["--test-package", "ferrolite-structures,ferrolite-checkers"],
+            // The structures' own tests use std threads: not under shuttle or loom. The
+            // normal pass's baseline has shown the unmutated tree passes.
+            Pass::Shuttle => &[
+                "--test-package",
+                "ferrolite-checkers",
+                "--cargo-test-arg=--test=quick",
+                "--features",
+                "ferrolite-checkers/shuttle",
+                "--baseline",
+                "skip",
+            ],
+            Pass::Loom => &[
+                "--test-package",
+                "ferrolite-checkers",
+                "--cargo-test-arg=--test=quick",
+                "--baseline",
+                "skip",
+            ],
+        };
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn env(self) -> Vec<(&'static str, &'static str)> {
+        let mut env = vec![("FERROLITE_VERIFY_MODE", "quick"), ("RUST_BACKTRACE", "0")];
+        if self == Pass::Loom {
+            env.push(("RUSTFLAGS", "--cfg loom --cfg crossbeam_loom"));
+        }
+        env
+    }
+}
+
+struct Options {
+    shard: Option<String>,
+    passes: Vec<Pass>,
+    timeout: u64,
+    files: Vec<String>,
+    out: PathBuf,
+    report_only: bool,
+}
+
+fn parse(args: &[String]) -> Result<Option<Options>> {
+    let mut o = Options {
+        shard: None,
+        passes: Pass::ALL.to_vec(),
+        timeout: 300,
+        files: Vec::new(),
+        out: PathBuf::from("target/mutants-report"),
+        report_only: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{name} needs a value\n\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--shard" => {
+                let s = value("--shard")?;
+                let ok = s
+                    .split_once('/')
+                    .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
+                    .is_some_and(|(k, n)| n > 0 && k < n);
+                if !ok {
+                    bail!("--shard {s}: expected K/N with 0 <= K < N");
+                }
+                o.shard = Some(s);
+            }
+            "--passes" => {
+                o.passes = value("--passes")?
+                    .split(',')
+                    .map(|p| Pass::parse(p).with_context(|| format!("unknown pass `{p}`")))
+                    .collect::<Result<_>>()?;
+            }
+            "--timeout" => o.timeout = value("--timeout")?.parse().context("--timeout SECS")?,
+            "--file" => o.files.push(value("--file")?),
+            "--out" => o.out = PathBuf::from(value("--out")?),
+            "--report-only" => o.report_only = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    if o.files.is_empty() {
+        o.files = FILES.iter().map(|s| s.to_string()).collect();
+    }
+    Ok(Some(o))
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// The installed cargo-mutants' version, installing 27.x when it is missing or another major.
+fn ensure_cargo_mutants() -> Result<String> {
+    let version = || -> Option<String> {
+        let out = Command::new(cargo())
+            .args(["mutants", "--version"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    if let Some(v) = version().filter(|v| v.starts_with("cargo-mutants 27.")) {
+        return Ok(v);
+    }
+    let install = "cargo install cargo-mutants --version ^27 --locked";
+    eprintln!("mutants: cargo-mutants 27.x is not installed; installing it: {install}");
+    let ok = Command::new(cargo())
+        .args(["install", "cargo-mutants", "--version", "^27", "--locked"])
+        .status()
+        .is_ok_and(|s| s.success());
+    match version() {
+        Some(v) if ok && v.starts_with("cargo-mutants 27.") => Ok(v),
+        _ => bail!("cargo-mutants 27.x could not be installed (run `{install}` and retry)"),
+    }
+}
+
+pub fn main(args: &[String]) -> Result<()> {
+    let Some(opts) = parse(args)? else {
+        return Ok(());
+    };
+    let root = crate::verify::workspace_root();
+    let out = root.join(&opts.out);
+    std::fs::create_dir_all(&out)?;
+    let ledger_path = out.join("mutants.json");
+    let mut ledger = Ledger::load(&ledger_path)?;
+    if !opts.report_only {
+        let version = ensure_cargo_mutants()?;
+        ledger.tool = version.clone();
+        ledger.commit = crate::bench::commit(&root);
+        ledger.files = opts.files.clone();
+        if let Some(s) = &opts.shard {
+            if !ledger.shards.contains(s) {
+                ledger.shards.push(s.clone());
+            }
+        }
+        for &pass in &opts.passes {
+            run_pass(&root, &opts, pass, &mut ledger)?;
+            ledger.save(&ledger_path)?;
+        }
+    }
+    let md = report::markdown(&ledger, &report::judgements());
+    std::fs::write(out.join("mutants.md"), &md)?;
+    print!("{md}");
+    eprintln!(
+        "mutants: wrote {} and {}",
+        opts.out.join("mutants.md").display(),
+        opts.out.join("mutants.json").display()
+    );
+    Ok(())
+}
+
+/// One cargo-mutants run of `pass`: the normal pass on every mutant of the shard the ledger
+/// has no verdict for, the others on the mutants still missed.
+fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Result<()> {
+    let mut args: Vec<String> = vec![
+        "mutants".into(),
+        "-p".into(),
+        "ferrolite-structures".into(),
+        "--no-shuffle".into(),
+        "--timeout".into(),
+        opts.timeout.to_string(),
+        "--build-timeout".into(),
+        "900".into(),
+        "-o".into(),
+        format!("target/mutants/{}", pass.name()),
+    ];
+    for f in &opts.files {
+        args.extend(["-f".into(), f.clone()]);
+    }
+    if let Some(s) = &opts.shard {
+        args.extend(["--shard".into(), s.clone()]);
+    }
+    match pass {
+        Pass::Normal => {
+            // Skip what an earlier run decided.
+            for e in ledger.entries.iter().filter(|e| e.status != Status::Missed) {
+                args.extend(["-E".into(), format!("^{}$", regex_escape(&e.name))]);
+            }
+        }
+        Pass::Shuttle | Pass::Loom => {
+            let missed: Vec<&ledger::Entry> = ledger
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.status == Status::Missed && !e.tried.contains(&pass.name().to_string())
+                })
+                .collect();
+            if missed.is_empty() {
+                eprintln!("mutants: {} pass: no missed mutant to retry", pass.name());
+                return Ok(());
+            }
+            for e in missed {
+                args.extend(["-F".into(), format!("^{}$", regex_escape(&e.name))]);
+            }
+        }
+    }
+    args.extend(pass.args());
+    eprintln!("mutants: {} pass: cargo {}", pass.name(), args.join(" "));
+    let started = Instant::now();
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root).args(&args);
+    for (k, v) in pass.env() {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().context("running cargo mutants")?;
+    // cargo-mutants exits 2 when mutants were missed, 3 on timeouts: outcomes, not errors.
+    if !matches!(status.code(), Some(0 | 2 | 3)) {
+        bail!(
+            "cargo mutants ({} pass) failed with {status} (see target/mutants/{}/mutants.out/debug.log)",
+            pass.name(),
+            pass.name()
+        );
+    }
+    let dir = root.join(format!("target/mutants/{}/mutants.out", pass.name()));
+    let n = ledger.merge(&dir, pass.name())?;
+    eprintln!(
+        "mutants: {} pass: {n} outcomes merged in {:.0} s",
+        pass.name(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `s` with the regex metacharacters escaped.
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped_for_cargo_mutants_regexes() {
+        let name = "structures/src/reclaim/epoch.rs:62:9: replace <impl Scheme for Epoch>::protect -> *mut T with Default::default()";
+        let e = regex_escape(name);
+        assert!(
+            e.contains(r"\*mut T") && e.contains(r"Default::default\(\)"),
+            "{e}"
+        );
+        assert!(e.contains(r"epoch\.rs") && e.contains(r"\->"), "{e}");
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        let a = |v: &[&str]| parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(a(&["--shard", "4/4"]).is_err());
+        assert!(a(&["--passes", "normal,nope"]).is_err());
+        let o = a(&["--shard", "0/4", "--passes", "loom"]).unwrap().unwrap();
+        assert_eq!(o.passes, vec![Pass::Loom]);
+        assert_eq!(o.files.len(), FILES.len());
+    }
+}
