@@ -16,6 +16,7 @@
 //! | soak | `tests/soak.rs`, `soak` | 8 threads of mixed operations for a bounded time, full check, peak RSS |
 //! | damaged files | `tests/faults.rs`, `corrupt` | WAL cuts, bit flips in every file region, missing/extra tables |
 //! | bad input | `tests/faults.rs`, `bad_input` | every rejected input and misuse gets its typed error |
+//! | progress | `tests/progress.rs`, `progress` | a thread paused forever mid-operation at every step within a bound (shuttle): the others must finish; a blocking map is expected to block |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
 //! Every checker test file has one test function per structure, named after the structure
@@ -45,10 +46,10 @@ pub mod soak;
 
 #[cfg(loom)]
 pub use ferrolite_checkers::loom_check;
-#[cfg(all(feature = "shuttle", not(loom)))]
-pub use ferrolite_checkers::shuttle_check;
 /// The structure checkers (`ferrolite-checkers`, which does not build the engine), re-exported.
 pub use ferrolite_checkers::{active_mutant, lincheck, model, report, rng, secs_from_env, Mode};
+#[cfg(all(feature = "shuttle", not(loom)))]
+pub use ferrolite_checkers::{progress, shuttle_check};
 /// The matrix and its reports (`ferrolite-matrix`): what [`own::Report`] holds.
 pub use ferrolite_matrix as matrix;
 #[cfg(not(any(loom, feature = "shuttle")))]

@@ -7,8 +7,8 @@
 //!
 //! **Invariant (ownership):** slot `i` is touched only by the thread that currently holds
 //! index `i`, or by the map's owner through `&mut` (drop). Indices are handed over between
-//! threads only after the previous holder exited, through the index pool's mutex, which
-//! orders every access of the old holder before every access of the new one.
+//! threads only after the previous holder exited, through the index pool's release/acquire
+//! flags, which order every access of the old holder before every access of the new one.
 //!
 //! **Invariant (no re-entrance):** a slot is borrowed for the duration of one map operation
 //! and never while another borrow of the same slot is alive (operations do not nest; long
@@ -19,7 +19,7 @@ use crate::sync::UnsafeCell;
 use crossbeam_utils::CachePadded;
 
 const SEGMENT: usize = if crate::sync::SMALL_MODEL { 4 } else { 64 };
-const SEGMENTS: usize = if crate::sync::SMALL_MODEL { 4 } else { 1024 };
+const SEGMENTS: usize = crate::thread_id::MAX_THREADS / SEGMENT;
 
 type Segment<T> = [CachePadded<UnsafeCell<Option<T>>>; SEGMENT];
 

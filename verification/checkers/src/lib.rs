@@ -18,6 +18,8 @@ pub mod lincheck;
 pub mod loom_check;
 pub mod model;
 #[cfg(all(feature = "shuttle", not(loom)))]
+pub mod progress;
+#[cfg(all(feature = "shuttle", not(loom)))]
 pub mod shuttle_check;
 
 /// The workspace's seeded generator (`ferrolite_structures::rng`), as `crate::rng` for the

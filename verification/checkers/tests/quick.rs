@@ -114,6 +114,33 @@ mod shuttle {
     ferrolite_structures::for_each_map_named!(cell, shuttle);
 }
 
+#[cfg(all(feature = "shuttle", not(loom)))]
+mod progress {
+    macro_rules! cell {
+        ($t:ident, $id:ident, $name:literal) => {
+            #[test]
+            fn $id() {
+                super::limited(concat!($name, " progress"), || {
+                    use ferrolite_checkers::progress;
+                    let kind: ferrolite_structures::MapKind = $name.parse().expect("a registry name");
+                    let budget = progress::Budget::for_mode(super::mode());
+                    let r = progress::check::<ferrolite_structures::$t<u8, u32>>($name, budget);
+                    println!("progress {}: {r:?}", $name);
+                    match (&r.failure, kind.info().lock_free) {
+                        (Some(f), true) => panic!("{f}"),
+                        (None, false) => panic!(
+                            "{}: a blocking map was never blocked by a paused thread ({} executions)",
+                            $name, r.executions
+                        ),
+                        _ => {}
+                    }
+                });
+            }
+        };
+    }
+    ferrolite_structures::for_each_map_named!(cell, shuttle);
+}
+
 #[cfg(loom)]
 mod loom {
     macro_rules! cell {

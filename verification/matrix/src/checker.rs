@@ -29,6 +29,10 @@ pub enum Checker {
     /// the soak: 8 threads of mixed operations on the engine over the structure for a bounded
     /// time, a full check and the peak RSS (`verification/tests/soak.rs`).
     Soak,
+    /// a thread paused forever in the middle of an operation, at every step within a bound,
+    /// under shuttle: the other threads must still finish (`verification/tests/progress.rs`);
+    /// a blocking map is expected to be blocked.
+    Progress,
     /// the structures' own tests under Miri.
     Miri,
     /// the engine under Miri over the structure as its memtable: writers inserting their own
@@ -38,11 +42,12 @@ pub enum Checker {
 }
 
 /// Every checker, in column order.
-pub const CHECKERS: [Checker; 11] = [
+pub const CHECKERS: [Checker; 12] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
     Checker::Lincheck,
+    Checker::Progress,
     Checker::Engine,
     Checker::EngineLin,
     Checker::Crash,
@@ -65,6 +70,7 @@ impl Checker {
             Checker::Crash => "crash",
             Checker::Faults => "faults",
             Checker::Soak => "soak",
+            Checker::Progress => "progress",
             Checker::Miri => "miri",
             Checker::EngineMiri => "engine-miri",
         }
@@ -87,6 +93,7 @@ impl Checker {
             Checker::Crash => "cycles",
             Checker::Faults => "faults_injected",
             Checker::Soak => "soak_ops",
+            Checker::Progress => "paused",
             Checker::Miri | Checker::EngineMiri => "tests",
         }
     }

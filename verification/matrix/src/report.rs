@@ -25,6 +25,19 @@ fn cell_text(cell: &Cell) -> String {
             secs,
             stats,
             expected: Some(_),
+        } if cell.checker == Checker::Progress => {
+            let n = stats.get("stalled").copied().unwrap_or(0);
+            let of = stats.get("paused").copied().unwrap_or(0);
+            format!(
+                "◆ **blocked, as expected** · {} of {} paused executions · {secs:.1}s",
+                fmt_count(n),
+                fmt_count(of)
+            )
+        }
+        Outcome::Pass {
+            secs,
+            stats,
+            expected: Some(_),
         } => {
             let n = stats.get("violating_histories").copied().unwrap_or(0);
             let of = stats.get("histories").copied().unwrap_or(0);
@@ -336,10 +349,13 @@ impl Summary<'_> {
             writeln!(s, "## Expected violations\n").unwrap();
             writeln!(
                 s,
-                "◆ marks a map declared not linearizable (its registry entry's `linearizable: \
-                 false`, or a map of another crate's `linearizable()`): its cell checks every history, counts the ones with no linear order \
-                 and does not fail on them. Not a pass: the count and the first minimal \
-                 timeline, as the checker printed them:\n"
+                "◆ marks what a map's declared properties make expected. In a lincheck cell: a \
+                 map declared not linearizable (its registry entry's `linearizable: false`, or a \
+                 map of another crate's `linearizable()`) — every history is checked, the ones \
+                 with no linear order are counted and do not fail the cell. In a progress cell: \
+                 a blocking map (`lock_free: false`) — a paused thread blocks the others, and \
+                 not being blocked would fail the cell (the checker could not fail). Not a pass: \
+                 the count and the first case, as the checker printed them:\n"
             )
             .unwrap();
             for (c, text) in expected {

@@ -226,6 +226,7 @@ pub fn main(args: &[String]) -> Result<()> {
 /// One cargo-mutants run of `pass`: the normal pass on every mutant of the shard the ledger
 /// has no verdict for, the others on the mutants still missed.
 fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Result<()> {
+    std::fs::create_dir_all(root.join(format!("target/mutants/{}", pass.name())))?;
     let mut args: Vec<String> = vec![
         "mutants".into(),
         "-p".into(),

@@ -64,7 +64,7 @@ impl Plan for Checker {
                 .or(info.miri.reason()),
             c if c.is_engine() => mutant.and_then(|m| m.breaks.engine_never()),
             Checker::Loom => info.loom.reason(),
-            Checker::Shuttle => info.shuttle.reason(),
+            Checker::Shuttle | Checker::Progress => info.shuttle.reason(),
             Checker::Miri => info.miri.reason(),
             _ => None,
         }
@@ -115,7 +115,7 @@ impl Plan for Checker {
                     miri_isolation: true,
                 }
             }
-            Checker::Shuttle => Build {
+            Checker::Shuttle | Checker::Progress => Build {
                 key: format!("shuttle{suffix}"),
                 miri: false,
                 args: vec![
@@ -128,7 +128,7 @@ impl Plan for Checker {
                 ],
                 rustflags: rustflags.join(" "),
                 target_dir: format!("target/verify/shuttle{suffix}"),
-                tests: vec!["shuttle"],
+                tests: vec!["shuttle", "progress"],
                 miri_isolation: true,
             },
             Checker::Miri => Build {
@@ -268,7 +268,7 @@ impl Outside {
             return None;
         }
         Some(match checker {
-            Checker::Loom | Checker::Shuttle => self.no_models,
+            Checker::Loom | Checker::Shuttle | Checker::Progress => self.no_models,
             Checker::Miri | Checker::EngineMiri => {
                 "outside the registry: Miri runs the structures crate's own tests"
             }
