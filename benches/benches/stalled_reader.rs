@@ -1,9 +1,10 @@
 //! Stalled reader: one thread is blocked inside a `get` (`stall_in_get`: its epoch pinned, its
 //! hazard pointers published) while updater threads insert and remove (100 % updates, key
 //! range 2^16 pre-filled to half). The retired-but-unfreed node count is sampled every 2 ms:
-//! under epochs it grows with every remove (nothing retired after the pin can be freed),
-//! under hazard pointers it stays bounded, and without reclamation it grows by design. The
-//! side data holds the last run's time series and the peak/average; criterion records the
+//! under epochs it grows with every remove (nothing retired after the pin can be freed), under
+//! seize too (every batch retired while the reader is inside its operation waits for it to
+//! leave), under hazard pointers it stays bounded, and without reclamation it grows by design.
+//! The side data holds the last run's time series and the peak/average; criterion records the
 //! updaters' throughput while the reader is stalled.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -11,7 +12,9 @@ use ferrolite_benches::sidecar::{self, per_iteration, Scale, Series, Side, Sprea
 use ferrolite_benches::synchro::{measure, prefill_map, Probes, SynchroConfig};
 use ferrolite_benches::workload::KeyDist;
 use ferrolite_structures::testing::StallInGet;
-use ferrolite_structures::{ConcurrentMap, EpochSkipList, HazardSkipList, NoReclaimSkipList};
+use ferrolite_structures::{
+    ConcurrentMap, EpochSkipList, HazardSkipList, NoReclaimSkipList, SeizeSkipList,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -95,6 +98,7 @@ fn main() {
     let mut c = sidecar::criterion(10, duration + Duration::from_millis(40));
     for &t in &threads {
         cell::<EpochSkipList<u64, u64>>(&mut c, "epoch", t, duration);
+        cell::<SeizeSkipList<u64, u64>>(&mut c, "seize", t, duration);
         cell::<HazardSkipList<u64, u64>>(&mut c, "hazard", t, duration);
         cell::<NoReclaimSkipList<u64, u64>>(&mut c, "noreclaim", t, duration);
     }

@@ -17,7 +17,7 @@ USAGE: synchro [OPTIONS]
 
 OPTIONS:
   --maps LIST          maps to run, comma-separated (default: all:
-                       mutex,epoch,hazard,noreclaim,crossbeam,btree,scc-treeindex)
+                       mutex,epoch,hazard,noreclaim,seize,crossbeam,btree,scc-treeindex)
   --threads LIST       worker thread counts (default: 1,2)
   --updates LIST       update percentages, 0-100 (default: 10,50)
   --range N            key range; the map starts with N/2 keys (default: 131072)
@@ -236,6 +236,22 @@ mod tests {
         // The outside reference is a row like the others; a name given twice runs once.
         let o = run(&["--maps", "Scc-TreeIndex,btree,scc-treeindex"]).unwrap();
         assert_eq!(o.maps, ["scc-treeindex", "btree"]);
+    }
+
+    #[test]
+    fn usage_names_every_map() {
+        // The default list in the help text is written out: it must keep up with the rows.
+        let listed = USAGE
+            .split("(default: all:")
+            .nth(1)
+            .expect("the --maps line");
+        let listed: String = listed
+            .split(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert_eq!(listed, Sweep::standard().names().join(","));
     }
 
     #[test]

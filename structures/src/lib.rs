@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | [`MutexSkipList`] | one lock around a sequential skip list | immediate |
 //! | [`EpochSkipList`] | lock-free (CAS, mark bits) | `crossbeam-epoch`, one collector per map |
+//! | [`SeizeSkipList`] | lock-free (CAS, mark bits) | `seize` (reference-counted batches), one collector per map |
 //! | [`HazardSkipList`] | lock-free, protect-and-validate on every hop | `haphazard`, one domain per map |
 //! | [`NoReclaimSkipList`] | lock-free | none before drop (arena) — the cost baseline |
 //! | [`CrossbeamSkipMap`] | crossbeam-skiplist's `SkipMap` (yardstick) | crossbeam-epoch |
@@ -48,7 +49,7 @@ pub mod testing;
 mod thread_id;
 
 pub use bounds::is_empty as range_is_empty;
-pub use lockfree::{EpochSkipList, HazardSkipList, NoReclaimSkipList};
+pub use lockfree::{EpochSkipList, HazardSkipList, NoReclaimSkipList, SeizeSkipList};
 pub use map::{ConcurrentMap, MapFamily, MapKey, MapValue, ReclaimStats};
 pub use mutex::MutexSkipList;
 pub use reference::{CrossbeamSkipMap, MutexBTreeMap};

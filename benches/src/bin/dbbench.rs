@@ -60,8 +60,8 @@ OPTIONS:
                      operation type (every operation is timed)
   --engine LIST      ferrolite | fjall (default: ferrolite); fjall needs a build with
                      `--features yardstick` and ignores memtable kinds and stages
-  --memtables LIST   memtable kinds (default: mutex,epoch,hazard,noreclaim,crossbeam,btree);
-                     alias --memtable
+  --memtables LIST   memtable kinds (default: every kind: mutex,epoch,hazard,noreclaim,
+                     seize,crossbeam,btree); alias --memtable
   --stages LIST      stage-ladder presets to run, e.g. S0,S1,S2,S3,S4,S5 (each × memtable;
                      the preset decides the features, the flags below marked * are ignored);
                      alias --stage

@@ -1,8 +1,9 @@
-//! The three lock-free skip lists: one algorithm ([`raw`]), three reclamation schemes.
+//! The four lock-free skip lists: one algorithm ([`raw`]), four reclamation schemes.
 //!
-//! [`EpochSkipList`], [`HazardSkipList`] and [`NoReclaimSkipList`] are thin safe faces over
-//! `raw::SkipList<K, V, S>` with `S` = `Epoch`, `Hazard` or `NoReclaim`: the same source, so a
-//! throughput difference between them is the cost of the reclamation scheme and nothing else.
+//! [`EpochSkipList`], [`SeizeSkipList`], [`HazardSkipList`] and [`NoReclaimSkipList`] are thin
+//! safe faces over `raw::SkipList<K, V, S>` with `S` = `Epoch`, `Seize`, `Hazard` or
+//! `NoReclaim`: the same source, so a throughput difference between them is the cost of the
+//! reclamation scheme and nothing else.
 //!
 //! Range iteration collects batches of entries in one operation each and re-seeks after the
 //! last key for the next batch: no guard or hazard pointer is held between `next()` calls, so
@@ -15,7 +16,7 @@ mod read;
 
 use crate::bounds::{self, Cursor};
 use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
-use crate::reclaim::{epoch::Epoch, hazard::Hazard, none::NoReclaim, Scheme};
+use crate::reclaim::{epoch::Epoch, hazard::Hazard, none::NoReclaim, seize::Seize, Scheme};
 use raw::SkipList;
 use read::ScanEnd;
 use std::borrow::Borrow;
@@ -116,7 +117,8 @@ where
 pub trait StallInGet<K> {
     /// Search for `key` as [`ConcurrentMap::get`] does, then block *inside* the operation
     /// until `until` becomes `true`. Under epochs it keeps the epoch pinned (nothing retired
-    /// after it can be freed); under hazard pointers it keeps only the nodes its search
+    /// after it can be freed); under seize it stays active (every batch retired meanwhile waits
+    /// for it); under hazard pointers it keeps only the nodes its search
     /// protects; without reclamation nothing is freed anyway. Polls `until` every millisecond.
     fn stall_in_get(&self, key: &K, until: &std::sync::atomic::AtomicBool);
 }
@@ -207,6 +209,21 @@ skip_list_face!(
     /// pinned at their retirement has moved on.
     EpochSkipList,
     Epoch
+);
+
+skip_list_face!(
+    /// Lock-free skip list reclaimed with `seize` (one collector per map): reference-counted
+    /// batches of retired objects (Hyaline-1), the reclaimer under `papaya`.
+    ///
+    /// Reads step through logically deleted nodes without helping (Harris), as under epochs:
+    /// a guard protects everything loaded while it is held. A retired batch is freed by the
+    /// last of the threads that were inside an operation when it was retired, as it leaves; a
+    /// reader stalled inside an operation holds back every batch retired meanwhile.
+    ///
+    /// Lock-free once a thread is known to seize: a thread's first operation (on any seize
+    /// collector of the process) and its exit take seize's global thread-id `Mutex`.
+    SeizeSkipList,
+    Seize
 );
 
 skip_list_face!(

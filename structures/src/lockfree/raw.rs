@@ -14,7 +14,7 @@
 //!   with a CAS on the predecessor and restarts from the head when that CAS fails or when the
 //!   predecessor itself turns out to be marked. It never steps *from* a marked node, which is
 //!   what hazard pointers need (trap 2 of the design notes).
-//! * **Get** under epochs and with no reclamation takes a read-only search that may step
+//! * **Get** under epochs, seize and with no reclamation takes a read-only search that may step
 //!   through marked nodes (no CAS on the read path); under hazard pointers it uses `find`.
 //!   The read path (get, range scans) is in `read.rs`; this file holds the structure, the
 //!   search and the updates.

@@ -1,6 +1,6 @@
 //! The read path of the lock-free skip list: point reads and range scans.
 //!
-//! Under epochs and with no reclamation ([`Scheme::TRAVERSE_MARKED`]) a read takes Harris's
+//! Under epochs, seize and with no reclamation ([`Scheme::TRAVERSE_MARKED`]) a read takes Harris's
 //! read-only search, which steps through logically deleted nodes without helping (no CAS on
 //! the read path; the guard keeps every node it reaches alive). Under hazard pointers it takes
 //! Michael's `find` (in `raw.rs`), which unlinks the marked nodes it meets, because a reader
@@ -36,11 +36,16 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     /// not `before`, stepping through marked nodes without helping. If `exact` is given and a
     /// live node with that key is met on an upper level, returns it early.
     ///
+    /// Pointers are loaded through [`Scheme::protect`] like everywhere else: for these schemes
+    /// it validates nothing (the slot is ignored) but fixes the ordering the scheme's guard
+    /// needs — `Acquire` under epochs, `SeqCst` under seize.
+    ///
     /// # Safety
     /// Called inside an operation of a scheme with `TRAVERSE_MARKED` (the guard keeps every
     /// node reached alive).
     unsafe fn read_search<Q: Ord + ?Sized>(
         &self,
+        local: &mut S::Local,
         before: impl Fn(&K) -> bool,
         exact: Option<&Q>,
     ) -> NodePtr<K, V, S>
@@ -50,14 +55,17 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
         let mut pred: NodePtr<K, V, S> = ptr::null_mut();
         let mut curr: NodePtr<K, V, S> = ptr::null_mut();
         for level in (0..self.top()).rev() {
-            // Acquire: pairs with the Release CAS that linked the node (fields initialised).
+            // At least Acquire: pairs with the Release CAS that linked the node (fields
+            // initialised).
             // SAFETY: `pred` is the head or a node reached under the guard at a higher level.
-            curr = untagged(unsafe { self.next_of(pred, level) }.load(Ordering::Acquire));
+            let link = unsafe { self.next_of(pred, level) };
+            curr = untagged(S::protect(local, SUCC + level, link));
             // SAFETY: nodes reached under the guard are not freed before it is dropped.
             while !curr.is_null() && before(unsafe { Node::key(curr) }) {
                 pred = curr;
                 // SAFETY: as above; `curr` was reached at `level`, so its tower reaches it.
-                curr = untagged(unsafe { Node::tower(curr, level) }.load(Ordering::Acquire));
+                let link = unsafe { Node::tower(curr, level) };
+                curr = untagged(S::protect(local, SUCC + level, link));
             }
             if let (Some(k), false) = (exact, curr.is_null()) {
                 // SAFETY: as above.
@@ -87,7 +95,7 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
     {
         if S::TRAVERSE_MARKED {
             // SAFETY: forwarded; the scheme allows stepping through marked nodes.
-            unsafe { self.read_search(before, exact) }
+            unsafe { self.read_search(local, before, exact) }
         } else {
             let mut pos = Position::new();
             // SAFETY: forwarded.

@@ -2,7 +2,7 @@
 //! semantics, then two threads racing on a few keys (Miri checks the unsafe code for
 //! use-after-free, data races and leaks while they run).
 
-use super::{EpochSkipList, HazardSkipList, NoReclaimSkipList};
+use super::{EpochSkipList, HazardSkipList, NoReclaimSkipList, SeizeSkipList};
 use crate::map::ConcurrentMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -141,17 +141,18 @@ macro_rules! scheme_tests {
 
 scheme_tests! {
     epoch: EpochSkipList,
+    seize: SeizeSkipList,
     hazard: HazardSkipList,
     noreclaim: NoReclaimSkipList,
 }
 
-/// `stall_in_get`: while a reader is stalled inside a get, epochs free nothing retired after
-/// it (the count grows with the updates) and hazard pointers keep the count bounded; once
-/// the reader is released, epochs catch up.
+/// `stall_in_get`: while a reader is stalled inside a get, epochs and seize free nothing
+/// retired after it (the count grows with the updates) and hazard pointers keep the count
+/// bounded; once the reader is released, epochs and seize catch up.
 #[cfg(not(any(loom, feature = "shuttle")))]
 #[cfg_attr(miri, ignore)] // 40 000 updates: too slow under Miri, and not about memory safety
 #[test]
-fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
+fn stalled_reader_blocks_epochs_and_seize_but_not_hazard_pointers() {
     use super::StallInGet;
     use std::sync::atomic::AtomicBool;
     const ROUNDS: u64 = 20_000;
@@ -168,9 +169,18 @@ fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
         for k in 0..100 {
             map.insert(k, k);
         }
-        let release = AtomicBool::new(false);
+        let (started, release) = (AtomicBool::new(false), AtomicBool::new(false));
         let during = std::thread::scope(|s| {
-            s.spawn(|| map.stall_in_get(&50, &release));
+            s.spawn(|| {
+                started.store(true, Ordering::Release);
+                map.stall_in_get(&50, &release)
+            });
+            // A thread spawned on a loaded machine may not run for a while (a fixed sleep alone
+            // let the churn finish before the reader pinned); from `started` to the pin inside
+            // `stall_in_get` is a few instructions.
+            while !started.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
             std::thread::sleep(std::time::Duration::from_millis(20)); // let it pin
             churn(map);
             let during = map.reclamation().unreclaimed();
@@ -190,6 +200,20 @@ fn stalled_reader_blocks_epochs_but_not_hazard_pointers() {
     assert!(
         after < during / 4,
         "epoch: {after} unreclaimed after release"
+    );
+
+    // seize: every batch retired while the reader is active waits in its reservation list;
+    // the reader frees them as it leaves. Only the threads' local batches (fewer than the
+    // batch size each) stay unfreed afterwards.
+    let seize = SeizeSkipList::<u64, u64>::new();
+    let (during, after) = stalled(&seize);
+    assert!(
+        during >= ROUNDS * 9 / 10,
+        "seize: {during} unreclaimed while stalled"
+    );
+    assert!(
+        after < during / 4,
+        "seize: {after} unreclaimed after release"
     );
 
     let hazard = HazardSkipList::<u64, u64>::new();

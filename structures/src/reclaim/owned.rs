@@ -24,6 +24,12 @@ impl<T> Owned<T> {
         Owned(NonNull::from(Box::leak(Box::new(value))))
     }
 
+    /// The pointer every access derives from (for uses that need the whole allocation's
+    /// provenance, such as exposing it).
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.0.as_ptr()
+    }
+
     /// Replace the value, dropping the old one first.
     pub(crate) fn replace(&mut self, value: T) {
         *self = Owned::new(value);

@@ -87,6 +87,22 @@ registry! { $
         miri: yes,
         unit_tests: Some("lockfree::tests::noreclaim::"),
     }
+    /// [`SeizeSkipList`](crate::SeizeSkipList): lock-free, `seize` reclamation (reference-counted
+    /// batches).
+    Seize => SeizeSkipList, seize, "seize" {
+        description: "the same lock-free skip list (Harris reads) reclaimed by seize's reference-counted batches",
+        synchronisation: "lock-free: CAS on marked pointers (but a thread's first operation, and its exit, take seize's global thread-id mutex)",
+        lock_free: true,
+        reclamation: "seize (Hyaline-1 reference-counted batches), one collector per map",
+        reference: false,
+        linearizable: true,
+        counts_unreclaimed: true,
+        frees_on_drop: true,
+        loom: no("seize is not loom-aware (std atomics, fences and thread-locals): loom cannot see the happens-before edges that order a batch's free after its readers, and reports the free as a causality violation"),
+        shuttle: no("seize keeps its per-thread state in OS-thread thread-locals and shuttle runs every thread on one: they share one seize reservation, so nothing is freed while any of them is inside an operation, and a pass would not check seize's reclamation"),
+        miri: yes,
+        unit_tests: Some("lockfree::tests::seize::"),
+    }
     /// [`CrossbeamSkipMap`](crate::CrossbeamSkipMap): crossbeam-skiplist's `SkipMap`
     /// (reference).
     Crossbeam => CrossbeamSkipMap, crossbeam, "crossbeam" {
