@@ -32,7 +32,7 @@
 //! abort the process before the timeline is printed (see `Budget::for_mode`).
 
 use ferrolite_structures::MapKind;
-use ferrolite_verification::lincheck::{survey_map, Budget};
+use ferrolite_verification::lincheck::{publish, survey_map, Budget};
 use ferrolite_verification::{active_mutant, report, Mode};
 
 fn cell(name: &str) {
@@ -76,13 +76,29 @@ fn cell(name: &str) {
         }
         Some(violation) if !linearizable => {
             report("expected_nonlinearizable", 1);
+            publish(
+                &violation,
+                &format!("{name} × lincheck: an expected violation"),
+                &format!("{name}-lincheck"),
+            );
             println!(
                 "lincheck {name}: {} of {} histories not linearizable, as expected of this map \
                  (linearizable() is false); the first one:\n{violation}",
                 survey.violating_histories, stats.histories
             );
         }
-        Some(violation) => panic!("{name} is not linearizable:\n{violation}"),
+        Some(violation) => {
+            let label = match active_mutant() {
+                Some(m) => format!("{name}+{m}"),
+                None => name.to_string(),
+            };
+            publish(
+                &violation,
+                &format!("{label} × lincheck: not linearizable"),
+                &format!("{label}-lincheck"),
+            );
+            panic!("{name} is not linearizable:\n{violation}")
+        }
     }
 }
 

@@ -34,7 +34,16 @@ fn cell<F: MapFamily>(checker: Checker) {
         checker.name()
     );
     let logs = std::env::temp_dir().join("ferrolite-outside-logs");
-    match own::cell::<F>(checker, &Row::structure(name), mode, &logs) {
+    let (outcome, evidence) = own::cell::<F>(checker, &Row::structure(name), mode, &logs);
+    // Hand the drawn counterexample to the verifier as the registry's cells do.
+    if let Some(history) = &evidence.history {
+        println!("VERIFY-HISTORY {history}");
+    }
+    if let Some(page) = &evidence.timeline {
+        let page = logs.parent().unwrap_or(&logs).join(page);
+        println!("VERIFY-ARTIFACT timeline {}", page.display());
+    }
+    match outcome {
         Outcome::Pass {
             stats, expected, ..
         } => {

@@ -79,6 +79,16 @@ impl Row {
     }
 }
 
+/// What a cell left behind beside its verdict: a drawn counterexample and the minimal history
+/// behind it (a linearizability checker's, failing or expected).
+#[derive(Clone, Debug, Default)]
+pub struct Evidence {
+    /// A web page with the counterexample drawn, relative to the report's directory.
+    pub timeline: Option<PathBuf>,
+    /// The minimal history, as the checker wrote it (JSON).
+    pub history: Option<serde_json::Value>,
+}
+
 /// One finished cell.
 #[derive(Clone, Debug)]
 pub struct Cell {
@@ -88,6 +98,8 @@ pub struct Cell {
     pub checker: Checker,
     /// What it came to.
     pub outcome: Outcome,
+    /// Its counterexample, drawn and as data, if it has one.
+    pub evidence: Evidence,
 }
 
 impl Cell {

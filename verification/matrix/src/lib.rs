@@ -15,7 +15,7 @@ mod checker;
 mod evidence;
 mod report;
 
-pub use cell::{Cell, Outcome, Row, RowMutant};
+pub use cell::{Cell, Evidence, Outcome, Row, RowMutant};
 pub use checker::{Checker, CHECKERS};
 pub use evidence::{expected_in, reason, Kind};
 pub use report::{line, plural, Summary};

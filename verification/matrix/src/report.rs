@@ -361,9 +361,10 @@ impl Summary<'_> {
             for (c, text) in expected {
                 writeln!(
                     s,
-                    "**{} × {}**\n\n```text\n{text}\n```\n",
+                    "**{} × {}**{}\n\n```text\n{text}\n```\n",
                     c.row.label(),
-                    c.checker.name()
+                    c.checker.name(),
+                    timeline_link(c)
                 )
                 .unwrap();
             }
@@ -414,6 +415,9 @@ impl Summary<'_> {
             writeln!(s, "## Failures and catches\n").unwrap();
             for c in details {
                 writeln!(s, "### {} × {}\n", c.row.label(), c.checker.name()).unwrap();
+                if let Some(p) = &c.evidence.timeline {
+                    writeln!(s, "[The timeline drawn]({})\n", p.display()).unwrap();
+                }
                 match &c.outcome {
                     Outcome::Fail { excerpt, log, .. } => {
                         writeln!(
@@ -466,6 +470,8 @@ impl Summary<'_> {
                     Outcome::BuildFailed(_) => ("build_failed", 0.0, json!({}), None),
                 };
                 json!({
+                    "timeline": c.evidence.timeline,
+                    "history": c.evidence.history,
                     "row": c.row.label(),
                     "structure": c.row.structure,
                     "mutant": c.row.mutant.as_ref().map(|m| &m.name),
@@ -489,6 +495,14 @@ impl Summary<'_> {
             "cells": cells,
         });
         serde_json::to_string_pretty(&v).expect("json") + "\n"
+    }
+}
+
+/// ` — [the timeline drawn](path)` for a cell with a drawn counterexample, or nothing.
+fn timeline_link(c: &Cell) -> String {
+    match &c.evidence.timeline {
+        Some(p) => format!(" — [the timeline drawn]({})", p.display()),
+        None => String::new(),
     }
 }
 

@@ -313,6 +313,17 @@ pub fn run_cell(kind: MapKind) {
         s.elapsed
     );
     if let Some(failure) = failure {
+        if let Failure::Violation(v) = &failure {
+            let label = match crate::active_mutant() {
+                Some(m) => format!("{kind}+{m}"),
+                None => kind.to_string(),
+            };
+            crate::lincheck::publish(
+                v,
+                &format!("{label} × engine-lin: not linearizable"),
+                &format!("{label}-engine-lin"),
+            );
+        }
         panic!("engine-lin {kind}: {failure}");
     }
     assert!(

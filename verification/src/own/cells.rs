@@ -2,7 +2,7 @@
 //! the report of one build holds the columns the other builds ran (loom and shuttle each need
 //! their own build).
 
-use ferrolite_matrix::{Cell, Checker, Outcome, Row, RowMutant};
+use ferrolite_matrix::{Cell, Checker, Evidence, Outcome, Row, RowMutant};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io;
@@ -68,6 +68,8 @@ pub(super) fn save(dir: &Path, cell: &Cell) -> io::Result<()> {
         "text": text,
         "excerpt": excerpt,
         "log": log,
+        "timeline": cell.evidence.timeline,
+        "history": cell.evidence.history,
     });
     let pretty = serde_json::to_string_pretty(&v).map_err(io::Error::other)?;
     std::fs::write(dir.join(file_name(cell)), pretty + "\n")
@@ -142,10 +144,15 @@ fn parse(text: &str) -> Option<Cell> {
         "build_failed" => Outcome::BuildFailed(log()?),
         _ => return None,
     };
+    let evidence = Evidence {
+        timeline: s("timeline").map(PathBuf::from),
+        history: v.get("history").filter(|h| !h.is_null()).cloned(),
+    };
     Some(Cell {
         row,
         checker,
         outcome,
+        evidence,
     })
 }
 
@@ -187,6 +194,10 @@ mod tests {
                     row: row.clone(),
                     checker,
                     outcome,
+                    evidence: Evidence {
+                        timeline: Some("logs/x.html".into()),
+                        history: Some(json!({"key": 3})),
+                    },
                 },
             )
             .unwrap();
@@ -194,6 +205,9 @@ mod tests {
         let back = load(dir.path()).unwrap();
         assert_eq!(back.len(), 3);
         assert!(back.iter().all(|c| c.row == row));
+        assert!(back.iter().all(|c| c.evidence.timeline.as_deref()
+            == Some(Path::new("logs/x.html"))
+            && c.evidence.history == Some(json!({"key": 3}))));
         let find = |c: Checker| back.iter().find(|x| x.checker == c).unwrap();
         assert!(matches!(&find(Checker::Lincheck).outcome,
             Outcome::Pass { stats, expected: Some(e), .. } if stats["histories"] == 40 && e.starts_with("3 of")));

@@ -138,11 +138,12 @@ impl Suite {
     fn run_row<F: MapFamily>(&mut self, row: Row) -> &mut Suite {
         let logs = self.out.join("logs");
         for checker in COLUMNS {
-            let outcome = run::cell::<F>(checker, &row, self.mode, &logs);
+            let (outcome, evidence) = run::cell::<F>(checker, &row, self.mode, &logs);
             let cell = Cell {
                 row: row.clone(),
                 checker,
                 outcome,
+                evidence,
             };
             if !self.quiet {
                 eprintln!("  {}", ferrolite_matrix::line(&cell));

@@ -1,8 +1,9 @@
 //! One cell of a [`Suite`](super::Suite): a checker run in-process on a family's maps, its
 //! failure turned into the matrix's words (the kind of evidence, the reproduction, a log file).
 
+use crate::lincheck::Violation;
 use crate::Mode;
-use ferrolite_matrix::{Checker, Kind, Outcome, Row};
+use ferrolite_matrix::{Checker, Evidence, Kind, Outcome, Row};
 use ferrolite_structures::MapFamily;
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -15,8 +16,8 @@ use std::time::Instant;
 pub(super) enum Ran {
     Pass(BTreeMap<String, u64>),
     #[cfg_attr(any(loom, feature = "shuttle"), allow(dead_code))] // only lincheck expects
-    Expected(BTreeMap<String, u64>, String),
-    Fail(Kind, String),
+    Expected(BTreeMap<String, u64>, String, Option<Box<Violation>>),
+    Fail(Kind, String, Option<Box<Violation>>),
     Skip(String),
 }
 
@@ -44,8 +45,16 @@ pub(super) fn install_panic_hook() {
 /// Runs `checker` on `F`'s maps for `row` (its label names the map in messages; a mutant row
 /// expects to be caught) with the budget of `mode`, in this process, and says what it came to;
 /// a failure's whole text goes to `logs/<row>-<checker>.log`. A checker this build cannot run
-/// is [`Outcome::Skipped`] with the build that runs it.
-pub fn cell<F: MapFamily>(checker: Checker, row: &Row, mode: Mode, logs: &Path) -> Outcome {
+/// is [`Outcome::Skipped`] with the build that runs it. A linearizability counterexample
+/// (failing, or expected of a map declared not linearizable) is also drawn, as
+/// `logs/<row>-<checker>.html`: the [`Evidence`] names it relative to `logs`' parent (where
+/// the report goes) and holds the minimal history.
+pub fn cell<F: MapFamily>(
+    checker: Checker,
+    row: &Row,
+    mode: Mode,
+    logs: &Path,
+) -> (Outcome, Evidence) {
     let start = Instant::now();
     *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = None;
     let ran = panic::catch_unwind(AssertUnwindSafe(|| run::<F>(checker, row, mode)));
@@ -68,27 +77,46 @@ pub fn cell<F: MapFamily>(checker: Checker, row: &Row, mode: Mode, logs: &Path) 
             .into_iter()
             .find(|k| reason.starts_with(k.name()))
             .unwrap_or(Kind::Failed);
-        Ran::Fail(kind, text)
+        Ran::Fail(kind, text, None)
     });
-    match ran {
+    let stem = format!(
+        "{}-{}",
+        row.label().replace(" + ", "+").replace(['/', ' '], "_"),
+        checker.name()
+    );
+    let mut evidence = Evidence::default();
+    let violation = match &ran {
+        Ran::Expected(_, _, v) | Ran::Fail(_, _, v) => v.as_deref(),
+        _ => None,
+    };
+    if let Some(v) = violation {
+        let title = format!("{} × {}", row.label(), checker.name());
+        let page = logs.join(format!("{stem}.html"));
+        match std::fs::create_dir_all(logs)
+            .and_then(|_| std::fs::write(&page, crate::lincheck::timeline_page(v, &title)))
+        {
+            Ok(()) => {
+                let dir = logs.file_name().map(Path::new).unwrap_or(Path::new("logs"));
+                evidence.timeline = Some(dir.join(format!("{stem}.html")));
+            }
+            Err(e) => eprintln!("own: cannot write {}: {e}", page.display()),
+        }
+        evidence.history = Some(v.history_json());
+    }
+    let outcome = match ran {
         Ran::Pass(stats) => Outcome::Pass {
             secs,
             stats,
             expected: None,
         },
-        Ran::Expected(stats, text) => Outcome::Pass {
+        Ran::Expected(stats, text, _) => Outcome::Pass {
             secs,
             stats,
             expected: Some(text),
         },
         Ran::Skip(why) => Outcome::Skipped(why),
-        Ran::Fail(kind, text) => {
-            let file = format!(
-                "{}-{}.log",
-                row.label().replace(" + ", "+").replace(['/', ' '], "_"),
-                checker.name()
-            );
-            let log = logs.join(file);
+        Ran::Fail(kind, text, _) => {
+            let log = logs.join(format!("{stem}.log"));
             if let Err(e) = std::fs::create_dir_all(logs).and_then(|_| std::fs::write(&log, &text))
             {
                 eprintln!("own: cannot write {}: {e}", log.display());
@@ -106,7 +134,8 @@ pub fn cell<F: MapFamily>(checker: Checker, row: &Row, mode: Mode, logs: &Path) 
                 log,
             }
         }
-    }
+    };
+    (outcome, evidence)
 }
 
 /// The first line of `text`, at most 90 characters.
@@ -222,7 +251,9 @@ mod normal {
             )
         });
         match (ints, strings) {
-            (Err(f), _) | (Ok(_), Some(Err(f))) => Ran::Fail(Kind::WrongResult, f.to_string()),
+            (Err(f), _) | (Ok(_), Some(Err(f))) => {
+                Ran::Fail(Kind::WrongResult, f.to_string(), None)
+            }
             (Ok(a), Some(Ok(b))) => Ran::Pass(stats([
                 ("cases", a.cases + b.cases),
                 ("ops", a.ops + b.ops),
@@ -255,6 +286,7 @@ mod normal {
                      (linearizable() is false); the first one:\n{v}",
                     survey.violating_histories, s.histories
                 ),
+                Some(Box::new(v)),
             ),
             Some(v) => Ran::Fail(
                 Kind::WrongResult,
@@ -262,6 +294,7 @@ mod normal {
                     "not linearizable (found after {} of {} histories)\n{v}",
                     s.histories, budget.histories
                 ),
+                Some(Box::new(v)),
             ),
         }
     }
@@ -278,7 +311,7 @@ mod normal {
                 ("compactions", s.compactions),
                 ("reopens", s.reopens),
             ])),
-            Err(f) => Ran::Fail(Kind::WrongResult, f.to_string()),
+            Err(f) => Ran::Fail(Kind::WrongResult, f.to_string(), None),
         }
     }
 
@@ -290,10 +323,10 @@ mod normal {
         let figures = stats(out.stats.figures());
         match out.failure {
             None => Ran::Pass(figures),
-            Some(f @ engine_lin::Failure::Violation(_)) => {
-                Ran::Fail(Kind::WrongResult, format!("not linearizable: {f}"))
+            Some(engine_lin::Failure::Violation(v)) => {
+                Ran::Fail(Kind::WrongResult, format!("not linearizable: {v}"), Some(v))
             }
-            Some(f) => Ran::Fail(Kind::Failed, f.to_string()),
+            Some(f) => Ran::Fail(Kind::Failed, f.to_string(), None),
         }
     }
 }

@@ -87,6 +87,7 @@ fn structures_ops(map: &str, threads: u32) -> f64 {
         "hazard" => 1.0 * t,
         "noreclaim" => 2.5 * t,
         "btree" => 0.9 * t,
+        "seize" => 2.1 * t,
         _ => unreachable!(),
     }
 }

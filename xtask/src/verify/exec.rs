@@ -205,6 +205,33 @@ pub fn expected(log: &Path) -> Option<String> {
     ferrolite_matrix::expected_in(&std::fs::read_to_string(log).unwrap_or_default())
 }
 
+/// What a cell left behind beside its verdict (`VERIFY-ARTIFACT timeline <path>` and
+/// `VERIFY-HISTORY <json>` lines of its log): the timeline page is copied to
+/// `<out>/timelines/` and named relative to `out`, where the report goes.
+pub fn evidence(log: &Path, out: &Path) -> ferrolite_matrix::Evidence {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut e = ferrolite_matrix::Evidence::default();
+    for line in text.lines() {
+        if let Some(json) = line.strip_prefix("VERIFY-HISTORY ") {
+            e.history = serde_json::from_str(json).ok();
+        }
+        if let Some(page) = line.strip_prefix("VERIFY-ARTIFACT timeline ") {
+            let page = Path::new(page.trim());
+            let Some(name) = page.file_name() else {
+                continue;
+            };
+            let dir = out.join("timelines");
+            if std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::copy(page, dir.join(name)))
+                .is_ok()
+            {
+                e.timeline = Some(Path::new("timelines").join(name));
+            }
+        }
+    }
+    e
+}
+
 /// The interesting part of a failed run's log: the first panic or Miri error and what follows
 /// (the reproduction: shrunk sequence, schedule, history timeline), at most `max` lines.
 pub fn excerpt(log: &Path, max: usize) -> String {

@@ -233,6 +233,11 @@ pub fn main(args: &[String]) -> Result<()> {
     );
 
     let logs = root.join("target/verify/logs");
+    // Where cells leave their drawn counterexamples; copied next to the report when used
+    // (`<out>/timelines/`, emptied first: a report links only its own run's pages).
+    let artifacts = root.join("target/verify/artifacts");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    let _ = std::fs::remove_dir_all(root.join(&opts.out).join("timelines"));
     let limit = time_limit(opts.mode);
     let mut built: BTreeMap<String, std::result::Result<f64, PathBuf>> = BTreeMap::new();
     let mut cells = Vec::new();
@@ -279,7 +284,13 @@ pub fn main(args: &[String]) -> Result<()> {
                     Err(log) => Outcome::BuildFailed(log.clone()),
                     Ok(_) => {
                         bar.set_message(format!("{} × {}", row.label(), checker.name()));
-                        let mut env = vec![("FERROLITE_VERIFY_MODE", opts.mode.to_string())];
+                        let mut env = vec![
+                            ("FERROLITE_VERIFY_MODE", opts.mode.to_string()),
+                            (
+                                "FERROLITE_VERIFY_ARTIFACTS",
+                                artifacts.display().to_string(),
+                            ),
+                        ];
                         if let Some(m) = row.mutant {
                             env.push(("FERROLITE_MUTANT", m.name.to_string()));
                         }
@@ -321,10 +332,21 @@ pub fn main(args: &[String]) -> Result<()> {
                 }
             }
         };
+        let log = logs.join(format!(
+            "{}-{}.log",
+            row.label().replace(" + ", "+"),
+            checker.name()
+        ));
+        let evidence = if matches!(outcome, Outcome::Skipped(_) | Outcome::BuildFailed(_)) {
+            Default::default()
+        } else {
+            exec::evidence(&log, &root.join(&opts.out))
+        };
         let cell = Cell {
             row: row.matrix(),
             checker,
             outcome,
+            evidence,
         };
         say(&bar, format!("  {}", ferrolite_matrix::line(&cell)));
         cells.push(cell);

@@ -45,7 +45,9 @@
 //! assert_eq!(v.minimal.len(), 3); // the insert, the remove, the stale get
 //! ```
 
+mod explain;
 mod history;
+mod html;
 mod runner;
 mod search;
 mod violation;
@@ -53,7 +55,9 @@ mod violation;
 #[cfg(test)]
 mod tests;
 
+pub use explain::{contradiction, dead_ends, why_lines, DeadEnd};
 pub use history::{encode_value, Event, History, KeyState, Op, ValueLabel};
+pub use html::{page as timeline_page, publish, ARTIFACTS_VAR};
 #[doc(hidden)] // the engine checker records its histories the same way
 pub use runner::start_together;
 pub use runner::{

@@ -59,6 +59,56 @@ impl Violation {
     pub fn timeline(&self) -> String {
         render_timeline(&self.minimal)
     }
+
+    /// Why no linear order exists: every order real time allows, followed to the operation the
+    /// sequential map contradicts (at most `limit` dead ends; see `explain`).
+    pub fn why(&self, limit: usize) -> Vec<String> {
+        super::explain::why_lines(&self.minimal, limit)
+    }
+
+    /// The minimal history as JSON, one object per operation (`thread`, `op`, `key`,
+    /// `value`, `result`, `invoke`, `response`), for machine-readable reports.
+    pub fn history_json(&self) -> serde_json::Value {
+        use super::history::{Op, ValueLabel};
+        let label = |v: Option<u64>| v.map(|v| ValueLabel(v).to_string());
+        let ops: Vec<serde_json::Value> = self
+            .minimal
+            .iter()
+            .map(|e| {
+                let (op, value, result) = match e.op {
+                    Op::Insert { value, new, .. } => (
+                        "insert",
+                        label(Some(value)),
+                        serde_json::json!(if new { "new" } else { "replaced" }),
+                    ),
+                    Op::Get { found, .. } => ("get", None, serde_json::json!(label(found))),
+                    Op::Remove { removed, .. } => {
+                        ("remove", None, serde_json::json!(label(removed)))
+                    }
+                    Op::Contains { present, .. } => ("contains", None, serde_json::json!(present)),
+                    Op::Put { value, .. } => ("put", label(Some(value)), serde_json::Value::Null),
+                    Op::Delete { .. } => ("delete", None, serde_json::Value::Null),
+                };
+                serde_json::json!({
+                    "thread": e.thread,
+                    "op": op,
+                    "key": e.op.key(),
+                    "value": value,
+                    "result": result,
+                    "invoke": e.invoke,
+                    "response": e.response,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "key": self.key,
+            "key_ops": self.key_ops,
+            "history_ops": self.history_ops,
+            "context": self.context,
+            "minimal": ops,
+            "why": self.why(40),
+        })
+    }
 }
 
 impl fmt::Display for Violation {
@@ -76,6 +126,16 @@ impl fmt::Display for Violation {
             writeln!(f, "{}", self.context)?;
         }
         f.write_str(&self.timeline())?;
+        let why = self.why(9);
+        writeln!(
+            f,
+            "why no linear order exists (every order real time allows, to the operation the \
+             sequential map contradicts{}):",
+            if why.len() > 8 { "; the first 8" } else { "" }
+        )?;
+        for line in why.iter().take(8) {
+            writeln!(f, "  - {line}")?;
+        }
         writeln!(f, "intervals [invoke, response] on the shared clock:")?;
         let width = self
             .minimal

@@ -32,6 +32,9 @@ pub(super) fn color_of(name: &str, index: usize) -> RGBColor {
         "noreclaim" => RGBColor(140, 140, 140),
         "btree" => PALETTE[3],
         "fjall" => PALETTE[4],
+        "seize" => PALETTE[5],
+        // Outside the palette: scc's B+ tree is a reference row of the structure figures only.
+        "scc-treeindex" => RGBColor(140, 86, 75),
         _ => PALETTE[index % PALETTE.len()],
     }
 }
