@@ -10,10 +10,10 @@
 
 use crate::bounds;
 use crate::map::{ConcurrentMap, MapKey, MapValue, ReclaimStats};
+use crate::sync::{Mutex, MutexGuard};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::ops::{Bound, RangeBounds};
-use std::sync::Mutex;
 
 /// crossbeam-skiplist's `SkipMap` behind [`ConcurrentMap`].
 pub struct CrossbeamSkipMap<K, V> {
@@ -118,7 +118,7 @@ impl<K: MapKey, V: MapValue> Default for MutexBTreeMap<K, V> {
 }
 
 impl<K, V> MutexBTreeMap<K, V> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<K, V>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<K, V>> {
         // A panic while holding the lock cannot leave the B-tree half-updated in a way that
         // breaks its invariants (std's BTreeMap is panic-safe), so poisoning is ignored.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())

@@ -73,6 +73,14 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: MapOp::Insert,
     },
     Mutant {
+        name: "insert_waits_for_remover",
+        description: "an insert that finds its key being removed (value taken, tower not yet \
+                      marked) spins until the remover marks it instead of marking it itself: \
+                      correct answers, but not lock-free — a remover stopped there stops it",
+        structure: MapKind::Epoch,
+        breaks: MapOp::Remove,
+    },
+    Mutant {
         name: "insert_ignores_mark",
         description: "an inserter overwrites its tower slot with a plain store, erasing a \
                       remover's mark, and never re-checks the mark after linking a level",

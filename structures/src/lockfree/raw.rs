@@ -342,8 +342,22 @@ impl<K: MapKey, V: MapValue, S: Scheme> SkipList<K, V, S> {
                 }
                 // Value is null: a remove is in progress. Help it mark, then search again (the
                 // search unlinks the node).
-                // SAFETY: `found` is live (protected).
-                unsafe { self.mark_tower(found) };
+                mutant!(
+                    "insert_waits_for_remover",
+                    {
+                        // The seeded bug: wait for the remover to mark the node instead of
+                        // helping it — a spin on another thread's progress, so a remover
+                        // stopped between taking the value and marking stops this insert too.
+                        // SAFETY: `found` is live (protected); level 0 is in every tower.
+                        while !is_marked(unsafe { Node::tower(found, 0) }.load(Ordering::Acquire)) {
+                            backoff();
+                        }
+                    },
+                    {
+                        // SAFETY: `found` is live (protected).
+                        unsafe { self.mark_tower(found) };
+                    }
+                );
                 backoff();
                 continue;
             }

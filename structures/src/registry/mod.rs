@@ -121,16 +121,16 @@ registry! { $
     }
     /// [`MutexBTreeMap`](crate::MutexBTreeMap): `Mutex<BTreeMap>` (reference).
     BTree => MutexBTreeMap, btree, "btree" {
-        description: "std's BTreeMap behind a std Mutex: the sequential floor",
-        synchronisation: "one std lock around a B-tree",
+        description: "std's BTreeMap behind a Mutex: the sequential floor",
+        synchronisation: "one lock (the sync shim's: std's in a normal build) around a B-tree",
         lock_free: false,
         reclamation: "immediate",
         reference: true,
         linearizable: true,
         counts_unreclaimed: true,
         frees_on_drop: true,
-        loom: no("reference map, not built on the sync shim (a std Mutex)"),
-        shuttle: no("reference map, not built on the sync shim"),
+        loom: yes,
+        shuttle: yes,
         miri: yes,
         unit_tests: None,
     }

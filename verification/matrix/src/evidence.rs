@@ -143,6 +143,18 @@ fn catch(x: &str) -> (Kind, String) {
     if has("exceeded max_steps") || has("exceeded the step bound") {
         return (Kind::Livelock, "shuttle step bound exceeded".into());
     }
+    if has("no progress while a thread is paused") {
+        return (
+            Kind::Livelock,
+            "progress: the others spin while a thread is paused".into(),
+        );
+    }
+    if has("blocked by a paused thread") {
+        return (
+            Kind::Hang,
+            "progress: a paused thread blocks the others".into(),
+        );
+    }
     if has("a case made no progress") {
         return (Kind::Hang, "engine: a case made no progress".into());
     }
@@ -268,6 +280,8 @@ mod tests {
             ("panicked at x.rs:\nCausality violation: Concurrent write accesses", "data race: loom"),
             ("panicked at v.rs:\nengine model check: memtable `epoch` (x) diverges", "wrong result: the engine diverges"),
             ("engine model check: memtable `epoch`: a case made no progress for 120 s", "hang: engine"),
+            ("thread 'epoch' panicked at verification/tests/progress.rs:40:26:\nprogress epoch: no progress while a thread is paused (the others ran 20001 steps", "livelock: progress"),
+            ("thread 'epoch' panicked at verification/tests/progress.rs:40:26:\nprogress epoch: blocked by a paused thread", "hang: progress"),
             ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: writer 0: batch 7 was acknowledged but the database ends at Some(5)", "wrong result: crash test: an acknowledged batch"),
             ("crash test Epoch seed 1 cycle 3 preset S2 ending: x: recovered state differs from the prefix model (3 keys", "wrong result: crash test: recovered state"),
             ("process didn't exit successfully: `model --exact epoch` (signal: 11, SIGSEGV: invalid memory reference)", "crash: segmentation fault"),

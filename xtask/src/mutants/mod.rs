@@ -242,11 +242,13 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     for f in &opts.files {
         args.extend(["-f".into(), f.clone()]);
     }
-    if let Some(s) = &opts.shard {
-        args.extend(["--shard".into(), s.clone()]);
-    }
     match pass {
         Pass::Normal => {
+            // The shard selects among all mutants; the retries select by name already (a
+            // shard of that list would skip three quarters of it).
+            if let Some(s) = &opts.shard {
+                args.extend(["--shard".into(), s.clone()]);
+            }
             // Skip what an earlier run decided.
             for e in ledger.entries.iter().filter(|e| e.status != Status::Missed) {
                 args.extend(["-E".into(), format!("^{}$", regex_escape(&e.name))]);
