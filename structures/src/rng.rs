@@ -83,27 +83,45 @@ pub fn derive(base: u64, index: u64) -> u64 {
     mix(base.wrapping_add(index.wrapping_mul(GOLDEN)))
 }
 
-/// The seed named by the environment variable `var` (decimal or `0x` hex), or a fresh one
-/// (clock and process id, mixed) when it is unset or empty. Panics on a malformed value, so a
-/// mistyped seed never silently runs something else.
-pub fn seed_from_var(var: &str) -> u64 {
-    match std::env::var(var) {
-        Ok(s) if !s.trim().is_empty() => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("{var}={s}: expected a u64"))
-        }
-        _ => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            // Mixed: nearby clocks give unrelated seeds.
-            mix(nanos ^ (u64::from(std::process::id()) << 32))
-        }
+/// The variable naming a whole run's seed (`cargo xtask verify` sets it): a checker whose own
+/// seed variable is unset derives its seed from it ([`seed_from_var`]).
+pub const RUN_SEED_VAR: &str = "FERROLITE_SEED";
+
+/// A seed variable's value (decimal or `0x` hex), `None` when unset or empty. Panics on a
+/// malformed value, so a mistyped seed never silently runs something else.
+fn parse_var(var: &str) -> Option<u64> {
+    let s = std::env::var(var).ok()?;
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
     }
+    let parsed = match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    };
+    Some(parsed.unwrap_or_else(|_| panic!("{var}={s}: expected a u64")))
+}
+
+/// The seed named by the environment variable `var` (decimal or `0x` hex); when it is unset,
+/// one derived from the run's seed [`RUN_SEED_VAR`] and `var`'s name (each checker its own,
+/// all reproduced by the one run seed); when that is unset too, a fresh one (clock and process
+/// id, mixed). Panics on a malformed value, so a mistyped seed never silently runs something
+/// else.
+pub fn seed_from_var(var: &str) -> u64 {
+    if let Some(seed) = parse_var(var) {
+        return seed;
+    }
+    if let Some(run) = parse_var(RUN_SEED_VAR) {
+        let salt = var.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        return mix(run ^ salt);
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    // Mixed: nearby clocks give unrelated seeds.
+    mix(nanos ^ (u64::from(std::process::id()) << 32))
 }
 
 #[cfg(test)]

@@ -51,19 +51,14 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The budget of `mode`: 60, 150 or 400 pause points, 4, 10 or 30 schedules each.
+    /// The budget of `mode`: 60, 150 or 400 pause points, 4, 10 or 30 schedules each; the seed
+    /// from `FERROLITE_PROGRESS_SEED` (or the run's `FERROLITE_SEED`).
     pub fn for_mode(mode: Mode) -> Budget {
         Budget {
             pause_points: mode.pick(60, 150, 400),
             repeats: mode.pick(4, 10, 30),
             spin_bound: 20_000,
-            seed: std::env::var("FERROLITE_PROGRESS_SEED")
-                .ok()
-                .and_then(|s| {
-                    let s = s.trim();
-                    u64::from_str_radix(s.trim_start_matches("0x"), 16).ok()
-                })
-                .unwrap_or(0x05ee_d0f9_a05e),
+            seed: crate::rng::seed_from_var("FERROLITE_PROGRESS_SEED"),
         }
     }
 }

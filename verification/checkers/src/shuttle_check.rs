@@ -420,10 +420,15 @@ pub fn run_all<M: ConcurrentMap<u8, u32> + Default + 'static>(structure: &str, m
     }
     let start = Instant::now();
     let mut schedules = 0u64;
+    let run_seed = crate::rng::seed_from_var("FERROLITE_SHUTTLE_SEED");
     for w in [SHARED, OWNED] {
         let t = Instant::now();
-        shuttle::check_random(move || execution::<M>(w), n);
-        shuttle::check_pct(move || execution::<M>(w), n, 3);
+        // Seeded (`FERROLITE_SHUTTLE_SEED`, or from the run's `FERROLITE_SEED`): the same seed
+        // explores the same schedules.
+        let seed = run_seed ^ w.name.len() as u64;
+        shuttle::check_random_with_seed(move || execution::<M>(w), seed, n);
+        let pct = shuttle::scheduler::PctScheduler::new_from_seed(seed, 3, n);
+        shuttle::Runner::new(pct, shuttle::Config::new()).run(move || execution::<M>(w));
         schedules += 2 * n as u64;
         eprintln!(
             "shuttle {structure}/{}: {} schedules (random + PCT depth 3) in {:.1?} (mode {mode})",
@@ -433,8 +438,10 @@ pub fn run_all<M: ConcurrentMap<u8, u32> + Default + 'static>(structure: &str, m
         );
     }
     eprintln!(
-        "shuttle {structure}: {schedules} schedules in {:.1?}",
-        start.elapsed()
+        "shuttle {structure}: {schedules} schedules in {:.1?} (seed {:#x}: \
+         FERROLITE_SHUTTLE_SEED replays them)",
+        start.elapsed(),
+        run_seed
     );
     report("schedules", schedules);
     schedules

@@ -87,6 +87,16 @@ pub struct Evidence {
     pub timeline: Option<PathBuf>,
     /// The minimal history, as the checker wrote it (JSON).
     pub history: Option<serde_json::Value>,
+    /// With several seeds per cell (`--seeds K`): each seed and whether the cell failed (for a
+    /// mutant: caught) with it. The first is the cell's outcome.
+    pub seeds: Vec<(u64, bool)>,
+}
+
+impl Evidence {
+    /// Whether the verdict depended on the seed: some seed failed and some passed.
+    pub fn seed_dependent(&self) -> bool {
+        self.seeds.iter().any(|s| s.1) && self.seeds.iter().any(|s| !s.1)
+    }
 }
 
 /// One finished cell.

@@ -17,8 +17,27 @@ fn fmt_count(n: u64) -> String {
     }
 }
 
-/// The text of a cell in the matrix.
+/// The text of a cell in the matrix, with ‡ and the count when its verdict depended on the seed.
 fn cell_text(cell: &Cell) -> String {
+    let text = verdict_text(cell);
+    if cell.evidence.seed_dependent() {
+        let failed = cell.evidence.seeds.iter().filter(|s| s.1).count();
+        format!(
+            "{text} ‡ {failed} of {} seeds {}",
+            cell.evidence.seeds.len(),
+            if cell.row.mutant.is_some() {
+                "caught it"
+            } else {
+                "failed"
+            }
+        )
+    } else {
+        text
+    }
+}
+
+/// The verdict part of [`cell_text`].
+fn verdict_text(cell: &Cell) -> String {
     let mutant = cell.row.mutant.is_some();
     match &cell.outcome {
         Outcome::Pass {
@@ -369,6 +388,48 @@ impl Summary<'_> {
                 .unwrap();
             }
         }
+        let dependent: Vec<&Cell> = self
+            .cells
+            .iter()
+            .filter(|c| c.evidence.seed_dependent())
+            .collect();
+        let seeded = self.cells.iter().any(|c| c.evidence.seeds.len() > 1);
+        if seeded {
+            writeln!(s, "## Seed-dependent cells\n").unwrap();
+            if dependent.is_empty() {
+                writeln!(
+                    s,
+                    "None: every cell gave the same verdict with each of its seeds.\n"
+                )
+                .unwrap();
+            } else {
+                writeln!(
+                    s,
+                    "‡ marks a cell whose verdict differed between seeds (the first seed's is \
+                     shown); rerun one with `FERROLITE_SEED=<seed>`:\n"
+                )
+                .unwrap();
+                for c in dependent {
+                    let seeds: Vec<String> = c
+                        .evidence
+                        .seeds
+                        .iter()
+                        .map(|(seed, failed)| {
+                            format!("{seed:#x} {}", if *failed { "failed" } else { "passed" })
+                        })
+                        .collect();
+                    writeln!(
+                        s,
+                        "- {} × {}: {}",
+                        c.row.label(),
+                        c.checker.name(),
+                        seeds.join(", ")
+                    )
+                    .unwrap();
+                }
+                writeln!(s).unwrap();
+            }
+        }
         self.details(&mut s);
 
         let mutants: Vec<&Row> = self.rows.iter().filter(|r| r.mutant.is_some()).collect();
@@ -471,6 +532,8 @@ impl Summary<'_> {
                 };
                 json!({
                     "timeline": c.evidence.timeline,
+                    "seeds": c.evidence.seeds.iter().map(|(seed, failed)| json!({"seed": seed, "failed": failed})).collect::<Vec<_>>(),
+                    "seed_dependent": c.evidence.seed_dependent(),
                     "history": c.evidence.history,
                     "row": c.row.label(),
                     "structure": c.row.structure,

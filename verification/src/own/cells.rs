@@ -147,6 +147,7 @@ fn parse(text: &str) -> Option<Cell> {
     let evidence = Evidence {
         timeline: s("timeline").map(PathBuf::from),
         history: v.get("history").filter(|h| !h.is_null()).cloned(),
+        seeds: Vec::new(),
     };
     Some(Cell {
         row,
@@ -197,6 +198,7 @@ mod tests {
                     evidence: Evidence {
                         timeline: Some("logs/x.html".into()),
                         history: Some(json!({"key": 3})),
+                        seeds: Vec::new(),
                     },
                 },
             )

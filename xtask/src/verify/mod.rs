@@ -28,9 +28,9 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: cargo xtask verify [OPTIONS]
 
-Runs every checker (model, loom, shuttle, lincheck, engine, engine-lin, crash, faults, soak,
-miri, engine-miri) over every structure and every seeded mutant, prints a pass/fail matrix and writes
-verification.{md,json} into target/verify-report/ (or --out DIR).
+Runs every checker (model, loom, shuttle, lincheck, progress, engine, engine-lin, crash, faults,
+soak, miri, engine-miri) over every structure and every seeded mutant, prints a pass/fail
+matrix and writes verification.{md,json} into target/verify-report/ (or --out DIR).
 
 OPTIONS:
   --quick              CI bounds (the whole run in minutes)
@@ -38,6 +38,11 @@ OPTIONS:
   --structure LIST     only these rows (structure or mutant names, comma-separated)
   --checker LIST       only these checkers (comma-separated)
   --no-mutants         skip the mutant rows
+  --seed N             the run's seed (decimal or 0x hex; default: a fresh one, printed):
+                       every checker derives its own from it (FERROLITE_SEED), so the same
+                       seed replays the same workloads, proptest cases and shuttle schedules
+  --seeds K            run every cell with K seeds (N, N+1, …); a cell whose verdict differs
+                       between them is marked seed-dependent (‡) in the matrix
   --out DIR            where the reports go, relative to the workspace root (default:
                        target/verify-report; `--out reports` replaces the committed snapshot)
   -h, --help           this text
@@ -53,6 +58,10 @@ struct Options {
     mutants: bool,
     /// The reports' directory, relative to the workspace root.
     out: String,
+    /// The run's seed.
+    seed: u64,
+    /// Seeds per cell.
+    seeds: u64,
 }
 
 /// Where a run writes its reports unless told otherwise: a scratch directory, so that a run
@@ -66,6 +75,8 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
         checkers: vec![],
         mutants: true,
         out: DEFAULT_OUT.into(),
+        seed: fresh_seed(),
+        seeds: 1,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -89,6 +100,24 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
                     .clone()
             }
             "--structure" => o.structures.extend(list("--structure")?),
+            "--seed" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--seed needs a number"))?;
+                o.seed = match v.strip_prefix("0x") {
+                    Some(hex) => u64::from_str_radix(hex, 16),
+                    None => v.parse(),
+                }
+                .map_err(|_| anyhow::anyhow!("--seed {v}: expected a u64 (decimal or 0x hex)"))?;
+            }
+            "--seeds" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--seeds needs a count"))?;
+                o.seeds = v.parse().ok().filter(|&k| k >= 1).ok_or_else(|| {
+                    anyhow::anyhow!("--seeds {v}: expected a count of at least 1")
+                })?;
+            }
             "--checker" => {
                 for c in list("--checker")? {
                     match Checker::parse(&c) {
@@ -114,6 +143,38 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
     // than at the first build.
     plan::rows(&o.structures, o.mutants).map_err(|e| anyhow::anyhow!(e))?;
     Ok(Some(o))
+}
+
+/// A fresh run seed: the clock and the process id, mixed.
+/// What one run of a cell came to, from its exit and log.
+fn outcome_of(r: &exec::Run, log: &Path, paths: &exec::Paths) -> Outcome {
+    match r.exit {
+        exec::Exit::Success => Outcome::Pass {
+            secs: r.secs,
+            stats: exec::stats(log),
+            expected: exec::expected(log),
+        },
+        exec::Exit::Timeout => Outcome::Timeout {
+            secs: r.secs,
+            log: paths.path(log),
+        },
+        exec::Exit::Failure => {
+            let excerpt = paths.relative(&exec::excerpt(log, 40));
+            Outcome::Fail {
+                secs: r.secs,
+                reason: ferrolite_matrix::reason(&excerpt),
+                excerpt,
+                log: paths.path(log),
+            }
+        }
+    }
+}
+
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    ferrolite_structures::rng::mix(nanos ^ (u64::from(std::process::id()) << 32)) & 0xffff_ffff
 }
 
 pub(crate) fn workspace_root() -> PathBuf {
@@ -224,8 +285,14 @@ pub fn main(args: &[String]) -> Result<()> {
     say(
         &bar,
         format!(
-            "verify ({} mode): {} × {}, {}",
+            "verify ({} mode, seed {:#x}{}): {} × {}, {}",
             opts.mode,
+            opts.seed,
+            if opts.seeds > 1 {
+                format!(", {} seeds per cell", opts.seeds)
+            } else {
+                String::new()
+            },
             ferrolite_matrix::plural(rows.len(), "row"),
             ferrolite_matrix::plural(opts.checkers.len(), "checker"),
             ferrolite_matrix::plural(builds_needed.len(), "build")
@@ -242,6 +309,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let mut built: BTreeMap<String, std::result::Result<f64, PathBuf>> = BTreeMap::new();
     let mut cells = Vec::new();
     for (row, checker, what) in todo {
+        let mut seed_runs: Vec<(u64, bool)> = Vec::new();
         // Quick mode stops a mutant row at its first catch: one catch is what the row needs.
         let caught_already = opts.mode == "quick"
             && row.mutant.is_some()
@@ -295,39 +363,38 @@ pub fn main(args: &[String]) -> Result<()> {
                             env.push(("FERROLITE_MUTANT", m.name.to_string()));
                         }
                         env.extend(checker.cell_env(row.structure));
-                        let log = logs.join(format!(
-                            "{}-{}.log",
-                            row.label().replace(" + ", "+"),
-                            checker.name()
-                        ));
-                        let r = exec::run(
-                            &root,
-                            &build,
-                            &checker.cell_args(row.structure, opts.mode),
-                            &env,
-                            &log,
-                            limit,
-                        )?;
-                        match r.exit {
-                            exec::Exit::Success => Outcome::Pass {
-                                secs: r.secs,
-                                stats: exec::stats(&log),
-                                expected: exec::expected(&log),
-                            },
-                            exec::Exit::Timeout => Outcome::Timeout {
-                                secs: r.secs,
-                                log: paths.path(&log),
-                            },
-                            exec::Exit::Failure => {
-                                let excerpt = paths.relative(&exec::excerpt(&log, 40));
-                                Outcome::Fail {
-                                    secs: r.secs,
-                                    reason: ferrolite_matrix::reason(&excerpt),
-                                    excerpt,
-                                    log: paths.path(&log),
+                        // One run per seed; the first one's is the cell's outcome and log.
+                        let mut first = None;
+                        for i in 0..opts.seeds {
+                            let seed = opts.seed.wrapping_add(i);
+                            let mut env = env.clone();
+                            env.push(("FERROLITE_SEED", seed.to_string()));
+                            let log = logs.join(format!(
+                                "{}-{}{}.log",
+                                row.label().replace(" + ", "+"),
+                                checker.name(),
+                                if i == 0 {
+                                    String::new()
+                                } else {
+                                    format!("-seed{i}")
                                 }
+                            ));
+                            let r = exec::run(
+                                &root,
+                                &build,
+                                &checker.cell_args(row.structure, opts.mode),
+                                &env,
+                                &log,
+                                limit,
+                            )?;
+                            let outcome = outcome_of(&r, &log, &paths);
+                            let failed = !matches!(outcome, Outcome::Pass { .. });
+                            seed_runs.push((seed, failed));
+                            if first.is_none() {
+                                first = Some(outcome);
                             }
                         }
+                        first.expect("at least one seed")
                     }
                 }
             }
@@ -337,11 +404,12 @@ pub fn main(args: &[String]) -> Result<()> {
             row.label().replace(" + ", "+"),
             checker.name()
         ));
-        let evidence = if matches!(outcome, Outcome::Skipped(_) | Outcome::BuildFailed(_)) {
-            Default::default()
+        let mut evidence = if matches!(outcome, Outcome::Skipped(_) | Outcome::BuildFailed(_)) {
+            ferrolite_matrix::Evidence::default()
         } else {
             exec::evidence(&log, &root.join(&opts.out))
         };
+        evidence.seeds = seed_runs;
         let cell = Cell {
             row: row.matrix(),
             checker,
@@ -361,11 +429,17 @@ pub fn main(args: &[String]) -> Result<()> {
     let matrix_rows: Vec<ferrolite_matrix::Row> = rows.iter().map(Row::matrix).collect();
     let summary = Summary {
         command: format!(
-            "`cargo xtask verify{}`",
+            "`cargo xtask verify{} --seed {:#x}{}`",
             match opts.mode {
                 "quick" => " --quick",
                 "full" => " --full",
                 _ => "",
+            },
+            opts.seed,
+            if opts.seeds > 1 {
+                format!(" --seeds {}", opts.seeds)
+            } else {
+                String::new()
             }
         ),
         mode: opts.mode,
