@@ -132,16 +132,46 @@ struct FailureNote<'a> {
 impl Drop for FailureNote<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
+            let mutant = active_mutant();
+            let registry = self
+                .structure
+                .parse::<ferrolite_structures::MapKind>()
+                .is_ok();
+            // loom explores in a fixed order: the same scenario and bound reach the same
+            // failing execution. LOOM_LOG=trace prints which thread ran which step, with the
+            // source location of each access (LOOM_LOCATION=1).
+            let replay = if registry {
+                format!(
+                    "RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom{}\" {}LOOM_SCENARIO={} \
+                     LOOM_MAX_PREEMPTIONS={} LOOM_LOCATION=1 LOOM_LOG=trace cargo test --release \
+                     -p ferrolite-verification --test loom -- --exact {}",
+                    if mutant.is_some() {
+                        " --cfg ferrolite_mutants"
+                    } else {
+                        ""
+                    },
+                    mutant
+                        .as_ref()
+                        .map(|m| format!("FERROLITE_MUTANT={m} "))
+                        .unwrap_or_default(),
+                    self.scenario,
+                    self.bound,
+                    self.structure
+                )
+            } else {
+                format!(
+                    "rerun with LOOM_SCENARIO={} LOOM_MAX_PREEMPTIONS={} LOOM_LOCATION=1 \
+                     LOOM_LOG=trace",
+                    self.scenario, self.bound
+                )
+            };
             eprintln!(
-                "loom {}/{}: FAILED (preemption bound {}{}); rerun with LOOM_SCENARIO={} \
-                 LOOM_LOCATION=1 for the source locations of racing accesses",
+                "loom {}/{}: FAILED (preemption bound {}{}); the failing execution, step by step \
+                 (which thread ran which access, where): {replay}",
                 self.structure,
                 self.scenario,
                 self.bound,
-                active_mutant()
-                    .map(|m| format!(", mutant {m}"))
-                    .unwrap_or_default(),
-                self.scenario
+                mutant.map(|m| format!(", mutant {m}")).unwrap_or_default(),
             );
         }
     }

@@ -48,7 +48,12 @@
 //! so such corruption is not a finding here; loom and Miri look for it.
 //!
 //! On a failure shuttle's panic hook prints the schedule (`failing schedule: "…"`, to pass to
-//! `shuttle::replay`) *before* the panic message; `check_random` adds its seed after it. The
+//! `shuttle::replay`) *before* the panic message. The panic message itself ends with the
+//! schedule in readable form — runs of steps, each with the thread and the operation it was
+//! in (the schedulers are wrapped to record every decision, and each worker records where its
+//! operations begin) — and the exact command that replays the run: the schedulers are seeded
+//! (`FERROLITE_SHUTTLE_SEED`, or derived from the run's `FERROLITE_SEED`), so the same seed
+//! explores the same schedules up to the failing one. The
 //! test harness shows both with the failed test's captured output. A run that exceeds shuttle's
 //! step limit (1 000 000 steps: a thread spinning while the others are descheduled, which PCT
 //! provokes) fails the same way, with "exceeded max_steps bound".
@@ -62,6 +67,7 @@
 use crate::{active_mutant, report, Mode};
 use ferrolite_structures::ConcurrentMap;
 use shuttle::rand::{thread_rng, RngCore};
+use shuttle::scheduler::{PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId};
 use shuttle::sync::Arc;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -130,6 +136,113 @@ fn initial(w: Workload) -> (Vec<(u8, u32)>, BTreeMap<u8, u32>) {
     (writes, live)
 }
 
+/// What the schedulers ran in the current execution, and where each worker's operations
+/// began: the material of the readable schedule a failure prints. Shuttle runs an execution's
+/// tasks on the test's own OS thread, so a std thread-local is the execution's (parallel tests
+/// each have their own).
+#[derive(Default)]
+struct Trace {
+    /// The task run at each step (0 the main thread, 1.. the workers).
+    steps: Vec<usize>,
+    /// (step at which it began, task, the operation), in order.
+    ops: Vec<(usize, usize, String)>,
+    /// How to rerun the structure's cell with this seed (set by [`run_all`]).
+    replay: String,
+}
+
+std::thread_local! {
+    static TRACE: std::cell::RefCell<Trace> = std::cell::RefCell::new(Trace::default());
+}
+
+/// A scheduler that records every decision of the one it wraps into [`TRACE`].
+struct Traced<S>(S);
+
+impl<S: Scheduler> Scheduler for Traced<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        TRACE.with(|t| {
+            let mut t = t.borrow_mut();
+            t.steps.clear();
+            t.ops.clear();
+        });
+        self.0.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let next = self.0.next_task(runnable, current, is_yielding);
+        if let Some(task) = next {
+            TRACE.with(|t| t.borrow_mut().steps.push(usize::from(task)));
+        }
+        next
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
+/// Worker `t` (shuttle task `t + 1`) begins `op`.
+fn began(t: u8, op: String) {
+    TRACE.with(|tr| {
+        let mut tr = tr.borrow_mut();
+        let at = tr.steps.len();
+        tr.ops.push((at, usize::from(t) + 1, op));
+    });
+}
+
+/// The current execution's schedule in words: runs of consecutive steps of one thread, each
+/// with the operation that thread was in (the last `MAX` runs, where the failure is).
+fn readable_schedule() -> String {
+    const MAX: usize = 60;
+    TRACE.with(|tr| {
+        let tr = tr.borrow();
+        let op_at = |task: usize, step: usize| -> String {
+            if task == 0 {
+                return "main: setup, spawning, joining, checks".into();
+            }
+            tr.ops
+                .iter()
+                .rev()
+                .find(|(at, t, _)| *t == task && *at <= step)
+                .map_or("thread start".into(), |(_, _, op)| op.clone())
+        };
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (first step, last step, task)
+        for (i, &task) in tr.steps.iter().enumerate() {
+            match runs.last_mut() {
+                Some(r) if r.2 == task && op_at(task, r.0) == op_at(task, i) => r.1 = i,
+                _ => runs.push((i, i, task)),
+            }
+        }
+        let mut out = format!(
+            "schedule, {} steps (step: thread — the operation it was in; w<n> is worker n, \
+             shuttle task n + 1):\n",
+            tr.steps.len()
+        );
+        if runs.len() > MAX {
+            let _ = writeln!(out, "  … {} earlier runs of steps", runs.len() - MAX);
+        }
+        for &(a, b, task) in runs.iter().skip(runs.len().saturating_sub(MAX)) {
+            let steps = if a == b {
+                format!("{a}")
+            } else {
+                format!("{a}-{b}")
+            };
+            let who = if task == 0 {
+                "main".to_string()
+            } else {
+                format!("w{}", task - 1)
+            };
+            let _ = writeln!(out, "  {steps:>9}  {who:<4}  {}", op_at(task, a));
+        }
+        let _ = writeln!(out, "replay: {}", tr.replay);
+        out
+    })
+}
+
 /// One worker thread: `w.ops` random operations, recorded.
 fn worker<M: ConcurrentMap<u8, u32>>(map: &M, w: Workload, t: u8) -> Vec<Event> {
     let mut rng = thread_rng();
@@ -145,25 +258,30 @@ fn worker<M: ConcurrentMap<u8, u32>>(map: &M, w: Workload, t: u8) -> Vec<Event> 
                 key = t + w.threads * ((r >> 16) % u64::from(owned)) as u8;
             }
             let value = enc(key, t, op);
+            began(t, format!("insert({key}, {value:#x})"));
             let new = map.insert(key, value);
             Event::Insert { key, value, new }
         } else if kind < 65 {
+            began(t, format!("remove({key})"));
             Event::Remove {
                 key,
                 got: map.remove(&key),
             }
         } else if kind < 85 {
+            began(t, format!("get({key})"));
             Event::Get {
                 key,
                 got: map.get(&key),
             }
         } else {
             let hi = key + 1 + ((r >> 24) % u64::from(w.keys)) as u8;
+            began(t, format!("range({key}..{hi})"));
             let got = map.range(key..hi).collect();
             Event::Range { lo: key, hi, got }
         };
         log.push(event);
     }
+    began(t, "finished".into());
     log
 }
 
@@ -399,8 +517,9 @@ fn execution<M: ConcurrentMap<u8, u32> + Default + 'static>(w: Workload) {
         }
         panic!(
             "{name} workload {}: {violation}\n\
-             history (values are key<<24 | thread<<16 | op):\n{history}",
-            w.name
+             history (values are key<<24 | thread<<16 | op):\n{history}{}",
+            w.name,
+            readable_schedule()
         );
     }
 }
@@ -421,13 +540,28 @@ pub fn run_all<M: ConcurrentMap<u8, u32> + Default + 'static>(structure: &str, m
     let start = Instant::now();
     let mut schedules = 0u64;
     let run_seed = crate::rng::seed_from_var("FERROLITE_SHUTTLE_SEED");
+    let mutant = active_mutant()
+        .map(|m| format!("RUSTFLAGS=\"--cfg ferrolite_mutants\" FERROLITE_MUTANT={m} "))
+        .unwrap_or_default();
+    let replay = if structure.parse::<ferrolite_structures::MapKind>().is_ok() {
+        format!(
+            "{mutant}FERROLITE_VERIFY_MODE={mode} FERROLITE_SHUTTLE_SEED={run_seed:#x} cargo test \
+             --release -p ferrolite-verification --features shuttle --test shuttle -- --exact \
+             {structure}"
+        )
+    } else {
+        // A map of the user's own (`own::Suite`): their command, with the seed.
+        format!("rerun with FERROLITE_VERIFY_MODE={mode} FERROLITE_SHUTTLE_SEED={run_seed:#x}")
+    };
+    TRACE.with(|t| t.borrow_mut().replay = replay);
     for w in [SHARED, OWNED] {
         let t = Instant::now();
         // Seeded (`FERROLITE_SHUTTLE_SEED`, or from the run's `FERROLITE_SEED`): the same seed
         // explores the same schedules.
         let seed = run_seed ^ w.name.len() as u64;
-        shuttle::check_random_with_seed(move || execution::<M>(w), seed, n);
-        let pct = shuttle::scheduler::PctScheduler::new_from_seed(seed, 3, n);
+        let random = Traced(RandomScheduler::new_from_seed(seed, n));
+        shuttle::Runner::new(random, shuttle::Config::new()).run(move || execution::<M>(w));
+        let pct = Traced(PctScheduler::new_from_seed(seed, 3, n));
         shuttle::Runner::new(pct, shuttle::Config::new()).run(move || execution::<M>(w));
         schedules += 2 * n as u64;
         eprintln!(
