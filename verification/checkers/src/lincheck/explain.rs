@@ -103,8 +103,12 @@ pub fn contradiction(op: &Op, state: KeyState) -> String {
     match *op {
         Op::Insert { new: true, .. } => format!("it says the key was new, but {s}"),
         Op::Insert { new: false, .. } => format!("it says it replaced a value, but {s}"),
-        Op::Get { found: None, .. } => format!("it found nothing, but {s}"),
-        Op::Get { found: Some(v), .. } => format!("it found {}, but {s}", ValueLabel(v)),
+        Op::Get { found: None, .. } | Op::FirstIn { found: None, .. } => {
+            format!("it found nothing, but {s}")
+        }
+        Op::Get { found: Some(v), .. } | Op::FirstIn { found: Some(v), .. } => {
+            format!("it found {}, but {s}", ValueLabel(v))
+        }
         Op::Remove { removed: None, .. } => format!("it removed nothing, but {s}"),
         Op::Remove {
             removed: Some(v), ..

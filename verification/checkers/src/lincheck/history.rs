@@ -76,6 +76,14 @@ pub enum Op {
         /// The result: the value read, if any.
         found: Option<u64>,
     },
+    /// `first_in(key..=key)`: a point read through the range seek (what an LSM memtable's point
+    /// reads use), with `get`'s specification.
+    FirstIn {
+        /// The key.
+        key: u64,
+        /// The result: the value of the first entry in `key..=key`, if any.
+        found: Option<u64>,
+    },
     /// `remove(key)`.
     Remove {
         /// The key.
@@ -111,6 +119,7 @@ impl Op {
         match *self {
             Op::Insert { key, .. }
             | Op::Get { key, .. }
+            | Op::FirstIn { key, .. }
             | Op::Remove { key, .. }
             | Op::Contains { key, .. }
             | Op::Put { key, .. }
@@ -124,7 +133,7 @@ impl Op {
     pub fn step(&self, state: KeyState) -> Option<KeyState> {
         match *self {
             Op::Insert { value, new, .. } => (new == state.is_none()).then_some(Some(value)),
-            Op::Get { found, .. } => (found == state).then_some(state),
+            Op::Get { found, .. } | Op::FirstIn { found, .. } => (found == state).then_some(state),
             Op::Remove { removed, .. } => (removed == state).then_some(None),
             Op::Contains { present, .. } => (present == state.is_some()).then_some(state),
             // Blind writes return nothing, so every state accepts them.
@@ -139,14 +148,14 @@ impl Op {
         match *self {
             Op::Insert { value, .. } | Op::Put { value, .. } => Some(value),
             Op::Remove { .. } | Op::Delete { .. } => None,
-            Op::Get { .. } | Op::Contains { .. } => state,
+            Op::Get { .. } | Op::FirstIn { .. } | Op::Contains { .. } => state,
         }
     }
 
     /// The value this operation returned from the map (a `get` or `remove` that found one).
     pub fn observed(&self) -> Option<u64> {
         match *self {
-            Op::Get { found, .. } => found,
+            Op::Get { found, .. } | Op::FirstIn { found, .. } => found,
             Op::Remove { removed, .. } => removed,
             _ => None,
         }
@@ -173,6 +182,7 @@ impl fmt::Display for Op {
                 if new { "new" } else { "replaced" }
             ),
             Op::Get { key, found } => write!(f, "get({key})={}", OptLabel(found)),
+            Op::FirstIn { key, found } => write!(f, "first_in({key})={}", OptLabel(found)),
             Op::Remove { key, removed } => write!(f, "remove({key})={}", OptLabel(removed)),
             Op::Contains { key, present } => write!(f, "contains({key})={present}"),
             Op::Put { key, value } => write!(f, "put({key},{})", ValueLabel(value)),

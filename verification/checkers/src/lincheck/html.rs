@@ -22,7 +22,7 @@ fn colour(op: &Op) -> &'static str {
     match op {
         Op::Insert { .. } | Op::Put { .. } => "#4e79a7",
         Op::Remove { .. } | Op::Delete { .. } => "#e15759",
-        Op::Get { .. } | Op::Contains { .. } => "#59a14f",
+        Op::Get { .. } | Op::FirstIn { .. } | Op::Contains { .. } => "#59a14f",
     }
 }
 

@@ -66,6 +66,8 @@ pub enum Call {
     Remove(u64),
     /// `contains(key)`.
     Contains(u64),
+    /// `first_in(key..=key)`.
+    FirstIn(u64),
 }
 
 impl std::fmt::Display for Call {
@@ -76,6 +78,7 @@ impl std::fmt::Display for Call {
             Call::Get(key) => write!(f, "get({key})"),
             Call::Remove(key) => write!(f, "remove({key})"),
             Call::Contains(key) => write!(f, "contains({key})"),
+            Call::FirstIn(key) => write!(f, "first_in({key})"),
         }
     }
 }
@@ -100,6 +103,10 @@ impl Call {
             Call::Contains(key) => Op::Contains {
                 key,
                 present: map.contains(&key),
+            },
+            Call::FirstIn(key) => Op::FirstIn {
+                key,
+                found: map.first_in(key..=key).map(|(_, v)| v),
             },
         }
     }
@@ -235,10 +242,14 @@ impl Workload {
                             } else {
                                 Call::Remove(key)
                             }
-                        } else if rng.below(4) == 0 {
-                            Call::Contains(key)
                         } else {
-                            Call::Get(key)
+                            // Reads: get, the range seek (`first_in`, as LSM point reads do:
+                            // its own code path), contains.
+                            match rng.below(8) {
+                                0 | 1 => Call::Contains(key),
+                                2..=4 => Call::FirstIn(key),
+                                _ => Call::Get(key),
+                            }
                         }
                     })
                     .collect()

@@ -82,6 +82,9 @@ impl Violation {
                         serde_json::json!(if new { "new" } else { "replaced" }),
                     ),
                     Op::Get { found, .. } => ("get", None, serde_json::json!(label(found))),
+                    Op::FirstIn { found, .. } => {
+                        ("first_in", None, serde_json::json!(label(found)))
+                    }
                     Op::Remove { removed, .. } => {
                         ("remove", None, serde_json::json!(label(removed)))
                     }
