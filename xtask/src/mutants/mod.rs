@@ -22,12 +22,13 @@ use std::time::Instant;
 
 const USAGE: &str = "\
 usage: cargo xtask mutants [--shard K/N] [--passes normal,shuttle,loom] [--timeout SECS]
-                           [--file GLOB]... [--out DIR] [--report-only]
+                           [--file GLOB]... [--out DIR] [--recheck-missed] [--report-only]
 
 Runs cargo-mutants 27.x (installed if missing) over the structures' lock-free core with the
 quick checkers as its tests, then retries the survivors under shuttle and loom. Results merge
 into DIR/mutants.json (default DIR: target/mutants-report); DIR/mutants.md is the report.
---report-only redraws the report from the ledger.";
+--recheck-missed runs the normal pass again on the ledger's missed mutants not judged
+equivalent (after a checker was strengthened); --report-only redraws the report from the ledger.";
 
 /// The lock-free core: what is mutated.
 const FILES: [&str; 4] = [
@@ -105,6 +106,7 @@ struct Options {
     files: Vec<String>,
     out: PathBuf,
     report_only: bool,
+    recheck: bool,
 }
 
 fn parse(args: &[String]) -> Result<Option<Options>> {
@@ -115,6 +117,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
         files: Vec::new(),
         out: PathBuf::from("target/mutants-report"),
         report_only: false,
+        recheck: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -145,6 +148,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
             "--file" => o.files.push(value("--file")?),
             "--out" => o.out = PathBuf::from(value("--out")?),
             "--report-only" => o.report_only = true,
+            "--recheck-missed" => o.recheck = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -242,7 +246,34 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     for f in &opts.files {
         args.extend(["-f".into(), f.clone()]);
     }
+    let missed: Vec<&ledger::Entry> = ledger
+        .entries
+        .iter()
+        .filter(|e| {
+            e.status == Status::Missed
+                && (pass == Pass::Normal || !e.tried.contains(&pass.name().to_string()))
+        })
+        .collect();
     match pass {
+        Pass::Normal if opts.recheck => {
+            // Judged equivalent: nothing a checker could see; rerunning proves nothing.
+            let judged = report::judgements();
+            let recheck: Vec<_> = missed
+                .into_iter()
+                .filter(|e| {
+                    judged
+                        .get(&e.key())
+                        .is_none_or(|j| j.verdict != "equivalent")
+                })
+                .collect();
+            if recheck.is_empty() {
+                eprintln!("mutants: normal pass: no missed mutant to recheck");
+                return Ok(());
+            }
+            for e in recheck {
+                args.extend(["-F".into(), format!("^{}$", regex_escape(&e.name))]);
+            }
+        }
         Pass::Normal => {
             // The shard selects among all mutants; the retries select by name already (a
             // shard of that list would skip three quarters of it).
