@@ -9,7 +9,7 @@
 //! | `--features shuttle` | `shuttle::<map>` | 4 000 random and PCT schedules |
 //! | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | `loom::<map>` | the 11 scenarios, preemption bound 3 (1 for hazard) |
 //!
-//! Every test has a hard limit ([`LIMIT`]): a mutant that livelocks a checker (a search that
+//! Every test has a hard limit (`limit()`, 120 s unless `FERROLITE_QUICK_LIMIT_SECS`): a mutant that livelocks a checker (a search that
 //! restarts forever) ends the test with "timeout" instead of hanging `cargo-mutants` — which
 //! also kills a test that outlives its own timeout.
 //!
@@ -21,15 +21,20 @@
 use ferrolite_checkers::Mode;
 use std::time::Duration;
 
-/// The longest a quick check may run before it counts as a livelock or a hang.
-pub const LIMIT: Duration = Duration::from_secs(120);
+/// The longest a quick check may run before it counts as a livelock or a hang: 120 s, or
+/// `FERROLITE_QUICK_LIMIT_SECS` (`cargo xtask mutants` raises it for its loom pass, whose
+/// models take minutes on a loaded machine).
+fn limit() -> Duration {
+    ferrolite_checkers::secs_from_env("FERROLITE_QUICK_LIMIT_SECS")
+        .unwrap_or(Duration::from_secs(120))
+}
 
 /// The budget: the mode named by `FERROLITE_VERIFY_MODE`, quick when unset.
 fn mode() -> Mode {
     Mode::from_env_or_quick()
 }
 
-/// Runs `f` on a thread of its own and fails the test if it is not done within [`LIMIT`].
+/// Runs `f` on a thread of its own and fails the test if it is not done within `limit()`.
 fn limited(what: &str, f: impl FnOnce() + Send + 'static) {
     let (tx, rx) = std::sync::mpsc::channel();
     let worker = std::thread::Builder::new()
@@ -39,7 +44,8 @@ fn limited(what: &str, f: impl FnOnce() + Send + 'static) {
             let _ = tx.send(());
         })
         .expect("a checker thread");
-    match rx.recv_timeout(LIMIT) {
+    let limit = limit();
+    match rx.recv_timeout(limit) {
         Ok(()) => worker.join().expect("the checker finished"),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             // The checker panicked: re-raise its panic here, with its message.
@@ -48,7 +54,7 @@ fn limited(what: &str, f: impl FnOnce() + Send + 'static) {
             }
         }
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            eprintln!("timeout: {what} made no progress within {LIMIT:?} (livelock or hang)");
+            eprintln!("timeout: {what} made no progress within {limit:?} (livelock or hang)");
             std::process::exit(124);
         }
     }

@@ -168,6 +168,22 @@ impl Ledger {
             .with_context(|| format!("writing {}", path.display()))
     }
 
+    /// Drops the verdicts `pass` gave: its catches are missed again and it counts as untried.
+    /// Returns how many catches it took back.
+    pub fn forget(&mut self, pass: &str) -> usize {
+        let mut n = 0;
+        for e in &mut self.entries {
+            e.tried.retain(|t| t != pass);
+            if e.by == pass && e.status != Status::Missed && e.tried.iter().any(|t| t == "normal") {
+                e.status = Status::Missed;
+                e.by = "normal".into();
+                e.livelock = false;
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Merges the outcomes of a cargo-mutants run (its `mutants.out` directory) made by `pass`;
     /// returns how many mutants it reported. A later pass only upgrades a missed mutant.
     pub fn merge(&mut self, dir: &Path, pass: &str) -> Result<usize> {

@@ -444,7 +444,7 @@ mod tests {
             .skip_reason(Map::Kind(MapKind::Crossbeam), None)
             .is_some());
         assert!(Checker::Loom
-            .skip_reason(Map::Kind(MapKind::BTree), None)
+            .skip_reason(Map::Kind(MapKind::Crossbeam), None)
             .is_some());
         assert_eq!(
             Checker::Loom.skip_reason(Map::Kind(MapKind::Hazard), None),
