@@ -25,8 +25,10 @@ fn parse_judgements(text: &str) -> BTreeMap<String, Judgement> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| {
-            let mut parts = l.splitn(3, " | ");
-            let (name, verdict, why) = (parts.next()?, parts.next()?, parts.next()?);
+            // From the right: a mutant's name may itself hold ` | ` (`replace | with ^`); the
+            // verdict and the reason do not.
+            let mut parts = l.rsplitn(3, " | ");
+            let (why, verdict, name) = (parts.next()?, parts.next()?, parts.next()?);
             Some((
                 key_of(name.trim()),
                 Judgement {
@@ -235,7 +237,12 @@ mod tests {
             ..Ledger::default()
         };
         let judged = parse_judgements(
-            "# comment\na.rs:99:9: replace h with () | equivalent | h only logs\n",
+            "# comment\na.rs:99:9: replace h with () | equivalent | h only logs\n\
+             t.rs:25:22: replace | with ^ in marked | equivalent | on unmarked pointers only\n",
+        );
+        assert_eq!(
+            judged["t.rs: replace | with ^ in marked"].verdict,
+            "equivalent"
         );
         let md = markdown(&ledger, &judged);
         assert!(md.contains("| 4 | 3 | 1 | 1 | 1 | 1 | **66.7%** |"), "{md}");
