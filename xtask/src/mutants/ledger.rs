@@ -205,8 +205,16 @@ impl Ledger {
                     .as_str()
                     .and_then(|p| std::fs::read_to_string(dir.join(p)).ok())
                     .is_some_and(|log| log.contains("made no progress within"));
-            match self.entries.iter_mut().find(|e| e.name == name) {
+            // The same mutant, or the same one moved by an edit elsewhere in its file.
+            let key = key_of(name);
+            let at = self
+                .entries
+                .iter()
+                .position(|e| e.name == name)
+                .or_else(|| self.entries.iter().position(|e| e.key() == key));
+            match at.map(|i| &mut self.entries[i]) {
                 Some(e) => {
+                    e.name = name.to_string();
                     if !e.tried.iter().any(|t| t == pass) {
                         e.tried.push(pass.to_string());
                     }

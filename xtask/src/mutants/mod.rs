@@ -347,7 +347,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
                 return Ok(());
             }
             for e in recheck {
-                args.extend(["-F".into(), format!("^{}$", regex_escape(&e.name))]);
+                args.extend(["-F".into(), name_regex(&e.name)]);
             }
         }
         Pass::Normal => {
@@ -358,7 +358,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
             }
             // Skip what an earlier run decided.
             for e in ledger.entries.iter().filter(|e| e.status != Status::Missed) {
-                args.extend(["-E".into(), format!("^{}$", regex_escape(&e.name))]);
+                args.extend(["-E".into(), name_regex(&e.name)]);
             }
         }
         Pass::Shuttle | Pass::Loom => {
@@ -374,7 +374,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
                 return Ok(());
             }
             for e in missed {
-                args.extend(["-F".into(), format!("^{}$", regex_escape(&e.name))]);
+                args.extend(["-F".into(), name_regex(&e.name)]);
             }
         }
     }
@@ -406,6 +406,20 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     Ok(())
 }
 
+/// A regex for cargo-mutants' `-F`/`-E` that matches the mutant named `name` at any line and
+/// column: an edit elsewhere in the file moves it without making it another mutant.
+fn name_regex(name: &str) -> String {
+    let mut parts = name.splitn(4, ':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(file), Some(_), Some(_), Some(rest)) => format!(
+            "^{}:[0-9]+:[0-9]+:{}$",
+            regex_escape(file),
+            regex_escape(rest)
+        ),
+        _ => format!("^{}$", regex_escape(name)),
+    }
+}
+
 /// `s` with the regex metacharacters escaped.
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
@@ -431,6 +445,11 @@ mod tests {
             "{e}"
         );
         assert!(e.contains(r"epoch\.rs") && e.contains(r"\->"), "{e}");
+        let r = name_regex(name);
+        assert!(
+            r.starts_with(r"^structures/src/reclaim/epoch\.rs:[0-9]+:[0-9]+: replace"),
+            "{r}"
+        );
     }
 
     #[test]
