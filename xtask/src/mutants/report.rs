@@ -219,6 +219,24 @@ mod tests {
     use crate::mutants::ledger::Entry;
 
     #[test]
+    fn every_judgement_parses_to_a_verdict() {
+        let text = include_str!("judgements.txt");
+        let lines = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .count();
+        let judged = judgements();
+        assert_eq!(judged.len(), lines, "a line did not parse (or two share a key)");
+        for (key, j) in &judged {
+            assert!(
+                j.verdict == "equivalent" || j.verdict == "gap",
+                "{key}: verdict `{}` (a reason holding ` | ` splits wrongly)",
+                j.verdict
+            );
+        }
+    }
+
+    #[test]
     fn the_score_counts_timeouts_as_detected_and_missed_mutants_get_their_judgement() {
         let entry = |name: &str, status| Entry {
             name: name.into(),
