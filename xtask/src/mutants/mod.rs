@@ -332,16 +332,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
         .collect();
     match pass {
         Pass::Normal if opts.recheck => {
-            // Judged equivalent: nothing a checker could see; rerunning proves nothing.
-            let judged = report::judgements();
-            let recheck: Vec<_> = missed
-                .into_iter()
-                .filter(|e| {
-                    judged
-                        .get(&e.key())
-                        .is_none_or(|j| j.verdict != "equivalent")
-                })
-                .collect();
+            let recheck = missed;
             if recheck.is_empty() {
                 eprintln!("mutants: normal pass: no missed mutant to recheck");
                 return Ok(());
@@ -362,13 +353,6 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
             }
         }
         Pass::Shuttle | Pass::Loom => {
-            let missed: Vec<&ledger::Entry> = ledger
-                .entries
-                .iter()
-                .filter(|e| {
-                    e.status == Status::Missed && !e.tried.contains(&pass.name().to_string())
-                })
-                .collect();
             if missed.is_empty() {
                 eprintln!("mutants: {} pass: no missed mutant to retry", pass.name());
                 return Ok(());

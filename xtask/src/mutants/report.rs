@@ -226,7 +226,11 @@ mod tests {
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
             .count();
         let judged = judgements();
-        assert_eq!(judged.len(), lines, "a line did not parse (or two share a key)");
+        assert_eq!(
+            judged.len(),
+            lines,
+            "a line did not parse (or two share a key)"
+        );
         for (key, j) in &judged {
             assert!(
                 j.verdict == "equivalent" || j.verdict == "gap",
