@@ -19,6 +19,11 @@
 //! | progress | `tests/progress.rs`, `progress` | a thread paused forever mid-operation at every step within a bound (shuttle): the others must finish; a blocking map is expected to block |
 //! | Miri | `ferrolite-structures`' own tests | `cargo +nightly miri test` |
 //!
+//! The structure checkers (model, lincheck, the loom and shuttle models, progress) live in
+//! `ferrolite-checkers`, which does not build the engine, and are re-exported here. [`own`]
+//! runs the checkers on a map of the user's own crate and writes the same matrix
+//! (`ferrolite-matrix`, re-exported as [`matrix`]).
+//!
 //! Every checker test file has one test function per structure, named after the structure
 //! (`epoch`, `hazard`, …), so `cargo test --test loom -- --exact epoch` is one matrix cell. A
 //! cell's budget comes from [`Mode`] (environment variable `FERROLITE_VERIFY_MODE`), and it

@@ -3,8 +3,9 @@
 //! The checkers of a concurrent map, on any [`ConcurrentMap`](ferrolite_structures::ConcurrentMap)
 //! and without the engine: the proptest model against a `BTreeMap` ([`model`]), linearizability
 //! of recorded std-thread histories ([`lincheck`]), exhaustive loom models (`loom_check`, under
-//! `--cfg loom`) and shuttle's random and PCT schedules (`shuttle_check`, with the `shuttle`
-//! feature) — and what they share: the budget ([`Mode`]), the `VERIFY-STAT` lines ([`report`]),
+//! `--cfg loom`), shuttle's random and PCT schedules (`shuttle_check`, with the `shuttle`
+//! feature) and progress with a thread paused forever (`progress`, shuttle) — and what they
+//! share: the budget ([`Mode`]), the `VERIFY-STAT` lines ([`report`]),
 //! the active seeded mutant ([`active_mutant`]).
 //!
 //! `ferrolite-verification` re-exports all of it beside the engine checkers; this crate is
