@@ -29,8 +29,8 @@
 //! | `lincheck` | normal | thousands of short 2–3-thread histories on colliding keys, checked for linearizability; the minimal one as a timeline |
 //! | `engine` | normal | the LSM engine with your map as its memtable, sequences against a `BTreeMap` (flushes, compactions, reopens) |
 //! | `engine-lin` | normal | the engine with your map as its memtable, threads on shared keys, per-key linearizability |
-//! | `shuttle` | `--features ferrolite-verification/shuttle` | random and PCT schedules of 3–4 threads ([`crate::shuttle_check`]) |
-//! | `loom` | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | every interleaving of 2–3 threads within a preemption bound ([`crate::loom_check`]) |
+//! | `shuttle` | `--features ferrolite-verification/shuttle` | random and PCT schedules of 3–4 threads (`shuttle_check`) |
+//! | `loom` | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | every interleaving of 2–3 threads within a preemption bound (`loom_check`) |
 //!
 //! shuttle and loom replace the primitives under your map, so they run only if it is written
 //! against the sync shim (`ferrolite_structures::sync`); each build runs the cells it can and
