@@ -16,7 +16,7 @@ pub enum Outcome {
         /// What it explored (`VERIFY-STAT` lines: histories, cases, …).
         stats: BTreeMap<String, u64>,
         /// For a map declared non-linearizable (crossbeam's adapter): the violations it showed,
-        /// as expected — the count and one minimal timeline (see [`super::exec::expected`]).
+        /// as expected — the count and one minimal timeline (see `xtask`'s `exec::expected`).
         expected: Option<String>,
     },
     /// Tests failed (for a mutant row: caught).
