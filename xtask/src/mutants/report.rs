@@ -221,16 +221,15 @@ mod tests {
     #[test]
     fn every_judgement_parses_to_a_verdict() {
         let text = include_str!("judgements.txt");
-        let lines = text
+        // Two mutants may share a key (the same change at two lines of one function); each
+        // line must still parse.
+        let keys: std::collections::BTreeSet<String> = text
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .count();
+            .map(|l| key_of(l.rsplitn(3, " | ").last().unwrap_or(l).trim()))
+            .collect();
         let judged = judgements();
-        assert_eq!(
-            judged.len(),
-            lines,
-            "a line did not parse (or two share a key)"
-        );
+        assert_eq!(judged.len(), keys.len(), "a line did not parse");
         for (key, j) in &judged {
             assert!(
                 j.verdict == "equivalent" || j.verdict == "gap",
