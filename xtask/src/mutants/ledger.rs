@@ -192,6 +192,14 @@ impl Ledger {
             .with_context(|| format!("reading {}", path.display()))?;
         let v: Value = serde_json::from_str(&text)?;
         let mut n = 0;
+        // This run's names: an entry one of them names exactly is that mutant, never another
+        // one moved (two mutants can share a key: the same change at two lines).
+        let names: std::collections::BTreeSet<&str> = v["outcomes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["scenario"]["Mutant"]["name"].as_str())
+            .collect();
         for o in v["outcomes"].as_array().into_iter().flatten() {
             let Some(name) = o["scenario"]["Mutant"]["name"].as_str() else {
                 continue; // the baseline
@@ -211,7 +219,17 @@ impl Ledger {
                 .entries
                 .iter()
                 .position(|e| e.name == name)
-                .or_else(|| self.entries.iter().position(|e| e.key() == key));
+                .or_else(|| {
+                    // Moved by an edit elsewhere: the one entry with its key that no name of this
+                    // run claims.
+                    let moved: Vec<usize> = (0..self.entries.len())
+                        .filter(|&i| {
+                            self.entries[i].key() == key
+                                && !names.contains(self.entries[i].name.as_str())
+                        })
+                        .collect();
+                    (moved.len() == 1).then(|| moved[0])
+                });
             match at.map(|i| &mut self.entries[i]) {
                 Some(e) => {
                     e.name = name.to_string();
@@ -269,6 +287,20 @@ mod tests {
         std::fs::write(dir.path().join("outcomes.json"), out("MissedMutant")).unwrap();
         let mut l = Ledger::default();
         assert_eq!(l.merge(dir.path(), "normal").unwrap(), 1);
+        // Two mutants with one key (the same change at two lines) stay two.
+        let twins = tempfile::tempdir().unwrap();
+        std::fs::write(
+            twins.path().join("outcomes.json"),
+            json!({"outcomes": [
+                {"scenario": {"Mutant": {"name": "n.rs:50:44: replace + with - in f"}}, "summary": "MissedMutant"},
+                {"scenario": {"Mutant": {"name": "n.rs:59:31: replace + with - in f"}}, "summary": "MissedMutant"},
+            ]})
+            .to_string(),
+        )
+        .unwrap();
+        let mut t = Ledger::default();
+        t.merge(twins.path(), "normal").unwrap();
+        assert_eq!(t.entries.len(), 2);
         assert_eq!(l.entries[0].status, Status::Missed);
         std::fs::write(dir.path().join("outcomes.json"), out("CaughtMutant")).unwrap();
         l.merge(dir.path(), "shuttle").unwrap();

@@ -23,7 +23,7 @@ use std::time::Instant;
 const USAGE: &str = "\
 usage: cargo xtask mutants [--shard K/N] [--passes normal,shuttle,loom] [--timeout SECS]
                            [--file GLOB]... [--out DIR] [--recheck-missed] [--forget PASS]
-                           [--report-only]
+                           [--merge PASS=DIR]... [--report-only]
 
 Runs cargo-mutants 27.x (installed if missing) over the structures' lock-free core with the
 quick checkers as its tests, then retries the survivors under shuttle and loom. Results merge
@@ -165,6 +165,8 @@ struct Options {
     report_only: bool,
     recheck: bool,
     forget: Option<Pass>,
+    /// cargo-mutants output directories to merge into the ledger, with the pass that made each.
+    merge: Vec<(Pass, PathBuf)>,
 }
 
 fn parse(args: &[String]) -> Result<Option<Options>> {
@@ -177,6 +179,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
         report_only: false,
         recheck: false,
         forget: None,
+        merge: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -208,6 +211,14 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
             "--out" => o.out = PathBuf::from(value("--out")?),
             "--report-only" => o.report_only = true,
             "--recheck-missed" => o.recheck = true,
+            "--merge" => {
+                let v = value("--merge")?;
+                let (p, dir) = v
+                    .split_once('=')
+                    .with_context(|| format!("--merge {v}: expected PASS=DIR"))?;
+                let pass = Pass::parse(p).with_context(|| format!("unknown pass `{p}`"))?;
+                o.merge.push((pass, PathBuf::from(dir)));
+            }
             "--forget" => {
                 let p = value("--forget")?;
                 o.forget = Some(Pass::parse(&p).with_context(|| format!("unknown pass `{p}`"))?);
@@ -264,6 +275,15 @@ pub fn main(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let ledger_path = out.join("mutants.json");
     let mut ledger = Ledger::load(&ledger_path)?;
+    for (pass, dir) in &opts.merge {
+        let n = ledger.merge(&root.join(dir), pass.name())?;
+        eprintln!(
+            "mutants: merged {n} outcomes of the {} pass from {}",
+            pass.name(),
+            dir.display()
+        );
+        ledger.save(&ledger_path)?;
+    }
     if let Some(pass) = opts.forget {
         let n = ledger.forget(pass.name());
         eprintln!(
