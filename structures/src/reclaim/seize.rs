@@ -223,10 +223,11 @@ unsafe impl Scheme for Seize {
         if slot.load(Ordering::Relaxed).is_null() {
             slot.store(ptr::from_ref(counters).cast_mut(), Ordering::Relaxed);
         }
-        // SAFETY: `ptr` is unreachable for operations that start from now on and retired once
-        // (caller); `reclaim::<T>` may free it once no thread can hold it, and `FREEING` names
-        // this map while the guard lives. `defer_retire` (not `Collector::retire`) keeps the
-        // object for as long as this guard lives too: our own operation may still read it.
+        // `defer_retire` (not `Collector::retire`) keeps the object for as long as this guard
+        // lives too: our own operation may still read it. `FREEING` names this map while the
+        // guard lives, so `reclaim::<T>` counts the free against it.
+        // SAFETY: `ptr` is unreachable for new operations and retired once (caller), and freed
+        // by `reclaim::<T>` only once no thread can hold it.
         unsafe { guard.guard.defer_retire(ptr, reclaim::<T>) };
     }
 

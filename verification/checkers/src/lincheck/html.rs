@@ -30,12 +30,7 @@ fn colour(op: &Op) -> &'static str {
 /// timeline drawn, the dead ends, the intervals).
 pub fn page(v: &Violation, title: &str) -> String {
     let events = &v.minimal;
-    let stamps: Vec<u64> = events
-        .iter()
-        .flat_map(|e| [e.invoke, e.response])
-        .collect::<BTreeSet<u64>>()
-        .into_iter()
-        .collect();
+    let stamps = super::violation::clock_readings(events);
     let rank = |t: u64| stamps.binary_search(&t).unwrap_or(0);
     let threads: Vec<usize> = events
         .iter()

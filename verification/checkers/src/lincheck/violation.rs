@@ -251,15 +251,21 @@ fn keeps_writers(ops: &[Event], ghost: &[bool]) -> bool {
         .all(|(e, &g)| g || e.op.observed().is_none_or(|v| !dropped_writes.contains(&v)))
 }
 
-/// Draws `events` as one row per thread (see the module notes).
-pub fn render_timeline(events: &[Event]) -> String {
-    // Rank every clock reading; column[r] is where reading number r is drawn.
-    let stamps: Vec<u64> = events
+/// Every distinct clock reading of `events` (invocations and responses), in order: a reading's
+/// index is its rank, where the timelines (text and page) draw it.
+pub(super) fn clock_readings(events: &[Event]) -> Vec<u64> {
+    events
         .iter()
         .flat_map(|e| [e.invoke, e.response])
         .collect::<BTreeSet<u64>>()
         .into_iter()
-        .collect();
+        .collect()
+}
+
+/// Draws `events` as one row per thread (see the module notes).
+pub fn render_timeline(events: &[Event]) -> String {
+    // Rank every clock reading; column[r] is where reading number r is drawn.
+    let stamps = clock_readings(events);
     let rank = |t: u64| stamps.binary_search(&t).unwrap_or(0);
     let labels: Vec<String> = events.iter().map(|e| e.op.to_string()).collect();
     // Widest bar ending at each rank: `|--label--|` needs label + 6 columns.
