@@ -310,11 +310,28 @@ impl Summary<'_> {
             if self.builds.is_empty() {
                 String::new()
             } else {
-                format!(" (builds {:.0} s)", self.builds.values().sum::<f64>())
+                format!(
+                    " (builds {:.0} s: {})",
+                    self.builds.values().sum::<f64>(),
+                    self.builds.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
             },
             machine()
         )
         .unwrap();
+        if !self.builds.is_empty()
+            && self.builds.keys().all(|k| k.ends_with("-mutants"))
+            && self.rows.iter().any(|r| r.mutant.is_none())
+        {
+            writeln!(
+                s,
+                "Every row ran from a build with the seeded mutants compiled in (quick mode: half \
+                 the cold builds); a structure's row ran with `FERROLITE_MUTANT` unset, which \
+                 selects the correct code at every mutant site. `--separate-builds` runs it \
+                 from normal builds.\n"
+            )
+            .unwrap();
+        }
         write!(s, "| row |").unwrap();
         for c in self.checkers {
             write!(s, " {} |", c.name()).unwrap();

@@ -13,6 +13,12 @@
 //! mutant when its tests fail or time out. In `--quick` mode a mutant row stops at its first
 //! catch (the remaining cells read "caught already"); the other modes run every cell, to show
 //! which checkers catch which bug.
+//!
+//! Builds: a mutant row runs from a build with the mutants compiled in (`--cfg
+//! ferrolite_mutants`), a structure's row from a normal build — except in `--quick` mode, where
+//! every row runs from the mutant builds, halving the cold builds CI pays for. A structure's row
+//! runs there with `FERROLITE_MUTANT` unset, which selects the correct code of every `mutant!`
+//! site (`structures/src/mutant.rs`); the report says which builds its cells came from.
 
 mod exec;
 mod plan;
@@ -45,6 +51,9 @@ OPTIONS:
                        between them is marked seed-dependent (‡) in the matrix
   --out DIR            where the reports go, relative to the workspace root (default:
                        target/verify-report; `--out reports` replaces the committed snapshot)
+  --separate-builds    in --quick mode too, run the structures' rows from normal builds (the
+                       other modes always do; --quick runs every row from the mutant builds,
+                       with FERROLITE_MUTANT unset on a structure's row: half the cold builds)
   -h, --help           this text
 
 The default mode is between the two (a user's run, tens of minutes).";
@@ -56,6 +65,8 @@ struct Options {
     structures: Vec<String>,
     checkers: Vec<Checker>,
     mutants: bool,
+    /// `--separate-builds`: no shared mutant build in quick mode.
+    separate_builds: bool,
     /// The reports' directory, relative to the workspace root.
     out: String,
     /// The run's seed.
@@ -74,6 +85,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
         structures: vec![],
         checkers: vec![],
         mutants: true,
+        separate_builds: false,
         out: DEFAULT_OUT.into(),
         seed: fresh_seed(),
         seeds: 1,
@@ -93,6 +105,7 @@ fn parse(args: &[String]) -> Result<Option<Options>> {
             "--quick" => o.mode = "quick",
             "--full" => o.mode = "full",
             "--no-mutants" => o.mutants = false,
+            "--separate-builds" => o.separate_builds = true,
             "--out" => {
                 o.out = it
                     .next()
@@ -231,6 +244,12 @@ fn miri_available() -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Whether every row runs from the mutant builds: quick mode with mutant rows, unless
+/// `--separate-builds` (the module docs).
+fn one_build(opts: &Options, rows: &[Row]) -> bool {
+    opts.mode == "quick" && !opts.separate_builds && rows.iter().any(|r| r.mutant.is_some())
+}
+
 pub fn main(args: &[String]) -> Result<()> {
     let Some(opts) = parse(args)? else {
         return Ok(());
@@ -247,6 +266,9 @@ pub fn main(args: &[String]) -> Result<()> {
             None
         };
 
+    // Quick mode runs every row from the mutant builds when there are mutant rows (the module
+    // docs): one cold build per checker family instead of two.
+    let one_build = one_build(&opts, &rows);
     // Every (row, checker) pair, with the build it needs or why it is skipped.
     let mut todo: Vec<(Row, Checker, std::result::Result<Build, String>)> = Vec::new();
     for row in &rows {
@@ -260,7 +282,7 @@ pub fn main(args: &[String]) -> Result<()> {
                 });
             let what = match skip {
                 Some(why) => Err(why),
-                None => Ok(checker.build(row.mutant.is_some())),
+                None => Ok(checker.build(row.mutant.is_some() || one_build)),
             };
             todo.push((row.clone(), checker, what));
         }
@@ -475,5 +497,31 @@ fn say(bar: &ProgressBar, line: String) {
         eprintln!("{line}");
     } else {
         bar.println(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(args: &[&str]) -> Options {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        parse(&args).unwrap().unwrap()
+    }
+
+    #[test]
+    fn quick_mode_runs_every_row_from_the_mutant_builds_unless_told_not_to() {
+        let all = plan::rows(&[], true).unwrap();
+        let structures_only = plan::rows(&[], false).unwrap();
+        assert!(one_build(&opts(&["--quick"]), &all));
+        assert!(!one_build(&opts(&["--quick", "--separate-builds"]), &all));
+        assert!(!one_build(&opts(&[]), &all));
+        assert!(!one_build(&opts(&["--full"]), &all));
+        // No mutant row: nothing to share, the normal builds.
+        assert!(!one_build(&opts(&["--quick"]), &structures_only));
+        // The shared build is the mutant build: same key, same flags.
+        let shared = Checker::Loom.build(true);
+        assert!(shared.key.ends_with("-mutants"));
+        assert!(shared.rustflags.contains("--cfg ferrolite_mutants"));
     }
 }
