@@ -500,13 +500,14 @@ pub fn run_cycles(kind: MapKind, cycles: u64, seed: u64, child: &Path) -> CrashR
 }
 
 /// One matrix cell: the crash test over memtable `kind` with the budget of `mode` (quick 36,
-/// default 150, full 900 cycles; `FERROLITE_CRASH_CYCLES` overrides), seed from
+/// default 150, full 900 cycles, a third of that in unoptimised builds — a plain `cargo test`;
+/// the verifier builds optimised; `FERROLITE_CRASH_CYCLES` overrides), seed from
 /// `FERROLITE_CRASH_SEED` (else random, printed). Prints `VERIFY-STAT` lines and a summary.
 pub fn run(kind: MapKind, mode: Mode, child: &Path) -> CrashReport {
     let cycles = std::env::var("FERROLITE_CRASH_CYCLES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| mode.pick(36, 150, 900));
+        .unwrap_or_else(|| mode.pick(36, 150, 900) / if cfg!(debug_assertions) { 3 } else { 1 });
     let seed = crate::rng::seed_from_var("FERROLITE_CRASH_SEED");
     println!("crash test: memtable {kind:?}, {cycles} cycles, FERROLITE_CRASH_SEED={seed}");
     let r = run_cycles(kind, cycles, seed, child);

@@ -6,7 +6,8 @@
 //! three keys, up to 128 operations per thread; see `ferrolite_verification::lincheck`), sized
 //! by `FERROLITE_VERIFY_MODE`: 4 000 histories in `quick` (a few seconds per structure),
 //! 40 000 in `default` (about 30 s), 300 000 in `full` (minutes); a tenth of that in
-//! unoptimised builds. It reports `VERIFY-STAT histories`, `ops` (operations checked), `states`
+//! unoptimised builds. Unset (a plain `cargo test`), it is `quick`: the verifier always names
+//! its mode. It reports `VERIFY-STAT histories`, `ops` (operations checked), `states`
 //! (search configurations explored), `concurrent_ops` (operations that overlapped another
 //! thread's: how much real concurrency the machine gave) and `violating_histories`; on a
 //! violation it panics with the minimal
@@ -37,7 +38,7 @@ use ferrolite_verification::{active_mutant, report, Mode};
 
 fn cell(name: &str) {
     let kind: MapKind = name.parse().unwrap_or_else(|e| panic!("{e}"));
-    let mode = Mode::from_env();
+    let mode = Mode::from_env_or_quick();
     let budget = Budget::for_mode(mode);
     let linearizable = kind.info().linearizable;
     println!(

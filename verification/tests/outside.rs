@@ -28,7 +28,7 @@ impl MapFamily for Scc {
 /// One cell: `checker` on `F` through `own::cell`.
 fn cell<F: MapFamily>(checker: Checker) {
     let name = own::family_name::<F>();
-    let mode = Mode::from_env();
+    let mode = Mode::from_env_or_quick();
     println!(
         "{} {name}: mode {mode}, through ferrolite_verification::own (the public path)",
         checker.name()
