@@ -38,6 +38,7 @@ mod lockfree;
 mod map;
 mod mutant;
 mod mutex;
+mod quarantine;
 mod reclaim;
 mod reference;
 mod registry;

@@ -1,5 +1,6 @@
 //! Test hooks, for the verifier and the benchmarks only: the list of seeded bugs
-//! ([`MUTANTS`]) and a reader that stalls inside a `get` ([`StallInGet`]).
+//! ([`MUTANTS`]), a reader that stalls inside a `get` ([`StallInGet`]) and the use-after-free
+//! detector ([`quarantine_freed`]).
 //!
 //! Not part of the normal API: this module exists only with the cargo feature `testing`
 //! (`ferrolite-verification`, `ferrolite-benches` and `xtask` enable it) and in this crate's
@@ -146,6 +147,20 @@ pub fn active_mutant() -> Option<&'static Mutant> {
 }
 
 pub use crate::lockfree::StallInGet;
+
+/// Switches the checkers' use-after-free detector on or off for the whole process: while on,
+/// a node freed by its map's reclamation scheme is *quarantined* — what it owns is dropped, its
+/// memory kept with poisoned links — and the hazard scheme reclaims at every retirement and
+/// fails any `protect` that would hand out a freed node ("use after free"). Nodes freed while
+/// it is on are never given back to the allocator: for tests only. See `quarantine.rs`.
+pub fn quarantine_freed(on: bool) {
+    crate::quarantine::set(on);
+}
+
+/// How many nodes the use-after-free detector holds in quarantine.
+pub fn quarantined() -> usize {
+    crate::quarantine::count()
+}
 
 #[cfg(test)]
 mod tests {

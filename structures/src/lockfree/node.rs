@@ -242,7 +242,7 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     /// Exclusive access to the map; `node` is live and freed once.
     pub(crate) unsafe fn free_live(node: *mut Self) {
         // SAFETY: forwarded contract.
-        unsafe { Self::free_node(node) }
+        unsafe { Self::free_node(node, false) }
     }
 
     /// # Safety
@@ -260,14 +260,18 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     }
 
     /// Drop the key, the inline value, the current boxed value if any, the atomics, and release
-    /// the memory.
+    /// the memory — or, if `quarantine`, keep the memory with every link and the value pointer
+    /// set to the poison, and record it (`crate::quarantine`, the checkers' use-after-free
+    /// detector).
     ///
     /// # Safety
     /// `node` is live, nothing accesses it again, and this is called once.
-    unsafe fn free_node(node: *mut Self) {
+    unsafe fn free_node(node: *mut Self, quarantine: bool) {
         // SAFETY: exclusive access (caller). Fields were initialised in `alloc`; the inline value
         // is dropped here and nowhere else; a current boxed value is owned by the node (retired
-        // boxes were swapped out of it).
+        // boxes were swapped out of it). In quarantine the value pointer and the tower slots,
+        // dropped just before, are written anew in the still-allocated node (in bounds: the
+        // node's layout has `height` tower slots).
         unsafe {
             let height = (*node).height as usize;
             let current = (*node).value.load(Ordering::Relaxed);
@@ -281,7 +285,20 @@ impl<K, V, S: Scheme> Node<K, V, S> {
             (*node).key.with_mut(|_| ());
             ptr::drop_in_place(ptr::addr_of_mut!((*node).key));
             Self::drop_atomics(node, height);
-            S::dealloc(node.cast(), Self::layout(height));
+            if quarantine {
+                // The memory stays allocated (never reused): a reader that still stands on the
+                // node reads the poison, which the checkers report.
+                ptr::addr_of_mut!((*node).value).write(AtomicPtr::new(crate::quarantine::poison()));
+                let tower = ptr::addr_of_mut!((*node).tower).cast::<AtomicPtr<Self>>();
+                for i in 0..height {
+                    tower
+                        .add(i)
+                        .write(AtomicPtr::new(crate::quarantine::poison()));
+                }
+                crate::quarantine::record(node as usize);
+            } else {
+                S::dealloc(node.cast(), Self::layout(height));
+            }
         }
     }
 }
@@ -295,7 +312,8 @@ where
     const KIND: Kind = Kind::Node;
 
     unsafe fn free(ptr: *mut Self) {
-        // SAFETY: forwarded contract (exclusive, once).
-        unsafe { Self::free_node(ptr) }
+        // SAFETY: forwarded contract (exclusive, once); a retired node goes to quarantine
+        // instead when the detector is on.
+        unsafe { Self::free_node(ptr, crate::quarantine::on()) }
     }
 }

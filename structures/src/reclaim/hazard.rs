@@ -168,6 +168,8 @@ unsafe impl Scheme for Hazard {
             fence(Ordering::SeqCst);
             let again = src.load(Ordering::Acquire);
             if again == p {
+                // With the checkers' use-after-free detector on: not a freed node.
+                crate::quarantine::check(p);
                 return p;
             }
             p = again;
@@ -186,10 +188,10 @@ unsafe impl Scheme for Hazard {
         // once; it is valid until haphazard drops its `Retiring`, which happens no later than
         // the domain's drop in `teardown`.
         let mut freed = unsafe { domain.retire_ptr::<T, Retiring<T>>(ptr) };
-        if crate::sync::SMALL_MODEL {
-            // Small models (loom, shuttle, Miri) reclaim on every retirement, so that frees
-            // happen inside the few operations a model runs (haphazard's own threshold is 5
-            // retired objects under loom, 1000 otherwise).
+        if crate::quarantine::eager() {
+            // Small models (loom, shuttle, Miri) and the use-after-free detector reclaim on
+            // every retirement, so that frees happen inside the few operations a model runs
+            // (haphazard's own threshold is 5 retired objects under loom, 1000 otherwise).
             freed += domain.eager_reclaim();
         }
         if freed > 0 {

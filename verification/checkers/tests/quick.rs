@@ -9,6 +9,8 @@
 //! | `--features shuttle` | `shuttle::<map>` | 4 000 random and PCT schedules |
 //! | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | `loom::<map>` | the 11 scenarios, preemption bound 3 (1 for hazard) |
 //!
+//! Every test but loom's runs with the use-after-free detector on (`limited`).
+//!
 //! Every test has a hard limit (`limit()`, 120 s unless `FERROLITE_QUICK_LIMIT_SECS`): a mutant that livelocks a checker (a search that
 //! restarts forever) ends the test with "timeout" instead of hanging `cargo-mutants` — which
 //! also kills a test that outlives its own timeout.
@@ -35,7 +37,14 @@ fn mode() -> Mode {
 }
 
 /// Runs `f` on a thread of its own and fails the test if it is not done within `limit()`.
+/// Outside loom, with the use-after-free detector on (`testing::quarantine_freed`): a freed
+/// node is poisoned and kept, and the hazard scheme reclaims at every retirement and reports a
+/// `protect` that hands out freed memory — so a lost hazard protection fails the check instead
+/// of reading freed memory unseen. (Under loom the reclamation runs inside the model already,
+/// and loom tracks its own objects.)
 fn limited(what: &str, f: impl FnOnce() + Send + 'static) {
+    #[cfg(not(loom))]
+    ferrolite_structures::testing::quarantine_freed(true);
     let (tx, rx) = std::sync::mpsc::channel();
     let worker = std::thread::Builder::new()
         .name(what.to_string())

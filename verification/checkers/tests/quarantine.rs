@@ -1,0 +1,88 @@
+//! The use-after-free detector (`ferrolite_structures::testing::quarantine_freed`) on correct
+//! maps: threads race inserts, replaces and removes on a few keys with the detector on, and
+//! nothing is reported, freed nodes do go to quarantine, and every value is still dropped
+//! exactly once. (That it catches a lost protection is shown by `cargo xtask mutants`: see
+//! `reports/mutants.md`.) Its own test binary: the switch is process-wide.
+
+#![cfg(not(any(loom, feature = "shuttle")))]
+
+use ferrolite_structures::testing::{quarantine_freed, quarantined};
+use ferrolite_structures::{ConcurrentMap, EpochSkipList, HazardSkipList};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// A value that counts its live instances.
+struct Counted(Arc<AtomicI64>);
+
+impl Counted {
+    fn new(live: &Arc<AtomicI64>) -> Counted {
+        live.fetch_add(1, Ordering::Relaxed);
+        Counted(live.clone())
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Counted {
+        Counted::new(&self.0)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn race<M: ConcurrentMap<u64, Counted> + Default + 'static>() {
+    let live = Arc::new(AtomicI64::new(0));
+    let map = Arc::new(M::default());
+    let threads: Vec<_> = (0..3u64)
+        .map(|t| {
+            let (map, live) = (map.clone(), live.clone());
+            std::thread::spawn(move || {
+                let mut x = t + 1;
+                for _ in 0..3_000 {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let key = (x >> 33) % 4;
+                    match (x >> 40) % 3 {
+                        0 => {
+                            map.insert(key, Counted::new(&live));
+                        }
+                        1 => {
+                            map.remove(&key);
+                        }
+                        _ => {
+                            map.get(&key);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("no use after free reported");
+    }
+    drop(map);
+    assert_eq!(
+        live.load(Ordering::Relaxed),
+        0,
+        "every value dropped exactly once"
+    );
+}
+
+#[test]
+fn correct_maps_run_clean_with_the_detector_on_and_freed_nodes_go_to_quarantine() {
+    quarantine_freed(true);
+    let before = quarantined();
+    race::<HazardSkipList<u64, Counted>>();
+    let after_hazard = quarantined();
+    assert!(
+        after_hazard > before,
+        "the hazard map freed nodes while it ran, into quarantine"
+    );
+    race::<EpochSkipList<u64, Counted>>();
+    assert!(quarantined() > after_hazard, "so did the epoch map");
+    quarantine_freed(false);
+}
