@@ -133,3 +133,53 @@ impl<T> Drop for Slots<T> {
         drop(self.drain());
     }
 }
+
+#[cfg(all(test, not(any(loom, feature = "shuttle", miri))))]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Barrier};
+
+    /// Every thread holding an index at once gets its own slot, across several segments: each
+    /// thread initialises its slot with its own tag and must read back its own tag, and
+    /// `drain` gives back one slot per thread. (A slot shared by two threads, or an index
+    /// mapped outside the table, fails here.)
+    #[test]
+    fn threads_alive_at_once_each_have_their_own_slot_across_segments() {
+        let threads = 3 * SEGMENT + 5;
+        let shared = Arc::new(Slots::<usize>::new());
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|tag| {
+                let (shared, barrier) = (shared.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    // Every thread holds its index until all have initialised their slots. A
+                    // panic in `with` is caught, so that the others are not left at the
+                    // barrier.
+                    let read = |init: usize| {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            shared.with(|| init, |v| *v)
+                        }))
+                        .ok()
+                    };
+                    let mine = read(tag);
+                    barrier.wait();
+                    let again = read(usize::MAX);
+                    barrier.wait();
+                    (tag, mine, again)
+                })
+            })
+            .collect();
+        for h in handles {
+            let (tag, mine, again) = h.join().expect("no thread panicked");
+            assert_eq!(
+                (mine, again),
+                (Some(tag), Some(tag)),
+                "thread {tag} read another's slot (None: its `with` panicked)"
+            );
+        }
+        let mut slots = Arc::try_unwrap(shared).ok().expect("every thread is done");
+        let mut tags = slots.drain();
+        tags.sort_unstable();
+        assert_eq!(tags, (0..threads).collect::<Vec<_>>());
+    }
+}
