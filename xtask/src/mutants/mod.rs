@@ -295,7 +295,7 @@ pub fn main(args: &[String]) -> Result<()> {
     if !opts.report_only {
         let version = ensure_cargo_mutants()?;
         ledger.tool = version.clone();
-        ledger.commit = crate::bench::commit(&root);
+        ledger.commit = commit_history(&ledger.commit, &crate::bench::commit(&root), &opts);
         ledger.files = opts.files.clone();
         if let Some(s) = &opts.shard {
             if !ledger.shards.contains(s) {
@@ -316,6 +316,26 @@ pub fn main(args: &[String]) -> Result<()> {
         opts.out.join("mutants.json").display()
     );
     Ok(())
+}
+
+/// The ledger's commits with this run's added: which commit each shard and recheck ran at
+/// (`307287d (shard 0/4); 5cb8049 (shard 1/4); 79a5227 (recheck)`), so a ledger built over
+/// several sessions says what it measured.
+fn commit_history(before: &str, commit: &str, opts: &Options) -> String {
+    let what = match (&opts.shard, opts.recheck) {
+        (Some(s), false) => format!("shard {s}"),
+        (Some(s), true) => format!("recheck of shard {s}"),
+        (None, true) => "recheck".to_string(),
+        (None, false) => "all shards".to_string(),
+    };
+    let run = format!("{commit} ({what})");
+    if before.is_empty() {
+        run
+    } else if before.split("; ").any(|r| r == run) {
+        before.to_string()
+    } else {
+        format!("{before}; {run}")
+    }
 }
 
 /// One cargo-mutants run of `pass`: the normal pass on every mutant of the shard the ledger
@@ -461,6 +481,16 @@ mod tests {
         let a = |v: &[&str]| parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert!(a(&["--shard", "4/4"]).is_err());
         assert!(a(&["--passes", "normal,nope"]).is_err());
+        let recheck = a(&["--recheck-missed"]).unwrap().unwrap();
+        assert_eq!(commit_history("", "abc1234", &recheck), "abc1234 (recheck)");
+        let shard = a(&["--shard", "2/4"]).unwrap().unwrap();
+        let h = commit_history("abc1234 (recheck)", "def5678", &shard);
+        assert_eq!(h, "abc1234 (recheck); def5678 (shard 2/4)");
+        assert_eq!(
+            commit_history(&h, "def5678", &shard),
+            h,
+            "a rerun adds nothing"
+        );
         let o = a(&["--shard", "0/4", "--passes", "loom"]).unwrap().unwrap();
         assert_eq!(o.passes, vec![Pass::Loom]);
         assert_eq!(o.files.len(), FILES.len());

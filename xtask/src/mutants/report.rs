@@ -59,24 +59,27 @@ pub fn markdown(ledger: &Ledger, judged: &BTreeMap<String, Judgement>) -> String
     writeln!(s, "# Mutation testing of the lock-free core\n").unwrap();
     writeln!(
         s,
-        "`cargo xtask mutants` with {} at commit `{}` over `{}`; {}. A mutant is one small \
-         change to the code (a function body replaced by a default, an operator swapped); it is \
-         *caught* when a checker's test fails, a *timeout* when the tests do not finish (a \
-         livelock or a hang: detected, counted with the caught), *unviable* when it does not \
-         build. Tests: the structures' own tests and the quick model and lincheck checks \
-         (normal pass); what they miss is retried under shuttle, then loom.\n",
+        "`cargo xtask mutants` with {} over `{}`; {}. Runs, at their commits: {}. A mutant is \
+         one small change to the code (a function body replaced by a default, an operator \
+         swapped); it is *caught* when a checker's test fails, a *timeout* when the tests do \
+         not finish (a livelock or a hang: detected, counted with the caught), *unviable* when \
+         it does not build. Tests: the structures' own tests and the quick model and lincheck \
+         checks (normal pass); what they miss is retried under shuttle, then loom. The quick \
+         checks but loom's run with the use-after-free detector on (freed nodes quarantined \
+         with poisoned links; `structures/src/quarantine.rs`) since it was added; a missed \
+         mutant from an earlier run is rechecked (`--recheck-missed`) before it is judged.\n",
         if ledger.tool.is_empty() {
             "cargo-mutants"
         } else {
             &ledger.tool
         },
-        ledger.commit,
         ledger.files.join("`, `"),
         if ledger.shards.is_empty() {
             "every mutant".to_string()
         } else {
             format!("shards {} so far", ledger.shards.join(", "))
-        }
+        },
+        ledger.commit
     )
     .unwrap();
     writeln!(
