@@ -223,3 +223,23 @@ fn stalled_reader_blocks_epochs_and_seize_but_not_hazard_pointers() {
         "hazard: {during} unreclaimed while stalled"
     );
 }
+
+/// Without reclamation every retired node stays unfreed until the map drops, so the peak of
+/// unreclaimed objects is exactly what was retired: the benches' unreclaimed-memory figure
+/// rests on this counter (a peak that never rises would read "no garbage" for every scheme).
+#[test]
+fn the_unreclaimed_peak_follows_what_is_retired_and_not_freed() {
+    let n = if cfg!(miri) { 20 } else { 1_000 };
+    let m = NoReclaimSkipList::<u64, u64>::new();
+    for i in 0..n {
+        assert!(m.insert(i, i));
+    }
+    assert_eq!(m.reclamation().peak_unreclaimed, 0, "nothing retired yet");
+    for i in 0..n {
+        assert_eq!(m.remove(&i), Some(i));
+    }
+    let st = m.reclamation();
+    assert_eq!((st.nodes_retired, st.nodes_freed), (n, 0));
+    assert_eq!(st.unreclaimed(), n);
+    assert_eq!(st.peak_unreclaimed, n, "{st}");
+}
