@@ -1,8 +1,9 @@
 //! A use-after-free detector for the checkers: **quarantine** instead of freeing.
 //!
 //! Off unless a test switches it on (`testing::quarantine_freed`, feature `testing`). While it
-//! is on, a skip list node whose scheme frees it (`Retire::free`) has what it owns dropped as
-//! usual (key, values: drop counts stay exact) but keeps its memory: every link of its tower
+//! is on, a skip list node whose scheme frees it (`Retire::free`) — under a scheme whose
+//! memory goes back to the allocator node by node (`Scheme::QUARANTINE`; not the
+//! no-reclamation arena, whose chunks go back whole) — has what it owns dropped as usual (key, values: drop counts stay exact) but keeps its memory: every link of its tower
 //! and its value pointer are overwritten with [`POISON`], and its address is recorded. The
 //! memory is never reused, so a reader that still stands on the node reads defined memory —
 //! the poison — instead of whatever the allocator put there:
@@ -46,6 +47,14 @@ pub(crate) fn on() -> bool {
 #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 pub(crate) fn set(on: bool) {
     ON.store(on, Ordering::Relaxed);
+}
+
+/// Whether a node freed now goes to quarantine: the detector is on and the node's scheme
+/// allows it (`Scheme::QUARANTINE`: its memory would otherwise go back to the allocator, so
+/// keeping it means no later allocation reuses the address).
+#[inline]
+pub(crate) fn takes(scheme_allows: bool) -> bool {
+    scheme_allows && on()
 }
 
 /// Whether the hazard scheme reclaims at every retirement: in small models (loom, shuttle,

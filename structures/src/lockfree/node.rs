@@ -314,6 +314,6 @@ where
     unsafe fn free(ptr: *mut Self) {
         // SAFETY: forwarded contract (exclusive, once); a retired node goes to quarantine
         // instead when the detector is on.
-        unsafe { Self::free_node(ptr, crate::quarantine::on()) }
+        unsafe { Self::free_node(ptr, crate::quarantine::takes(S::QUARANTINE)) }
     }
 }

@@ -113,6 +113,8 @@ unsafe fn free_erased<T: Retire>(ptr: *mut u8) {
 unsafe impl Scheme for NoReclaim {
     const NAME: &'static str = "noreclaim";
     const TRAVERSE_MARKED: bool = true;
+    // Arena chunks are released at teardown, with any quarantined node inside them.
+    const QUARANTINE: bool = false;
     type Local = NoReclaimLocal;
     type Guard = ();
 

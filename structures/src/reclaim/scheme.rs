@@ -69,6 +69,13 @@ pub(crate) unsafe trait Scheme: Send + Sync + Sized + 'static {
     /// operation (moving a protection along; no validation needed).
     fn copy_protection<T>(local: &mut Self::Local, slot: usize, ptr: *mut T);
 
+    /// Whether a node this scheme frees may go to the use-after-free detector's quarantine
+    /// (`crate::quarantine`) instead: only if [`dealloc`](Scheme::dealloc) would give the
+    /// memory back on its own, so that keeping it means no later allocation reuses the address.
+    /// An arena that releases whole chunks at teardown (`none.rs`) says no: its quarantined
+    /// nodes' addresses would come back in new allocations and read as freed.
+    const QUARANTINE: bool = true;
+
     /// Allocate memory for a node (the global allocator unless the scheme has its own).
     ///
     /// # Safety
