@@ -297,9 +297,16 @@ pub fn main(args: &[String]) -> Result<()> {
         ledger.tool = version.clone();
         ledger.commit = commit_history(&ledger.commit, &crate::bench::commit(&root), &opts);
         ledger.files = opts.files.clone();
-        if let Some(s) = &opts.shard {
-            if !ledger.shards.contains(s) {
-                ledger.shards.push(s.clone());
+        // What the ledger covers: the shards run, and "the rest" once a run without a shard
+        // has tested every mutant they left.
+        let covered = match (&opts.shard, opts.recheck) {
+            (Some(s), _) => Some(s.clone()),
+            (None, false) => Some("the rest".to_string()),
+            (None, true) => None,
+        };
+        if let Some(c) = covered {
+            if !ledger.shards.contains(&c) {
+                ledger.shards.push(c);
             }
         }
         for &pass in &opts.passes {

@@ -77,7 +77,7 @@ pub fn markdown(ledger: &Ledger, judged: &BTreeMap<String, Judgement>) -> String
         if ledger.shards.is_empty() {
             "every mutant".to_string()
         } else {
-            format!("shards {} so far", ledger.shards.join(", "))
+            format!("covered: shards {}", ledger.shards.join(", "))
         },
         ledger.commit
     )
