@@ -269,9 +269,7 @@ impl<K, V, S: Scheme> Node<K, V, S> {
     unsafe fn free_node(node: *mut Self, quarantine: bool) {
         // SAFETY: exclusive access (caller). Fields were initialised in `alloc`; the inline value
         // is dropped here and nowhere else; a current boxed value is owned by the node (retired
-        // boxes were swapped out of it). In quarantine the value pointer and the tower slots,
-        // dropped just before, are written anew in the still-allocated node (in bounds: the
-        // node's layout has `height` tower slots).
+        // boxes were swapped out of it).
         unsafe {
             let height = (*node).height as usize;
             let current = (*node).value.load(Ordering::Relaxed);
@@ -287,7 +285,9 @@ impl<K, V, S: Scheme> Node<K, V, S> {
             Self::drop_atomics(node, height);
             if quarantine {
                 // The memory stays allocated (never reused): a reader that still stands on the
-                // node reads the poison, which the checkers report.
+                // node reads the poison, which the checkers report. The value pointer and the
+                // tower slots, dropped just above, are written anew in place (in bounds: the
+                // node's layout has `height` tower slots).
                 ptr::addr_of_mut!((*node).value).write(AtomicPtr::new(crate::quarantine::poison()));
                 let tower = ptr::addr_of_mut!((*node).tower).cast::<AtomicPtr<Self>>();
                 for i in 0..height {
