@@ -6,35 +6,15 @@
 
 #![cfg(not(any(loom, feature = "shuttle")))]
 
+use ferrolite_checkers::model::Tracked;
 use ferrolite_structures::testing::{quarantine_freed, quarantined};
 use ferrolite_structures::{ConcurrentMap, EpochSkipList, HazardSkipList};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 
-/// A value that counts its live instances.
-struct Counted(Arc<AtomicI64>);
-
-impl Counted {
-    fn new(live: &Arc<AtomicI64>) -> Counted {
-        live.fetch_add(1, Ordering::Relaxed);
-        Counted(live.clone())
-    }
-}
-
-impl Clone for Counted {
-    fn clone(&self) -> Counted {
-        Counted::new(&self.0)
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-fn race<M: ConcurrentMap<u64, Counted> + Default + 'static>() {
-    let live = Arc::new(AtomicI64::new(0));
+fn race<M: ConcurrentMap<u64, Tracked> + Default + 'static>() {
+    // The model checker's value: it counts its live instances (clones included).
+    let live = Arc::new(AtomicIsize::new(0));
     let map = Arc::new(M::default());
     let threads: Vec<_> = (0..3u64)
         .map(|t| {
@@ -48,7 +28,7 @@ fn race<M: ConcurrentMap<u64, Counted> + Default + 'static>() {
                     let key = (x >> 33) % 4;
                     match (x >> 40) % 3 {
                         0 => {
-                            map.insert(key, Counted::new(&live));
+                            map.insert(key, Tracked::new(t as u32, &live));
                         }
                         1 => {
                             map.remove(&key);
@@ -76,13 +56,13 @@ fn race<M: ConcurrentMap<u64, Counted> + Default + 'static>() {
 fn correct_maps_run_clean_with_the_detector_on_and_freed_nodes_go_to_quarantine() {
     quarantine_freed(true);
     let before = quarantined();
-    race::<HazardSkipList<u64, Counted>>();
+    race::<HazardSkipList<u64, Tracked>>();
     let after_hazard = quarantined();
     assert!(
         after_hazard > before,
         "the hazard map freed nodes while it ran, into quarantine"
     );
-    race::<EpochSkipList<u64, Counted>>();
+    race::<EpochSkipList<u64, Tracked>>();
     assert!(quarantined() > after_hazard, "so did the epoch map");
     quarantine_freed(false);
 }
