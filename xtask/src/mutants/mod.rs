@@ -16,6 +16,7 @@ mod report;
 
 use anyhow::{bail, Context, Result};
 use ledger::{Ledger, Status};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -364,6 +365,8 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     for f in &opts.files {
         args.extend(["-f".into(), f.clone()]);
     }
+    let shared = shared_keys(root, opts)?;
+    let select = |name: &str| selector(name, &shared);
     // Judged equivalent: nothing a checker could see; retrying proves nothing.
     let judged = report::judgements();
     let missed: Vec<&ledger::Entry> = ledger
@@ -385,7 +388,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
                 return Ok(());
             }
             for e in recheck {
-                args.extend(["-F".into(), name_regex(&e.name)]);
+                args.extend(["-F".into(), select(&e.name)]);
             }
         }
         Pass::Normal => {
@@ -396,7 +399,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
             }
             // Skip what an earlier run decided.
             for e in ledger.entries.iter().filter(|e| e.status != Status::Missed) {
-                args.extend(["-E".into(), name_regex(&e.name)]);
+                args.extend(["-E".into(), select(&e.name)]);
             }
         }
         Pass::Shuttle | Pass::Loom => {
@@ -405,7 +408,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
                 return Ok(());
             }
             for e in missed {
-                args.extend(["-F".into(), name_regex(&e.name)]);
+                args.extend(["-F".into(), select(&e.name)]);
             }
         }
     }
@@ -435,6 +438,46 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// How many mutants of the current source share each key (`file: what`, no line): the same
+/// change at several places (`delete !` three times in one function) shares one.
+fn shared_keys(root: &Path, opts: &Options) -> Result<BTreeMap<String, usize>> {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root)
+        .args(["mutants", "-p", "ferrolite-structures", "--list"]);
+    for f in &opts.files {
+        cmd.args(["-f", f]);
+    }
+    let out = cmd.output().context("running cargo mutants --list")?;
+    if !out.status.success() {
+        bail!(
+            "cargo mutants --list failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(count_keys(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Each key of the mutant names listed one per line in `list`, with how many name it.
+fn count_keys(list: &str) -> BTreeMap<String, usize> {
+    let mut shared = BTreeMap::new();
+    for name in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        *shared.entry(ledger::key_of(name)).or_insert(0) += 1;
+    }
+    shared
+}
+
+/// The regex that selects (or excludes) the ledger's mutant `name`: at any line when its key
+/// names one mutant of the current source (an edit elsewhere may have moved it), by its exact
+/// name when several share the key — or excluding one caught `delete !` would skip the other
+/// places it was made, never run (a moved one of those is run again: safe).
+fn selector(name: &str, shared: &BTreeMap<String, usize>) -> String {
+    if shared.get(&ledger::key_of(name)).copied().unwrap_or(0) > 1 {
+        format!("^{}$", regex_escape(name))
+    } else {
+        name_regex(name)
+    }
 }
 
 /// A regex for cargo-mutants' `-F`/`-E` that matches the mutant named `name` at any line and
@@ -480,6 +523,20 @@ mod tests {
         assert!(
             r.starts_with(r"^structures/src/reclaim/epoch\.rs:[0-9]+:[0-9]+: replace"),
             "{r}"
+        );
+    }
+
+    #[test]
+    fn mutants_sharing_a_key_are_selected_by_their_exact_names() {
+        let list = "a.rs:1:2: delete ! in f\na.rs:5:6: delete ! in f\na.rs:7:1: replace f -> bool with true\n";
+        let shared = count_keys(list);
+        assert_eq!(shared.get("a.rs: delete ! in f"), Some(&2));
+        let exact = selector("a.rs:1:2: delete ! in f", &shared);
+        assert_eq!(exact, r"^a\.rs:1:2: delete ! in f$");
+        let moved = selector("a.rs:3:1: replace f -> bool with true", &shared);
+        assert_eq!(
+            moved,
+            r"^a\.rs:[0-9]+:[0-9]+: replace f \-> bool with true$"
         );
     }
 
