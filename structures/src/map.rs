@@ -131,6 +131,17 @@ pub trait ConcurrentMap<K: MapKey, V: MapValue>: Send + Sync {
         true
     }
 
+    /// The progress guarantee the map claims, for the `progress` checker (a thread paused
+    /// forever mid-operation, the others must finish): `Some(true)` lock-free — the others
+    /// finish at every pause point, or the check fails; `Some(false)` blocking — a paused
+    /// thread is expected to block the others (the matrix shows that as the expected result,
+    /// and a blocking map never blocked fails the check: it could not fail); `None`, the
+    /// default, claims nothing — the check reports what it saw and fails on nothing but a
+    /// crash. The registry's maps claim what their `lock_free` entry says (a test checks it).
+    fn lock_free(&self) -> Option<bool> {
+        None
+    }
+
     /// Whether [`reclamation`](Self::reclamation) counts the map's retired-but-unfreed objects
     /// ([`ReclaimStats::unreclaimed`], `peak_unreclaimed`). True for every map of ours (the
     /// mutex skip list and the B-tree free under their lock, so their zero is exact); false

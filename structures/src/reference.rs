@@ -90,6 +90,10 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for CrossbeamSkipMap<K, V> {
             .map(|e| (e.key().clone(), e.value().clone()))
     }
 
+    fn lock_free(&self) -> Option<bool> {
+        Some(true)
+    }
+
     fn len(&self) -> usize {
         self.inner.len()
     }
@@ -178,6 +182,10 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexBTreeMap<K, V> {
             .filter(|(k, _)| c.within(k))
             .map(|(k, v)| (k.clone(), v.clone()))
         })
+    }
+
+    fn lock_free(&self) -> Option<bool> {
+        Some(false)
     }
 
     fn len(&self) -> usize {

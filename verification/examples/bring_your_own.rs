@@ -119,6 +119,10 @@ impl<K: MapKey, V: MapValue, const CACHE_AFTER_UNLOCK: bool> ConcurrentMap<K, V>
         items.into_iter()
     }
 
+    fn lock_free(&self) -> Option<bool> {
+        Some(false) // a mutex: a thread paused while holding it blocks the others
+    }
+
     fn len(&self) -> usize {
         locked(&self.map).len()
     }

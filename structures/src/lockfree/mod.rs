@@ -191,6 +191,9 @@ macro_rules! skip_list_face {
             {
                 first_of(&self.raw, range)
             }
+            fn lock_free(&self) -> Option<bool> {
+                Some(true)
+            }
             fn len(&self) -> usize {
                 self.raw.len()
             }

@@ -216,6 +216,10 @@ impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for MutexSkipList<K, V> {
         })
     }
 
+    fn lock_free(&self) -> Option<bool> {
+        Some(false)
+    }
+
     fn len(&self) -> usize {
         self.lock().len
     }

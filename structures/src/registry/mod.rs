@@ -14,7 +14,7 @@
 //!
 //! **Adding a map** is its implementation (a type `Name<K, V>: ConcurrentMap<K, V> + Default`
 //! re-exported from `lib.rs`) and one entry here; the tests below check that the entry and
-//! the type agree (`name()`, `linearizable()`, `counts_unreclaimed()`).
+//! the type agree (`name()`, `linearizable()`, `counts_unreclaimed()`, `lock_free()`).
 
 mod generate;
 mod info;

@@ -1,6 +1,6 @@
 //! The registry agrees with itself and with the maps: every generated list names the table's
 //! maps in its order, every filter keeps exactly the maps its column allows, and every entry's
-//! `name`, `linearizable` and `counts_unreclaimed` are what the map type itself reports.
+//! `name`, `linearizable`, `counts_unreclaimed` and `lock_free` are what the map type itself reports.
 
 use super::*;
 use crate::map::ConcurrentMap;
@@ -9,10 +9,15 @@ use crate::map::ConcurrentMap;
 struct Reports;
 
 impl MapVisitor<u8, u8> for Reports {
-    type Output = (&'static str, bool, bool);
-    fn visit<M: ConcurrentMap<u8, u8> + Default + 'static>(self) -> (&'static str, bool, bool) {
+    type Output = (&'static str, bool, bool, Option<bool>);
+    fn visit<M: ConcurrentMap<u8, u8> + Default + 'static>(self) -> Self::Output {
         let map = M::default();
-        (map.name(), map.linearizable(), map.counts_unreclaimed())
+        (
+            map.name(),
+            map.linearizable(),
+            map.counts_unreclaimed(),
+            map.lock_free(),
+        )
     }
 }
 
@@ -26,7 +31,12 @@ fn entries_agree_with_their_types() {
         }
         assert_eq!(
             kind.visit(Reports),
-            (info.name, info.linearizable, info.counts_unreclaimed),
+            (
+                info.name,
+                info.linearizable,
+                info.counts_unreclaimed,
+                Some(info.lock_free)
+            ),
             "{kind:?}"
         );
         assert_eq!(info.name, kind.to_string());

@@ -140,6 +140,9 @@ pub struct Report {
     pub failure: Option<Failure>,
     /// Executions in which they did not.
     pub stalled: u64,
+    /// What the map claims (`ConcurrentMap::lock_free`), asked inside an execution: a map on
+    /// the sync shim cannot be built, or dropped, outside one.
+    pub claim: Option<bool>,
 }
 
 /// Per-execution facts the test body shares with the scheduler (std atomics and a std mutex:
@@ -148,6 +151,8 @@ pub struct Report {
 struct Probe {
     others_done: AtomicUsize,
     victim_op: Mutex<String>,
+    /// `lock_free()` of the map: 0 none, 1 `Some(true)`, 2 `Some(false)`.
+    claim: AtomicUsize,
 }
 
 impl Probe {
@@ -198,6 +203,12 @@ fn body<M: ConcurrentMap<u8, u32> + Default + 'static>(probe: &Arc<Probe>) {
     probe.others_done.store(0, Ordering::SeqCst);
     probe.set_op("no operation yet".into());
     let map = SArc::new(M::default());
+    let claim = match map.lock_free() {
+        None => 0,
+        Some(true) => 1,
+        Some(false) => 2,
+    };
+    probe.claim.store(claim, Ordering::SeqCst);
     for k in 0..4u8 {
         map.insert(k, u32::from(k));
     }
@@ -404,7 +415,15 @@ pub fn check<M: ConcurrentMap<u8, u32> + Default + 'static>(name: &str, budget: 
     // A stopped execution's teardown panics inside shuttle (its statics are dropped without an
     // execution); the failure, if any, is ours to report, with our own schedule.
     config.failure_persistence = shuttle::FailurePersistence::None;
-    shuttle::Runner::new(scheduler, config).run(move || body::<M>(&probe));
-    let report = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    shuttle::Runner::new(scheduler, config).run({
+        let probe = probe.clone();
+        move || body::<M>(&probe)
+    });
+    let mut report = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    report.claim = match probe.claim.load(Ordering::SeqCst) {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
+    };
     report
 }

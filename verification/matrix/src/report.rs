@@ -389,8 +389,11 @@ impl Summary<'_> {
                  map declared not linearizable (its registry entry's `linearizable: false`, or a \
                  map of another crate's `linearizable()`) — every history is checked, the ones \
                  with no linear order are counted and do not fail the cell. In a progress cell: \
-                 a blocking map (`lock_free: false`) — a paused thread blocks the others, and \
-                 not being blocked would fail the cell (the checker could not fail). Not a pass: \
+                 a blocking map (its registry entry's `lock_free: false`, or a map of another \
+                 crate whose `lock_free()` is `Some(false)`) — a paused thread blocks the \
+                 others, and not being blocked would fail the cell (the checker could not \
+                 fail); a map of another crate that claims nothing (`lock_free()` is `None`) \
+                 and was blocked is shown the same way. Not a pass: \
                  the count and the first case, as the checker printed them:\n"
             )
             .unwrap();

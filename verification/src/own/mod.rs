@@ -30,9 +30,10 @@
 //! | `engine` | normal | the LSM engine with your map as its memtable, sequences against a `BTreeMap` (flushes, compactions, reopens) |
 //! | `engine-lin` | normal | the engine with your map as its memtable, threads on shared keys, per-key linearizability |
 //! | `shuttle` | `--features ferrolite-verification/shuttle` | random and PCT schedules of 3–4 threads (`shuttle_check`) |
+//! | `progress` | `--features ferrolite-verification/shuttle` | one thread paused forever mid-operation, at every step within a bound; the others must finish if the map claims `lock_free() == Some(true)`, are expected to block if it claims `Some(false)`; `None` (the default) claims nothing (`progress`) |
 //! | `loom` | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | every interleaving of 2–3 threads within a preemption bound (`loom_check`) |
 //!
-//! shuttle and loom replace the primitives under your map, so they run only if it is written
+//! shuttle (with progress) and loom replace the primitives under your map, so they run only if it is written
 //! against the sync shim (`ferrolite_structures::sync`); each build runs the cells it can and
 //! marks the others "skipped" with the build that runs them. Every cell is also saved under
 //! `<out>/cells/`, and [`Suite::finish`] merges the saved cells of the other builds into the
@@ -63,10 +64,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The columns of a suite's matrix, in order.
-pub const COLUMNS: [Checker; 6] = [
+pub const COLUMNS: [Checker; 7] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
+    Checker::Progress,
     Checker::Lincheck,
     Checker::Engine,
     Checker::EngineLin,

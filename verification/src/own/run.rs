@@ -15,7 +15,7 @@ use std::time::Instant;
 /// violations of a map declared non-linearizable (expected, not a failure).
 pub(super) enum Ran {
     Pass(BTreeMap<String, u64>),
-    #[cfg_attr(any(loom, feature = "shuttle"), allow(dead_code))] // only lincheck expects
+    #[cfg_attr(loom, allow(dead_code))] // lincheck and progress expect
     Expected(BTreeMap<String, u64>, String, Option<Box<Violation>>),
     Fail(Kind, String, Option<Box<Violation>>),
     Skip(String),
@@ -174,9 +174,9 @@ fn elsewhere(checker: Checker) -> Option<String> {
     let shuttle = "in a shuttle build: --features ferrolite-verification/shuttle";
     let normal = "in the normal build";
     match (checker, build_name()) {
-        (Checker::Loom, "loom") | (Checker::Shuttle, "shuttle") => None,
+        (Checker::Loom, "loom") | (Checker::Shuttle | Checker::Progress, "shuttle") => None,
         (Checker::Loom, _) => Some(loom.into()),
-        (Checker::Shuttle, _) => Some(shuttle.into()),
+        (Checker::Shuttle | Checker::Progress, _) => Some(shuttle.into()),
         (_, "normal") => None,
         _ => Some(normal.into()),
     }
@@ -198,6 +198,8 @@ fn run<F: MapFamily>(checker: Checker, row: &Row, mode: Mode) -> Ran {
             let n = crate::shuttle_check::run_all::<F::Map<u8, u32>>(&name, mode);
             Ran::Pass(stats([("schedules", n)]))
         }
+        #[cfg(all(feature = "shuttle", not(loom)))]
+        Checker::Progress => progress::<F>(&name, mode),
         #[cfg(not(any(loom, feature = "shuttle")))]
         Checker::Model => normal::model::<F>(&name, mode),
         #[cfg(not(any(loom, feature = "shuttle")))]
@@ -210,6 +212,60 @@ fn run<F: MapFamily>(checker: Checker, row: &Row, mode: Mode) -> Ran {
             "{} is not offered for a map of your own",
             other.name()
         )),
+    }
+}
+
+/// A thread paused forever mid-operation; what the map claims (`ConcurrentMap::lock_free`)
+/// decides what the others must do.
+#[cfg(all(feature = "shuttle", not(loom)))]
+fn progress<F: MapFamily>(name: &str, mode: Mode) -> Ran {
+    use crate::progress::{check, Budget, Stall};
+    let r = check::<F::Map<u8, u32>>(name, Budget::for_mode(mode));
+    let figures = stats([
+        ("executions", r.executions),
+        ("paused", r.paused),
+        ("progressed", r.progressed),
+        ("stalled", r.stalled),
+        ("vacuous", r.vacuous),
+    ]);
+    match (r.failure, r.claim) {
+        (Some(f), Some(true)) => {
+            let kind = match f.stall {
+                Stall::Blocked => Kind::Hang,
+                Stall::Spins(_) => Kind::Livelock,
+            };
+            Ran::Fail(
+                kind,
+                format!("progress {name} (it claims lock_free() == Some(true)): {f}"),
+                None,
+            )
+        }
+        (Some(f), claim) => Ran::Expected(
+            figures,
+            format!(
+                "{} of {} paused executions blocked, as expected of this map ({}); the first \
+                 one:\n{f}",
+                r.stalled,
+                r.paused,
+                if claim.is_some() {
+                    "lock_free() is Some(false): blocking"
+                } else {
+                    "lock_free() is None: it claims no progress guarantee"
+                }
+            ),
+            None,
+        ),
+        (None, Some(false)) => Ran::Fail(
+            Kind::Failed,
+            format!(
+                "progress {name}: the checker could not fail: a map claiming to block \
+                 (lock_free() is Some(false)) was never blocked by a paused thread in {} \
+                 executions",
+                r.executions
+            ),
+            None,
+        ),
+        (None, _) => Ran::Pass(figures),
     }
 }
 
@@ -340,4 +396,118 @@ pub(super) fn commit() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The progress column of a suite decides by what the map claims. Run with
+/// `cargo test -p ferrolite-verification --features shuttle --lib own::` (`.ci/run` does).
+#[cfg(all(test, feature = "shuttle", not(loom)))]
+mod progress_tests {
+    use super::cell;
+    use crate::Mode;
+    use ferrolite_matrix::{Checker, Kind, Outcome, Row};
+    use ferrolite_structures::{
+        ConcurrentMap, EpochSkipList, MapFamily, MapKey, MapValue, MutexBTreeMap, ReclaimStats,
+    };
+    use std::borrow::Borrow;
+    use std::ops::RangeBounds;
+
+    /// `M`, claiming `CLAIM` (0 nothing, 1 lock-free, 2 blocking) instead of what `M` claims.
+    #[derive(Default)]
+    struct Claims<M, const CLAIM: u8>(M);
+
+    impl<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>, const CLAIM: u8> ConcurrentMap<K, V>
+        for Claims<M, CLAIM>
+    {
+        fn name(&self) -> &'static str {
+            self.0.name()
+        }
+        fn insert(&self, key: K, value: V) -> bool {
+            self.0.insert(key, value)
+        }
+        fn get<Q>(&self, key: &Q) -> Option<V>
+        where
+            K: Borrow<Q>,
+            Q: Ord + ?Sized,
+        {
+            self.0.get(key)
+        }
+        fn remove<Q>(&self, key: &Q) -> Option<V>
+        where
+            K: Borrow<Q>,
+            Q: Ord + ?Sized,
+        {
+            self.0.remove(key)
+        }
+        fn range<Q, R>(&self, range: R) -> impl Iterator<Item = (K, V)>
+        where
+            K: Borrow<Q>,
+            R: RangeBounds<Q>,
+            Q: Ord + ?Sized,
+        {
+            self.0.range(range)
+        }
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn reclamation(&self) -> ReclaimStats {
+            self.0.reclamation()
+        }
+        fn lock_free(&self) -> Option<bool> {
+            match CLAIM {
+                0 => None,
+                1 => Some(true),
+                _ => Some(false),
+            }
+        }
+    }
+
+    struct BTree<const CLAIM: u8>;
+    impl<const CLAIM: u8> MapFamily for BTree<CLAIM> {
+        type Map<K: MapKey, V: MapValue> = Claims<MutexBTreeMap<K, V>, CLAIM>;
+    }
+    struct Epoch<const CLAIM: u8>;
+    impl<const CLAIM: u8> MapFamily for Epoch<CLAIM> {
+        type Map<K: MapKey, V: MapValue> = Claims<EpochSkipList<K, V>, CLAIM>;
+    }
+
+    fn progress<F: MapFamily>() -> Outcome {
+        let logs = tempfile::tempdir().unwrap();
+        let row = Row::structure("claims".to_string());
+        cell::<F>(Checker::Progress, &row, Mode::Quick, logs.path()).0
+    }
+
+    fn expected(outcome: &Outcome) -> Option<&str> {
+        match outcome {
+            Outcome::Pass { expected, .. } => expected.as_deref(),
+            other => panic!("not a pass: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_lock_free_map_passes_whatever_it_claims_but_blocking() {
+        assert_eq!(expected(&progress::<Epoch<1>>()), None);
+        assert_eq!(expected(&progress::<Epoch<0>>()), None);
+        match progress::<Epoch<2>>() {
+            Outcome::Fail { reason, .. } => assert!(
+                reason.starts_with(Kind::Failed.name()) && reason.contains("could not fail"),
+                "{reason}"
+            ),
+            other => panic!("a lock-free map claiming to block passed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_blocking_map_is_expected_to_block_unless_it_claims_lock_freedom() {
+        let claimed = progress::<BTree<2>>();
+        assert!(expected(&claimed).is_some_and(|t| t.contains("Some(false)")));
+        let unclaimed = progress::<BTree<0>>();
+        assert!(expected(&unclaimed).is_some_and(|t| t.contains("claims no progress")));
+        match progress::<BTree<1>>() {
+            Outcome::Fail { reason, .. } => assert!(
+                reason.starts_with(Kind::Hang.name()) && reason.contains("blocked by a paused"),
+                "{reason}"
+            ),
+            other => panic!("a mutex claiming lock-freedom passed: {other:?}"),
+        }
+    }
 }
