@@ -397,8 +397,13 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
             if let Some(s) = &opts.shard {
                 args.extend(["--shard".into(), s.clone()]);
             }
-            // Skip what an earlier run decided.
-            for e in ledger.entries.iter().filter(|e| e.status != Status::Missed) {
+            // Skip what an earlier normal pass ran: its missed mutants are for the retries
+            // and `--recheck-missed`, not for running again with the same tests.
+            for e in ledger
+                .entries
+                .iter()
+                .filter(|e| e.tried.iter().any(|t| t == "normal"))
+            {
                 args.extend(["-E".into(), select(&e.name)]);
             }
         }
