@@ -186,7 +186,10 @@ impl Ledger {
 
     /// Merges the outcomes of a cargo-mutants run (its `mutants.out` directory) made by `pass`;
     /// returns how many mutants it reported. A later pass only upgrades a missed mutant.
-    pub fn merge(&mut self, dir: &Path, pass: &str) -> Result<usize> {
+    /// `listed` is the current source's mutants (`cargo mutants --list`) when known: an entry
+    /// one of them names is still in the source, so an outcome of another mutant with its key
+    /// (the same change at another place) is a new entry, not that one moved.
+    pub fn merge(&mut self, dir: &Path, pass: &str, listed: &[String]) -> Result<usize> {
         let path = dir.join("outcomes.json");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
@@ -199,6 +202,7 @@ impl Ledger {
             .into_iter()
             .flatten()
             .filter_map(|o| o["scenario"]["Mutant"]["name"].as_str())
+            .chain(listed.iter().map(String::as_str))
             .collect();
         for o in v["outcomes"].as_array().into_iter().flatten() {
             let Some(name) = o["scenario"]["Mutant"]["name"].as_str() else {
@@ -221,7 +225,7 @@ impl Ledger {
                 .position(|e| e.name == name)
                 .or_else(|| {
                     // Moved by an edit elsewhere: the one entry with its key that no name of this
-                    // run claims.
+                    // run or of the current source claims.
                     let moved: Vec<usize> = (0..self.entries.len())
                         .filter(|&i| {
                             self.entries[i].key() == key
@@ -286,7 +290,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("outcomes.json"), out("MissedMutant")).unwrap();
         let mut l = Ledger::default();
-        assert_eq!(l.merge(dir.path(), "normal").unwrap(), 1);
+        assert_eq!(l.merge(dir.path(), "normal", &[]).unwrap(), 1);
         // Two mutants with one key (the same change at two lines) stay two.
         let twins = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -299,11 +303,33 @@ mod tests {
         )
         .unwrap();
         let mut t = Ledger::default();
-        t.merge(twins.path(), "normal").unwrap();
+        t.merge(twins.path(), "normal", &[]).unwrap();
         assert_eq!(t.entries.len(), 2);
+        // A twin run later, its sibling still in the source: a third entry, not the sibling
+        // renamed (without the listing it would look moved).
+        std::fs::write(
+            twins.path().join("outcomes.json"),
+            json!({"outcomes": [
+                {"scenario": {"Mutant": {"name": "n.rs:66:44: replace + with - in f"}}, "summary": "CaughtMutant"},
+            ]})
+            .to_string(),
+        )
+        .unwrap();
+        let listed: Vec<String> = [50, 59]
+            .map(|l| format!("n.rs:{l}:1: replace + with - in f"))
+            .to_vec();
+        let mut with_list = t.clone();
+        with_list.entries[0].name = listed[0].clone();
+        with_list.entries[1].name = listed[1].clone();
+        with_list.merge(twins.path(), "normal", &listed).unwrap();
+        assert_eq!(with_list.entries.len(), 3);
+        let mut moved = Ledger::default();
+        moved.entries.push(t.entries[0].clone());
+        moved.merge(twins.path(), "normal", &[]).unwrap();
+        assert_eq!(moved.entries.len(), 1, "unlisted, the one entry is taken as moved");
         assert_eq!(l.entries[0].status, Status::Missed);
         std::fs::write(dir.path().join("outcomes.json"), out("CaughtMutant")).unwrap();
-        l.merge(dir.path(), "shuttle").unwrap();
+        l.merge(dir.path(), "shuttle", &[]).unwrap();
         let e = &l.entries[0];
         assert_eq!(
             (e.status, e.by.as_str(), e.livelock),

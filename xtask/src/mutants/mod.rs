@@ -277,7 +277,11 @@ pub fn main(args: &[String]) -> Result<()> {
     let ledger_path = out.join("mutants.json");
     let mut ledger = Ledger::load(&ledger_path)?;
     for (pass, dir) in &opts.merge {
-        let n = ledger.merge(&root.join(dir), pass.name())?;
+        let listed = listed(&root, &opts).unwrap_or_else(|e| {
+            eprintln!("mutants: merging without the current list of mutants ({e:#})");
+            Vec::new()
+        });
+        let n = ledger.merge(&root.join(dir), pass.name(), &listed)?;
         eprintln!(
             "mutants: merged {n} outcomes of the {} pass from {}",
             pass.name(),
@@ -365,7 +369,8 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     for f in &opts.files {
         args.extend(["-f".into(), f.clone()]);
     }
-    let shared = shared_keys(root, opts)?;
+    let listed = listed(root, opts)?;
+    let shared = count_keys(&listed);
     let select = |name: &str| selector(name, &shared);
     // Judged equivalent: nothing a checker could see; retrying proves nothing.
     let judged = report::judgements();
@@ -436,7 +441,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
         );
     }
     let dir = root.join(format!("target/mutants/{}/mutants.out", pass.name()));
-    let n = ledger.merge(&dir, pass.name())?;
+    let n = ledger.merge(&dir, pass.name(), &listed)?;
     eprintln!(
         "mutants: {} pass: {n} outcomes merged in {:.0} s",
         pass.name(),
@@ -445,9 +450,8 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     Ok(())
 }
 
-/// How many mutants of the current source share each key (`file: what`, no line): the same
-/// change at several places (`delete !` three times in one function) shares one.
-fn shared_keys(root: &Path, opts: &Options) -> Result<BTreeMap<String, usize>> {
+/// The current source's mutants in the files of `opts` (`cargo mutants --list`).
+fn listed(root: &Path, opts: &Options) -> Result<Vec<String>> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root)
         .args(["mutants", "-p", "ferrolite-structures", "--list"]);
@@ -461,13 +465,19 @@ fn shared_keys(root: &Path, opts: &Options) -> Result<BTreeMap<String, usize>> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    Ok(count_keys(&String::from_utf8_lossy(&out.stdout)))
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
 }
 
-/// Each key of the mutant names listed one per line in `list`, with how many name it.
-fn count_keys(list: &str) -> BTreeMap<String, usize> {
+/// How many of the mutants `listed` share each key (`file: what`, no line): the same change at
+/// several places (`delete !` three times in one function) shares one.
+fn count_keys(listed: &[String]) -> BTreeMap<String, usize> {
     let mut shared = BTreeMap::new();
-    for name in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for name in listed {
         *shared.entry(ledger::key_of(name)).or_insert(0) += 1;
     }
     shared
@@ -533,8 +543,13 @@ mod tests {
 
     #[test]
     fn mutants_sharing_a_key_are_selected_by_their_exact_names() {
-        let list = "a.rs:1:2: delete ! in f\na.rs:5:6: delete ! in f\na.rs:7:1: replace f -> bool with true\n";
-        let shared = count_keys(list);
+        let list = [
+            "a.rs:1:2: delete ! in f",
+            "a.rs:5:6: delete ! in f",
+            "a.rs:7:1: replace f -> bool with true",
+        ]
+        .map(String::from);
+        let shared = count_keys(&list);
         assert_eq!(shared.get("a.rs: delete ! in f"), Some(&2));
         let exact = selector("a.rs:1:2: delete ! in f", &shared);
         assert_eq!(exact, r"^a\.rs:1:2: delete ! in f$");
