@@ -184,6 +184,29 @@ impl Ledger {
         n
     }
 
+    /// Renames each entry the current source `listed` no longer names to the one listed mutant
+    /// with its key, when exactly one has it and no entry names that one (it moved with an edit
+    /// elsewhere in its file): the report then points at today's lines.
+    pub fn relocate(&mut self, listed: &[String]) {
+        let named: std::collections::BTreeSet<String> =
+            self.entries.iter().map(|e| e.name.clone()).collect();
+        let mut by_key: std::collections::BTreeMap<String, Vec<&String>> = Default::default();
+        for name in listed {
+            by_key.entry(key_of(name)).or_default().push(name);
+        }
+        for e in &mut self.entries {
+            if listed.contains(&e.name) {
+                continue;
+            }
+            if let Some([only]) = by_key.get(&e.key()).map(Vec::as_slice) {
+                if !named.contains(only.as_str()) {
+                    e.name = only.to_string();
+                }
+            }
+        }
+        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
     /// Merges the outcomes of a cargo-mutants run (its `mutants.out` directory) made by `pass`;
     /// returns how many mutants it reported. A later pass only upgrades a missed mutant.
     /// `listed` is the current source's mutants (`cargo mutants --list`) when known: an entry
@@ -265,6 +288,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn moved_entries_take_their_listed_names_twins_stay() {
+        let entry = |name: &str| Entry {
+            name: name.into(),
+            status: Status::Caught,
+            by: "normal".into(),
+            tried: vec!["normal".into()],
+            livelock: false,
+        };
+        let mut l = Ledger {
+            entries: vec![
+                entry("a.rs:3:1: replace f with ()"),
+                entry("a.rs:9:2: delete ! in g"),
+            ],
+            ..Ledger::default()
+        };
+        let listed = [
+            "a.rs:5:1: replace f with ()",
+            "a.rs:11:2: delete ! in g",
+            "a.rs:12:2: delete ! in g",
+        ]
+        .map(String::from);
+        l.relocate(&listed);
+        assert_eq!(l.entries[0].name, "a.rs:5:1: replace f with ()");
+        assert_eq!(
+            l.entries[1].name, "a.rs:9:2: delete ! in g",
+            "ambiguous: left"
+        );
+    }
+
+    #[test]
     fn keys_drop_line_and_column() {
         assert_eq!(
             key_of("structures/src/reclaim/epoch.rs:92:9: replace <impl Scheme for Epoch>::teardown with ()"),
@@ -326,7 +379,11 @@ mod tests {
         let mut moved = Ledger::default();
         moved.entries.push(t.entries[0].clone());
         moved.merge(twins.path(), "normal", &[]).unwrap();
-        assert_eq!(moved.entries.len(), 1, "unlisted, the one entry is taken as moved");
+        assert_eq!(
+            moved.entries.len(),
+            1,
+            "unlisted, the one entry is taken as moved"
+        );
         assert_eq!(l.entries[0].status, Status::Missed);
         std::fs::write(dir.path().join("outcomes.json"), out("CaughtMutant")).unwrap();
         l.merge(dir.path(), "shuttle", &[]).unwrap();

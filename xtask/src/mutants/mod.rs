@@ -338,7 +338,7 @@ fn commit_history(before: &str, commit: &str, opts: &Options) -> String {
         (Some(s), false) => format!("shard {s}"),
         (Some(s), true) => format!("recheck of shard {s}"),
         (None, true) => "recheck".to_string(),
-        (None, false) => "all shards".to_string(),
+        (None, false) => "every mutant no run had tested".to_string(),
     };
     let run = format!("{commit} ({what})");
     if before.is_empty() {
@@ -370,6 +370,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
         args.extend(["-f".into(), f.clone()]);
     }
     let listed = listed(root, opts)?;
+    ledger.relocate(&listed);
     let shared = count_keys(&listed);
     let select = |name: &str| selector(name, &shared);
     // Judged equivalent: nothing a checker could see; retrying proves nothing.
