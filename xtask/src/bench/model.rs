@@ -29,7 +29,7 @@ pub const WORKLOAD_ORDER: [&str; 14] = [
 
 /// The lock-free maps (the registry's `lock_free` column), which should beat the mutex skip
 /// list under contention.
-fn lock_free() -> impl Iterator<Item = &'static str> {
+pub fn lock_free() -> impl Iterator<Item = &'static str> {
     MapKind::ALL
         .into_iter()
         .filter(|k| k.info().lock_free)
@@ -439,7 +439,8 @@ pub fn targets(figs: &[StructFigure]) -> Targets {
         }
     }
     let mut vs_noreclaim = Vec::new();
-    for &scheme in &["epoch", "hazard", "crossbeam"] {
+    // Every lock-free map but the baseline itself.
+    for scheme in lock_free().filter(|&m| m != "noreclaim") {
         for &(threads, update) in &tu {
             let r: Vec<f64> = ratios(figs, scheme, "noreclaim", |t, u| {
                 t == threads && u == update

@@ -491,7 +491,7 @@ fn missed_when_a_lock_free_map_loses_to_the_mutex() {
     );
     has(
         &md,
-        "- every lock-free map (epoch, hazard, noreclaim, crossbeam) beats the mutex skip list at 2+ threads with updates: **MISSED**",
+        "- every lock-free map (epoch, hazard, noreclaim, seize, crossbeam) beats the mutex skip list at 2+ threads with updates: **MISSED**",
     );
 }
 

@@ -200,10 +200,11 @@ fn targets(out: &mut String, t: &Targets, any: bool) {
     } else {
         "**MET**".into()
     };
+    let maps: Vec<&str> = t.beats_mutex.iter().map(|b| b.map).collect();
     let _ = writeln!(
         out,
-        "- every lock-free map (epoch, hazard, noreclaim, crossbeam) beats the mutex skip list \
-         at 2+ threads with updates: {all}\n"
+        "- every lock-free map ({}) beats the mutex skip list at 2+ threads with updates: {all}\n",
+        maps.join(", ")
     );
 
     out.push_str("### Reclamation cost: each scheme against the noreclaim baseline\n\n");
@@ -219,10 +220,13 @@ fn targets(out: &mut String, t: &Targets, any: bool) {
     let mut header = vec!["scheme".to_string()];
     header.extend(cols.iter().map(|(th, u)| format!("{th}t {u}%")));
     let mut rows = Vec::new();
-    for scheme in ["epoch", "hazard", "crossbeam"] {
-        if !t.vs_noreclaim.iter().any(|r| r.0 == scheme) {
-            continue;
+    let schemes: Vec<&str> = t.vs_noreclaim.iter().fold(Vec::new(), |mut v, r| {
+        if !v.contains(&r.0) {
+            v.push(r.0);
         }
+        v
+    });
+    for scheme in schemes {
         let mut row = vec![scheme.to_string()];
         for &(th, u) in &cols {
             row.push(opt(
