@@ -236,7 +236,7 @@ pub fn evidence(log: &Path, out: &Path) -> ferrolite_matrix::Evidence {
 /// (the reproduction: shrunk sequence, schedule, history timeline), at most `max` lines.
 pub fn excerpt(log: &Path, max: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = compact_schedules(text.lines());
     // Shuttle prints the replayable schedule just before the panic message, so it is a marker
     // too: the excerpt then starts with the reproduction.
     let markers = [
@@ -257,15 +257,84 @@ pub fn excerpt(log: &Path, max: usize) -> String {
         .iter()
         .position(|l| markers.iter().any(|m| l.contains(m)));
     let picked: Vec<&str> = match start {
-        Some(i) => lines[i..].iter().take(max).copied().collect(),
-        None => lines.iter().rev().take(max).rev().copied().collect(),
+        Some(i) => lines[i..].iter().take(max).map(String::as_str).collect(),
+        None => lines
+            .iter()
+            .rev()
+            .take(max)
+            .rev()
+            .map(String::as_str)
+            .collect(),
     };
     picked.join("\n")
 }
 
+/// `lines` with each quoted schedule or seed shuttle prints (`"` on a line, hundreds of lines
+/// of hex, `"`) cut to its first line and a count: otherwise the schedule fills the excerpt and
+/// the panic message after it — what the failure was — is cut off. The log keeps it whole.
+fn compact_schedules<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut quoted: Option<Vec<&str>> = None;
+    for line in lines {
+        match (&mut quoted, line.trim() == "\"") {
+            (None, true) => {
+                out.push(line.to_string());
+                quoted = Some(Vec::new());
+            }
+            (Some(body), true) => {
+                match body.len() {
+                    0..=2 => out.extend(body.iter().map(|l| l.to_string())),
+                    n => {
+                        out.push(body[0].to_string());
+                        out.push(format!(
+                            "… ({} more lines: the whole string is in the log)",
+                            n - 1
+                        ));
+                    }
+                }
+                out.push(line.to_string());
+                quoted = None;
+            }
+            (Some(body), false) => body.push(line),
+            (None, false) => out.push(line.to_string()),
+        }
+    }
+    // An unclosed quote: keep what there was.
+    if let Some(body) = quoted {
+        out.extend(body.iter().map(|l| l.to_string()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Paths;
+    use super::{compact_schedules, excerpt, Paths};
+
+    #[test]
+    fn a_long_schedule_does_not_push_the_panic_out_of_the_excerpt() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("x.log");
+        let hex = vec!["91a0c084"; 500].join("\n");
+        std::fs::write(
+            &log,
+            format!(
+                "running 1 test\nfailing schedule:\n\"\n{hex}\n\"\npass that string to `shuttle::replay`\n\
+                 thread 'epoch' panicked at shuttle-engine/src/runtime/execution.rs:217:50:\n\
+                 exceeded max_steps bound 1000000. this might be caused by an unfair schedule\n"
+            ),
+        )
+        .unwrap();
+        let e = excerpt(&log, 40);
+        assert!(e.starts_with("failing schedule:"), "{e}");
+        assert!(e.contains("… (499 more lines"), "{e}");
+        assert!(e.contains("exceeded max_steps bound"), "{e}");
+        assert_eq!(
+            ferrolite_matrix::reason(&e),
+            "livelock: shuttle step bound exceeded"
+        );
+        let short = compact_schedules(["\"", "ab", "\""].into_iter());
+        assert_eq!(short, ["\"", "ab", "\""]);
+    }
     use std::path::{Path, PathBuf};
 
     #[test]
