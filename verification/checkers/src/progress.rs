@@ -145,14 +145,40 @@ pub struct Report {
     pub claim: Option<bool>,
 }
 
+/// What a run means for the map, by what it claims ([`Report::claim`]).
+#[derive(Debug)]
+pub enum Verdict<'a> {
+    /// The others always finished, and the map does not claim to block.
+    Progressed,
+    /// The others stalled, as a map claiming to block (or claiming nothing) may: the first
+    /// such execution.
+    Expected(&'a Failure),
+    /// The others stalled though the map claims lock-freedom.
+    Broken(&'a Failure),
+    /// The map claims to block but was never blocked: the checker could not fail.
+    NeverBlocked,
+}
+
+impl Report {
+    /// The [`Verdict`] of this run.
+    pub fn verdict(&self) -> Verdict<'_> {
+        match (&self.failure, self.claim) {
+            (Some(f), Some(true)) => Verdict::Broken(f),
+            (Some(f), _) => Verdict::Expected(f),
+            (None, Some(false)) => Verdict::NeverBlocked,
+            (None, _) => Verdict::Progressed,
+        }
+    }
+}
+
 /// Per-execution facts the test body shares with the scheduler (std atomics and a std mutex:
 /// shuttle does not schedule them). One per run, so runs on parallel test threads stay apart.
 #[derive(Default)]
 struct Probe {
     others_done: AtomicUsize,
     victim_op: Mutex<String>,
-    /// `lock_free()` of the map: 0 none, 1 `Some(true)`, 2 `Some(false)`.
-    claim: AtomicUsize,
+    /// `lock_free()` of the map.
+    claim: Mutex<Option<bool>>,
 }
 
 impl Probe {
@@ -203,12 +229,7 @@ fn body<M: ConcurrentMap<u8, u32> + Default + 'static>(probe: &Arc<Probe>) {
     probe.others_done.store(0, Ordering::SeqCst);
     probe.set_op("no operation yet".into());
     let map = SArc::new(M::default());
-    let claim = match map.lock_free() {
-        None => 0,
-        Some(true) => 1,
-        Some(false) => 2,
-    };
-    probe.claim.store(claim, Ordering::SeqCst);
+    *probe.claim.lock().unwrap_or_else(|e| e.into_inner()) = map.lock_free();
     for k in 0..4u8 {
         map.insert(k, u32::from(k));
     }
@@ -420,10 +441,6 @@ pub fn check<M: ConcurrentMap<u8, u32> + Default + 'static>(name: &str, budget: 
         move || body::<M>(&probe)
     });
     let mut report = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    report.claim = match probe.claim.load(Ordering::SeqCst) {
-        1 => Some(true),
-        2 => Some(false),
-        _ => None,
-    };
+    report.claim = *probe.claim.lock().unwrap_or_else(|e| e.into_inner());
     report
 }

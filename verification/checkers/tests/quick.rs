@@ -137,13 +137,12 @@ mod progress {
             fn $id() {
                 super::limited(concat!($name, " progress"), || {
                     use ferrolite_checkers::progress;
-                    let kind: ferrolite_structures::MapKind = $name.parse().expect("a registry name");
                     let budget = progress::Budget::for_mode(super::mode());
                     let r = progress::check::<ferrolite_structures::$t<u8, u32>>($name, budget);
                     println!("progress {}: {r:?}", $name);
-                    match (&r.failure, kind.info().lock_free) {
-                        (Some(f), true) => panic!("{f}"),
-                        (None, false) => panic!(
+                    match r.verdict() {
+                        progress::Verdict::Broken(f) => panic!("{f}"),
+                        progress::Verdict::NeverBlocked => panic!(
                             "{}: a blocking map was never blocked by a paused thread ({} executions)",
                             $name, r.executions
                         ),

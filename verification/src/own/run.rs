@@ -219,7 +219,7 @@ fn run<F: MapFamily>(checker: Checker, row: &Row, mode: Mode) -> Ran {
 /// decides what the others must do.
 #[cfg(all(feature = "shuttle", not(loom)))]
 fn progress<F: MapFamily>(name: &str, mode: Mode) -> Ran {
-    use crate::progress::{check, Budget, Stall};
+    use crate::progress::{check, Budget, Stall, Verdict};
     let r = check::<F::Map<u8, u32>>(name, Budget::for_mode(mode));
     let figures = stats([
         ("executions", r.executions),
@@ -228,8 +228,8 @@ fn progress<F: MapFamily>(name: &str, mode: Mode) -> Ran {
         ("stalled", r.stalled),
         ("vacuous", r.vacuous),
     ]);
-    match (r.failure, r.claim) {
-        (Some(f), Some(true)) => {
+    match r.verdict() {
+        Verdict::Broken(f) => {
             let kind = match f.stall {
                 Stall::Blocked => Kind::Hang,
                 Stall::Spins(_) => Kind::Livelock,
@@ -240,14 +240,14 @@ fn progress<F: MapFamily>(name: &str, mode: Mode) -> Ran {
                 None,
             )
         }
-        (Some(f), claim) => Ran::Expected(
+        Verdict::Expected(f) => Ran::Expected(
             figures,
             format!(
                 "{} of {} paused executions blocked, as expected of this map ({}); the first \
                  one:\n{f}",
                 r.stalled,
                 r.paused,
-                if claim.is_some() {
+                if r.claim.is_some() {
                     "lock_free() is Some(false): blocking"
                 } else {
                     "lock_free() is None: it claims no progress guarantee"
@@ -255,7 +255,7 @@ fn progress<F: MapFamily>(name: &str, mode: Mode) -> Ran {
             ),
             None,
         ),
-        (None, Some(false)) => Ran::Fail(
+        Verdict::NeverBlocked => Ran::Fail(
             Kind::Failed,
             format!(
                 "progress {name}: the checker could not fail: a map claiming to block \
@@ -265,7 +265,7 @@ fn progress<F: MapFamily>(name: &str, mode: Mode) -> Ran {
             ),
             None,
         ),
-        (None, _) => Ran::Pass(figures),
+        Verdict::Progressed => Ran::Pass(figures),
     }
 }
 
