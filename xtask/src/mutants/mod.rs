@@ -276,11 +276,22 @@ pub fn main(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let ledger_path = out.join("mutants.json");
     let mut ledger = Ledger::load(&ledger_path)?;
-    for (pass, dir) in &opts.merge {
-        let listed = listed(&root, &opts).unwrap_or_else(|e| {
+    // The current source's mutants, listed once (cargo-mutants parses every file): merges
+    // and passes decide by them which ledger entries are still in the source.
+    let version = if opts.report_only {
+        None
+    } else {
+        Some(ensure_cargo_mutants()?)
+    };
+    let listed = match (&version, opts.merge.is_empty()) {
+        (Some(_), _) => listed(&root, &opts)?,
+        (None, false) => listed(&root, &opts).unwrap_or_else(|e| {
             eprintln!("mutants: merging without the current list of mutants ({e:#})");
             Vec::new()
-        });
+        }),
+        (None, true) => Vec::new(),
+    };
+    for (pass, dir) in &opts.merge {
         let n = ledger.merge(&root.join(dir), pass.name(), &listed)?;
         eprintln!(
             "mutants: merged {n} outcomes of the {} pass from {}",
@@ -297,9 +308,8 @@ pub fn main(args: &[String]) -> Result<()> {
         );
         ledger.save(&ledger_path)?;
     }
-    if !opts.report_only {
-        let version = ensure_cargo_mutants()?;
-        ledger.tool = version.clone();
+    if let Some(version) = version {
+        ledger.tool = version;
         ledger.commit = commit_history(&ledger.commit, &crate::bench::commit(&root), &opts);
         ledger.files = opts.files.clone();
         // What the ledger covers: the shards run, and "the rest" once a run without a shard
@@ -314,8 +324,9 @@ pub fn main(args: &[String]) -> Result<()> {
                 ledger.shards.push(c);
             }
         }
+        ledger.relocate(&listed);
         for &pass in &opts.passes {
-            run_pass(&root, &opts, pass, &mut ledger)?;
+            run_pass(&root, &opts, &listed, pass, &mut ledger)?;
             ledger.save(&ledger_path)?;
         }
     }
@@ -352,7 +363,13 @@ fn commit_history(before: &str, commit: &str, opts: &Options) -> String {
 
 /// One cargo-mutants run of `pass`: the normal pass on every mutant of the shard the ledger
 /// has no verdict for, the others on the mutants still missed.
-fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Result<()> {
+fn run_pass(
+    root: &Path,
+    opts: &Options,
+    listed: &[String],
+    pass: Pass,
+    ledger: &mut Ledger,
+) -> Result<()> {
     std::fs::create_dir_all(root.join(format!("target/mutants/{}", pass.name())))?;
     let mut args: Vec<String> = vec![
         "mutants".into(),
@@ -369,9 +386,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
     for f in &opts.files {
         args.extend(["-f".into(), f.clone()]);
     }
-    let listed = listed(root, opts)?;
-    ledger.relocate(&listed);
-    let shared = count_keys(&listed);
+    let shared = count_keys(listed);
     let select = |name: &str| selector(name, &shared);
     // Judged equivalent: nothing a checker could see; retrying proves nothing.
     let judged = report::judgements();
@@ -442,7 +457,7 @@ fn run_pass(root: &Path, opts: &Options, pass: Pass, ledger: &mut Ledger) -> Res
         );
     }
     let dir = root.join(format!("target/mutants/{}/mutants.out", pass.name()));
-    let n = ledger.merge(&dir, pass.name(), &listed)?;
+    let n = ledger.merge(&dir, pass.name(), listed)?;
     eprintln!(
         "mutants: {} pass: {n} outcomes merged in {:.0} s",
         pass.name(),
