@@ -3,8 +3,9 @@
 //! Off unless a test switches it on (`testing::quarantine_freed`, feature `testing`). While it
 //! is on, a skip list node whose scheme frees it (`Retire::free`) — under a scheme whose
 //! memory goes back to the allocator node by node (`Scheme::QUARANTINE`; not the
-//! no-reclamation arena, whose chunks go back whole) — has what it owns dropped as usual (key, values: drop counts stay exact) but keeps its memory: every link of its tower
-//! and its value pointer are overwritten with [`POISON`], and its address is recorded. The
+//! no-reclamation arena, whose chunks go back whole) — has what it owns dropped as usual (key,
+//! values: drop counts stay exact) but keeps its memory: every link of its tower and its value
+//! pointer are overwritten with [`POISON`], and its address is recorded. The
 //! memory is never reused, so a reader that still stands on the node reads defined memory —
 //! the poison — instead of whatever the allocator put there:
 //!

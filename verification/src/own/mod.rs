@@ -33,9 +33,9 @@
 //! | `progress` | `--features ferrolite-verification/shuttle` | one thread paused forever mid-operation, at every step within a bound; the others must finish if the map claims `lock_free() == Some(true)`, are expected to block if it claims `Some(false)`; `None` (the default) claims nothing (`progress`) |
 //! | `loom` | `RUSTFLAGS="--cfg loom --cfg crossbeam_loom"` | every interleaving of 2–3 threads within a preemption bound (`loom_check`) |
 //!
-//! shuttle (with progress) and loom replace the primitives under your map, so they run only if it is written
-//! against the sync shim (`ferrolite_structures::sync`); each build runs the cells it can and
-//! marks the others "skipped" with the build that runs them. Every cell is also saved under
+//! shuttle (with progress) and loom replace the primitives under your map, so they run only if
+//! it is written against the sync shim (`ferrolite_structures::sync`); each build runs the
+//! cells it can and marks the others "skipped" with the build that runs them. Every cell is also saved under
 //! `<out>/cells/`, and [`Suite::finish`] merges the saved cells of the other builds into the
 //! report: run the same test once per build and the last run's report holds every column.
 //!

@@ -220,12 +220,9 @@ fn targets(out: &mut String, t: &Targets, any: bool) {
     let mut header = vec!["scheme".to_string()];
     header.extend(cols.iter().map(|(th, u)| format!("{th}t {u}%")));
     let mut rows = Vec::new();
-    let schemes: Vec<&str> = t.vs_noreclaim.iter().fold(Vec::new(), |mut v, r| {
-        if !v.contains(&r.0) {
-            v.push(r.0);
-        }
-        v
-    });
+    // `vs_noreclaim` holds each scheme's entries together, in the registry's order.
+    let mut schemes: Vec<&str> = t.vs_noreclaim.iter().map(|r| r.0).collect();
+    schemes.dedup();
     for scheme in schemes {
         let mut row = vec![scheme.to_string()];
         for &(th, u) in &cols {
