@@ -130,6 +130,15 @@ impl Db {
         Ok(Snapshot::new(&self.engine))
     }
 
+    /// [`Db::snapshot`], but owned: it does not borrow the handle, so it can be moved into
+    /// a struct or another thread (a SQL transaction holds one). It keeps the engine's memory
+    /// alive, not the database open: after [`Db::close`] its reads fail with
+    /// [`crate::Error::Closed`].
+    pub fn snapshot_owned(&self) -> Result<Snapshot<'static>> {
+        self.engine.control.check_open()?;
+        Ok(Snapshot::new(&self.engine))
+    }
+
     /// Freeze the active memtable (if it holds anything) and write every frozen memtable to
     /// an L0 table; returns when they are durable in the manifest.
     pub fn flush(&self) -> Result<()> {

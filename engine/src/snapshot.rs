@@ -6,22 +6,31 @@
 
 use crate::engine::Engine;
 use crate::iter::DbIter;
+use std::marker::PhantomData;
+use std::sync::Arc;
 use crate::key::{prefix_bounds, validate_key, KeyRange};
 use crate::types::SeqNo;
 use crate::Result;
 use bytes::Bytes;
 
 /// A read view at a fixed sequence number, kept until dropped. See [`crate::Db::snapshot`].
+///
+/// The lifetime ties a snapshot from [`crate::Db::snapshot`] to its `Db` handle; one from
+/// [`crate::Db::snapshot_owned`] is `Snapshot<'static>` and may outlive the handle (the
+/// engine stays allocated while it lives; after `close`, its reads fail with
+/// [`crate::Error::Closed`]).
 pub struct Snapshot<'a> {
-    engine: &'a Engine,
+    engine: Arc<Engine>,
     seq: SeqNo,
+    _db: PhantomData<&'a ()>,
 }
 
 impl<'a> Snapshot<'a> {
-    pub(crate) fn new(engine: &'a Engine) -> Snapshot<'a> {
+    pub(crate) fn new(engine: &Arc<Engine>) -> Snapshot<'a> {
         Snapshot {
-            engine,
             seq: engine.visibility.pin(),
+            engine: Arc::clone(engine),
+            _db: PhantomData,
         }
     }
 

@@ -71,6 +71,26 @@ fn every_range_form_scans() {
 }
 
 #[test]
+fn an_owned_snapshot_outlives_the_borrow_and_fails_after_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), Options::default()).unwrap();
+    db.put("k", "1").unwrap();
+    let snap = db.snapshot_owned().unwrap();
+    db.put("k", "2").unwrap();
+    // Moved to another thread: it borrows nothing.
+    let seen = std::thread::spawn(move || {
+        let v = snap.get("k").unwrap();
+        (v, snap)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(seen.0.as_deref(), Some(&b"1"[..]));
+    assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"2"[..]));
+    db.close().unwrap();
+    assert!(matches!(seen.1.get("k"), Err(Error::Closed)));
+}
+
+#[test]
 fn a_regular_file_is_not_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain");
