@@ -9,8 +9,10 @@
 //! an update (old and new values), a put without one an insert, a delete with one a delete.
 //! A delete without a before-image is not a row event (a dropped table's data being
 //! removed). [`RowEvents`] replays the batches still in the log from a sequence number and
-//! then follows new ones, in commit order; each event's `seq` is its row operation's
-//! sequence number, so `subscribe(table, last_seen + 1)` resumes after the last one seen.
+//! then follows new ones, in commit order. A transaction is the unit: its events share its
+//! commit sequence number (`seq`, the engine's first sequence number of its batch) and are
+//! numbered within it (`index`), so `subscribe(table, seq + 1)` resumes after the last
+//! transaction fully seen.
 
 use crate::catalog::TableDef;
 use crate::keys;
@@ -47,8 +49,10 @@ pub enum RowChange {
 /// One row event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowEvent {
-    /// The sequence number of the row's operation in the engine (commit order).
+    /// The commit's sequence number (commit order; shared by the transaction's events).
     pub seq: u64,
+    /// The event's position among its transaction's events of this table.
+    pub index: u32,
     /// The table's name.
     pub table: String,
     /// The row's primary key.
@@ -89,7 +93,7 @@ pub fn decode_batch(table: &TableDef, event: &Event) -> Result<Vec<RowEvent>> {
         None => HashMap::new(),
     };
     let mut out = Vec::new();
-    for (i, op) in event.ops.iter().enumerate() {
+    for op in event.ops.iter() {
         let Some((id, _)) = keys::row_table(&op.key) else {
             continue;
         };
@@ -115,8 +119,10 @@ pub fn decode_batch(table: &TableDef, event: &Event) -> Result<Vec<RowEvent>> {
             (ValueKind::Delete, Some(o)) => (o.pk, RowChange::Deleted { old: o.values }),
             (ValueKind::Delete, None) => continue,
         };
+        let index = out.len() as u32;
         out.push(RowEvent {
-            seq: event.seq + i as u64,
+            seq: event.seq,
+            index,
             table: table.name.clone(),
             pk,
             change,
@@ -141,7 +147,7 @@ impl std::fmt::Debug for RowEvents {
     }
 }
 
-/// Subscribe to `table`'s row events from sequence number `from`.
+/// Subscribe to `table`'s row events of the commits with sequence number `from` or later.
 pub fn subscribe(storage: &dyn Storage, table: Arc<TableDef>, from: u64) -> Result<RowEvents> {
     Ok(RowEvents {
         feed: storage.subscribe(from, 4096)?,

@@ -23,6 +23,8 @@ mod error;
 pub mod events;
 pub mod keycode;
 pub mod keys;
+#[cfg(feature = "test-mutants")]
+pub mod mutant;
 mod oracle;
 mod rowid;
 mod shell_format;

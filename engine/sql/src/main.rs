@@ -80,7 +80,7 @@ fn parse_args() -> Result<Args, String> {
             }
         }
     }
-    if a.dir.is_none() == !a.memory {
+    if a.dir.is_none() != a.memory {
         return Err(USAGE.to_string());
     }
     Ok(a)

@@ -84,12 +84,17 @@ pub fn converted(v: Value, aff: Affinity) -> Value {
     }
 }
 
-/// The form a value equal to it takes in a column of affinity `aff` (INTEGER columns store
-/// integers, REAL columns reals), so an equality finds the stored key. Only for equality: a
-/// rounded bound could cut a range short.
+/// The form a value takes in a column of affinity `aff` (INTEGER columns store integers,
+/// REAL columns reals) when the conversion is exact, so that a key bound lands on the stored
+/// keys: equal values of the two types encode differently (the integer first), and a bound
+/// `k >= 2.0` must not skip a stored `2`. An integer beyond 2^53 stays as it is for a REAL
+/// column (rounding it could cut a range short).
 pub fn storage_form(v: Value, aff: Affinity) -> Value {
+    const EXACT: i64 = 1 << 53;
     match (aff, &v) {
-        (Affinity::Real, Value::Integer(i)) => Value::Real(*i as f64),
+        (Affinity::Real, Value::Integer(i)) if (-EXACT..=EXACT).contains(i) => {
+            Value::Real(*i as f64)
+        }
         (Affinity::Integer, Value::Real(r))
             if r.fract() == 0.0 && *r >= -9.223372036854775e18 && *r < 9.223372036854775e18 =>
         {
@@ -144,10 +149,10 @@ fn column_bounds(conj: &[BExpr], base: usize, n: usize) -> Vec<ColumnBounds> {
         if v.is_null() && !is_null_test {
             continue; // never true; the filter removes everything
         }
-        let v = converted(v, aff);
+        let v = storage_form(converted(v, aff), aff);
         let b = &mut cols[col - base];
         match op {
-            CmpOp::Eq => b.eq = Some(storage_form(v, aff)),
+            CmpOp::Eq => b.eq = Some(v),
             CmpOp::Gt | CmpOp::Ge => {
                 let incl = op == CmpOp::Ge;
                 if b.lower

@@ -601,7 +601,6 @@ fn number(text: &str) -> Result<Value> {
         return Ok(Value::Integer(i));
     }
     match text.parse::<f64>() {
-        Ok(f) if f.is_finite() || text.bytes().all(|b| b.is_ascii_digit()) => Ok(Value::Real(f)),
         Ok(f) => Ok(Value::Real(f)),
         Err(_) => Err(Error::Syntax {
             message: format!("bad number {text}"),
@@ -612,7 +611,7 @@ fn number(text: &str) -> Result<Value> {
 }
 
 fn blob(hex: &str) -> Result<Value> {
-    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::Syntax {
             message: format!("malformed blob literal X'{hex}'"),
             line: 0,

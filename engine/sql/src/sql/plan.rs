@@ -310,10 +310,10 @@ pub fn plan_select(sel: &Select, catalog: &Catalog, params: &[Value]) -> Result<
         .iter()
         .map(|e| resolve_output(e, "GROUP BY"))
         .collect::<Result<_>>()?;
-    let having_expr = match &sel.having {
-        Some(h) => Some(substitute_aliases(h, &items, &scope)),
-        None => None,
-    };
+    let having_expr = sel
+        .having
+        .as_ref()
+        .map(|h| substitute_aliases(h, &items, &scope));
 
     // Aggregates.
     let mut calls = Vec::new();
