@@ -13,6 +13,9 @@
 //! * [`flags`] — the option loop of the `dbbench` and `scaling` command lines.
 //! * [`report`] — folding repetitions into cells and printing summary tables.
 //! * [`cli`] — the command line of the `synchro` binary.
+//! * [`sql_bench`] — one SQL workload on Ferrolite's SQL layer and on SQLite (bulk inserts
+//!   from 1, 2 and 4 writers, point and range SELECTs, UPDATEs), run by the `sql` criterion
+//!   bench and the `sqlbench` binary.
 //! * [`sidecar`] — the criterion benches' scale, configuration and side data (read by
 //!   `cargo xtask report`).
 
@@ -22,6 +25,7 @@ pub mod flags;
 pub mod report;
 pub mod scaling;
 pub mod sidecar;
+pub mod sql_bench;
 pub mod structures;
 pub mod sweep;
 pub mod synchro;

@@ -23,6 +23,7 @@ use crate::sql::{ddl, exec, parse, plan};
 use crate::storage::{EngineStorage, MemStorage, Storage, Write};
 use crate::txn::Txn;
 use crate::{keycode, Error, Result, Value};
+use ferrolite::Bytes;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -188,27 +189,29 @@ impl Database {
             return Ok(());
         }
         let _schema = read(&self.shared.schema);
-        let written: Vec<Vec<u8>> = parts.writes.keys().cloned().collect();
-        let mut batch: Vec<Write> = parts
-            .writes
-            .into_iter()
-            .map(|(k, v)| (k, v.map(|b| b.to_vec())))
-            .collect();
+        let written: Vec<Bytes> = parts.writes.keys().cloned().collect();
+        let mut batch: Vec<Write> = parts.writes.into_iter().collect();
         if !parts.before.is_empty() {
-            batch.push((keys::undo(), Some(events::encode_before(&parts.before))));
+            batch.push((
+                keys::undo().into(),
+                Some(events::encode_before(&parts.before).into()),
+            ));
         }
         for t in &parts.auto_rowid {
             if let Some(m) = parts.rowid_max.get(t) {
                 let mut v = Vec::new();
                 keycode::encode_key(&[Value::Integer(*m)], &mut v);
-                batch.push((keys::rowid_mark(*t), Some(v)));
+                batch.push((keys::rowid_mark(*t).into(), Some(v.into())));
             }
         }
         let storage = &self.shared.storage;
+        let catalog = self.catalog();
+        let name = |key: &[u8]| name_key(&catalog, key);
         self.shared.oracle.commit(
             ticket,
-            parts.reads.iter().map(Vec::as_slice),
+            parts.reads.iter().map(|k| k.as_ref()),
             written,
+            &name,
             || storage.write(batch),
         )?;
         self.shared.rowids.committed(&parts.rowid_max);
@@ -218,11 +221,13 @@ impl Database {
     /// Apply a catalog change (under the exclusive schema lock, held by the caller).
     fn apply_change(&self, change: ddl::Change) -> Result<()> {
         let ticket = self.shared.oracle.begin();
-        let written: Vec<Vec<u8>> = change.writes.iter().map(|(k, _)| k.clone()).collect();
+        let written: Vec<Bytes> = change.writes.iter().map(|(k, _)| k.clone()).collect();
         let storage = &self.shared.storage;
         self.shared
             .oracle
-            .commit(ticket, [], written, || storage.write(change.writes))?;
+            .commit(ticket, [], written, &|_| None, || {
+                storage.write(change.writes)
+            })?;
         *write(&self.shared.catalog) = Arc::new(change.catalog);
         ddl::collect_garbage(storage.as_ref(), &change.garbage)
     }
@@ -263,6 +268,24 @@ impl Database {
             self.apply_change(change)?;
         }
         Ok(QueryResult::default())
+    }
+}
+
+/// A key in words for a conflict message: the table (or index) it belongs to, by name.
+fn name_key(catalog: &Catalog, key: &[u8]) -> Option<String> {
+    let rest = key.strip_prefix(keys::RESERVED_PREFIX)?;
+    let id = u32::from_be_bytes(rest.get(1..5)?.try_into().ok()?);
+    match rest.first()? {
+        b't' => catalog
+            .table_by_id(id)
+            .map(|t| format!("a row of table {}", t.name)),
+        b'i' => catalog.tables().find_map(|t| {
+            t.indexes
+                .iter()
+                .find(|ix| ix.id == id)
+                .map(|ix| format!("an entry of index {} on table {}", ix.name, t.name))
+        }),
+        _ => None,
     }
 }
 

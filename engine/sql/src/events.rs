@@ -62,10 +62,10 @@ pub struct RowEvent {
 }
 
 /// The before-images of a transaction, encoded for `keys::undo()`.
-pub fn encode_before(before: &BTreeMap<Vec<u8>, Bytes>) -> Vec<u8> {
+pub fn encode_before(before: &BTreeMap<Bytes, Bytes>) -> Vec<u8> {
     let mut flat = Vec::with_capacity(before.len() * 2);
     for (k, v) in before {
-        flat.push(Value::Blob(k.clone()));
+        flat.push(Value::Blob(k.to_vec()));
         flat.push(Value::Blob(v.to_vec()));
     }
     keycode::encode_row(&flat)

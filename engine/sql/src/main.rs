@@ -5,14 +5,19 @@
 //! ferrolite-sql DIR -c "SQL"        # run the statements, print, exit (1 on error)
 //! ferrolite-sql --memory            # an in-memory database
 //! options: --memtable KIND   --sync none|buffered|every|group   --echo
-//! dot commands: .tables  .schema [TABLE]  .explain SQL  .help  .quit
+//! dot commands: .tables  .schema [TABLE]  .explain SQL  .session [NAME]  .help  .quit
 //! ```
+//!
+//! `.session NAME` switches to another connection of the same database (made on first use;
+//! `.session` alone lists them), so one shell can show two transactions racing: BEGIN in
+//! one, change the same row in the other, COMMIT the first — it fails with a conflict.
 //!
 //! Without a terminal on stdin it reads statements from stdin (with `--echo`, each is
 //! printed before its result, which makes a readable transcript).
 
 use ferrolite::{MapKind, Options, SyncPolicy};
 use ferrolite_sql::{Database, Session};
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -101,34 +106,74 @@ fn open(a: &Args) -> Result<Database, String> {
     Database::open(dir, opts).map_err(|e| format!("cannot open {dir}: {e}"))
 }
 
+/// The shell's connections, by name; `current` is the one statements go to.
+struct Sessions {
+    db: Database,
+    all: BTreeMap<String, Session>,
+    current: String,
+}
+
+impl Sessions {
+    fn new(db: Database) -> Self {
+        let mut all = BTreeMap::new();
+        all.insert("main".to_string(), db.session());
+        Sessions {
+            db,
+            all,
+            current: "main".into(),
+        }
+    }
+
+    fn session(&mut self) -> &mut Session {
+        let db = &self.db;
+        self.all
+            .entry(self.current.clone())
+            .or_insert_with(|| db.session())
+    }
+
+    fn prompt(&self) -> String {
+        if self.current == "main" {
+            "ferrolite> ".into()
+        } else {
+            format!("ferrolite[{}]> ", self.current)
+        }
+    }
+}
+
 /// Run one input (SQL or a dot command); print the result. Returns false on error.
-fn run(db: &Database, session: &mut Session, input: &str) -> bool {
+fn run(sessions: &mut Sessions, input: &str) -> bool {
     let input = input.trim();
     if let Some(cmd) = input.strip_prefix('.') {
         let (name, rest) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
         let rest = rest.trim();
         match name {
             "tables" => {
-                let names: Vec<String> = db.catalog().tables().map(|t| t.name.clone()).collect();
+                let names: Vec<String> = sessions.db.catalog().tables().map(|t| t.name.clone()).collect();
                 println!("{}", names.join("  "));
             }
             "schema" => {
-                let cat = db.catalog();
+                let cat = sessions.db.catalog();
                 for t in cat.tables() {
                     if rest.is_empty() || t.name.eq_ignore_ascii_case(rest) {
                         println!("{}", t.to_sql());
                     }
                 }
             }
-            "explain" => {
-                return run(
-                    db,
-                    session,
-                    &format!("EXPLAIN {}", rest.trim_end_matches(';')),
-                )
+            "explain" => return run(sessions, &format!("EXPLAIN {}", rest.trim_end_matches(';'))),
+            "session" => {
+                if rest.is_empty() {
+                    for (name, s) in &sessions.all {
+                        let mark = if *name == sessions.current { "*" } else { " " };
+                        let state = if s.in_transaction() { "in a transaction" } else { "idle" };
+                        println!("{mark} {name} ({state})");
+                    }
+                } else {
+                    sessions.current = rest.to_string();
+                    sessions.session();
+                }
             }
             "help" => println!(
-                ".tables  .schema [TABLE]  .explain SQL  .help  .quit  — statements end with ';'"
+                ".tables  .schema [TABLE]  .explain SQL  .session [NAME]  .help  .quit  — statements end with ';'"
             ),
             "quit" | "exit" => std::process::exit(0),
             other => {
@@ -138,7 +183,7 @@ fn run(db: &Database, session: &mut Session, input: &str) -> bool {
         }
         return true;
     }
-    match session.execute(input) {
+    match sessions.session().execute(input) {
         Ok(r) => {
             if !r.columns.is_empty() {
                 print!("{}", r.to_table());
@@ -200,9 +245,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut session = db.session();
+    let mut sessions = Sessions::new(db);
     if let Some(sql) = &args.command {
-        return if run(&db, &mut session, sql) {
+        return if run(&mut sessions, sql) {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
@@ -217,14 +262,14 @@ fn main() -> ExitCode {
             buf.push('\n');
             if complete(&buf) {
                 if args.echo {
-                    println!("ferrolite> {}", buf.trim());
+                    println!("{}{}", sessions.prompt(), buf.trim());
                 }
-                ok &= run(&db, &mut session, &buf);
+                ok &= run(&mut sessions, &buf);
                 buf.clear();
             }
         }
         if !buf.trim().is_empty() {
-            ok &= run(&db, &mut session, &buf);
+            ok &= run(&mut sessions, &buf);
         }
         return if ok {
             ExitCode::SUCCESS
@@ -246,17 +291,17 @@ fn main() -> ExitCode {
     let mut buf = String::new();
     loop {
         let prompt = if buf.is_empty() {
-            "ferrolite> "
+            sessions.prompt()
         } else {
-            "      ...> "
+            "      ...> ".to_string()
         };
-        match editor.readline(prompt) {
+        match editor.readline(&prompt) {
             Ok(line) => {
                 buf.push_str(&line);
                 buf.push('\n');
                 if complete(&buf) {
                     let _ = editor.add_history_entry(buf.trim());
-                    run(&db, &mut session, &buf);
+                    run(&mut sessions, &buf);
                     buf.clear();
                 }
             }

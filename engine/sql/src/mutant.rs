@@ -7,7 +7,8 @@
 //! - [`Mutant::WrongPlan`]: the planner treats the *second* column of a multi-column index
 //!   as if it led the index, so `WHERE b = 3` on an index `(a, b)` becomes a lookup of the
 //!   entries whose first value is 3 — an index used for a predicate it cannot answer. The
-//!   residual filter cannot repair it: the rows it never reads are missing.
+//!   residual filter cannot repair it: the rows it never reads are missing. (The hook is
+//!   `wrong_plan` in `sql/access.rs`.)
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

@@ -21,7 +21,9 @@
 //! entries at or below `min(oldest start, watermark)` are pruned, in version order.
 
 use crate::{Error, Result};
+use ferrolite::Bytes;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 /// The oracle of one database.
@@ -41,9 +43,9 @@ struct State {
     /// Start versions of running transactions, with their counts.
     running: BTreeMap<u64, usize>,
     /// The last version that wrote each key (above the prune line).
-    last_writer: HashMap<Vec<u8>, u64>,
+    last_writer: HashMap<Bytes, u64, BuildHasherDefault<KeyHasher>>,
     /// Keys by the version that wrote them, oldest first, for pruning.
-    log: VecDeque<(u64, Vec<Vec<u8>>)>,
+    log: VecDeque<(u64, Vec<Bytes>)>,
 }
 
 /// A ticket for one transaction: its start version. Hand it back with
@@ -96,7 +98,8 @@ impl Oracle {
         &self,
         mut ticket: Ticket,
         read: impl IntoIterator<Item = &'k [u8]>,
-        written: Vec<Vec<u8>>,
+        written: Vec<Bytes>,
+        name: &dyn Fn(&[u8]) -> Option<String>,
         apply: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
         ticket.done = true;
@@ -105,8 +108,11 @@ impl Oracle {
             let start = ticket.start;
             let newer = |k: &[u8]| st.last_writer.get(k).is_some_and(|&v| v > start);
             let clash = match read.into_iter().find(|k| newer(k)) {
-                Some(k) => Some(describe(k)),
-                None => written.iter().find(|k| newer(k)).map(|k| describe(k)),
+                Some(k) => Some(name(k).unwrap_or_else(|| describe(k))),
+                None => written
+                    .iter()
+                    .find(|k| newer(k))
+                    .map(|k| name(k).unwrap_or_else(|| describe(k))),
             };
             if let Some(key) = clash {
                 st.leave(start);
@@ -171,6 +177,38 @@ impl State {
     }
 }
 
+/// FNV-1a over 8-byte words: keys are short and not attacker-chosen across processes
+/// (the table is per process and pruned), so SipHash's cost buys nothing here.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        // A final mix so the low bits hashbrown uses depend on every input bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        for &b in chunks.remainder() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// A key for a conflict message: the table or index it belongs to.
 fn describe(key: &[u8]) -> String {
     let rest = key
@@ -196,8 +234,8 @@ fn describe(key: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn k(s: &str) -> Vec<u8> {
-        s.as_bytes().to_vec()
+    fn k(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
     }
 
     #[test]
@@ -205,10 +243,11 @@ mod tests {
         let o = Oracle::default();
         let t1 = o.begin();
         let t2 = o.begin();
-        o.commit(t1, [], vec![k("a")], || Ok(())).unwrap();
+        o.commit(t1, [], vec![k("a")], &|_| None, || Ok(()))
+            .unwrap();
         let mut applied = false;
         let err = o
-            .commit(t2, [&b"a"[..]], vec![k("b")], || {
+            .commit(t2, [&b"a"[..]], vec![k("b")], &|_| None, || {
                 applied = true;
                 Ok(())
             })
@@ -217,7 +256,8 @@ mod tests {
         assert!(!applied);
         // A transaction that starts after the first commit sees it and does not conflict.
         let t3 = o.begin();
-        o.commit(t3, [&b"a"[..]], vec![k("a")], || Ok(())).unwrap();
+        o.commit(t3, [&b"a"[..]], vec![k("a")], &|_| None, || Ok(()))
+            .unwrap();
     }
 
     #[test]
@@ -225,12 +265,15 @@ mod tests {
         let o = Oracle::default();
         let t1 = o.begin();
         let t2 = o.begin();
-        o.commit(t1, [&b"x"[..]], vec![k("a")], || Ok(())).unwrap();
-        o.commit(t2, [&b"y"[..]], vec![k("b")], || Ok(())).unwrap();
+        o.commit(t1, [&b"x"[..]], vec![k("a")], &|_| None, || Ok(()))
+            .unwrap();
+        o.commit(t2, [&b"y"[..]], vec![k("b")], &|_| None, || Ok(()))
+            .unwrap();
         assert_eq!(o.tracked_keys(), 0, "nothing runs: nothing to remember");
         let t3 = o.begin();
         let t4 = o.begin();
-        o.commit(t4, [], vec![k("c")], || Ok(())).unwrap();
+        o.commit(t4, [], vec![k("c")], &|_| None, || Ok(()))
+            .unwrap();
         assert_eq!(o.tracked_keys(), 1, "t3 may still conflict with c");
         o.finish(t3);
         assert_eq!(o.tracked_keys(), 0);
@@ -245,7 +288,7 @@ mod tests {
             let o = o.clone();
             let t = o.begin();
             std::thread::spawn(move || {
-                o.commit(t, [], vec![k("slow")], || {
+                o.commit(t, [], vec![k("slow")], &|_| None, || {
                     entered_tx.send(()).unwrap();
                     release_rx.recv().unwrap();
                     Ok(())
@@ -254,7 +297,8 @@ mod tests {
         };
         entered_rx.recv().unwrap();
         let t = o.begin();
-        o.commit(t, [], vec![k("fast")], || Ok(())).unwrap();
+        o.commit(t, [], vec![k("fast")], &|_| None, || Ok(()))
+            .unwrap();
         // Version 2 is applied, version 1 is not: a new transaction starts at 0.
         let t = o.begin();
         assert_eq!(t.start(), 0);
@@ -270,7 +314,9 @@ mod tests {
     fn a_failed_apply_still_advances_the_watermark() {
         let o = Oracle::default();
         let t = o.begin();
-        let err = o.commit(t, [], vec![k("a")], || Err(Error::Eval("disk".into())));
+        let err = o.commit(t, [], vec![k("a")], &|_| None, || {
+            Err(Error::Eval("disk".into()))
+        });
         assert!(err.is_err());
         let t = o.begin();
         assert_eq!(t.start(), 1);

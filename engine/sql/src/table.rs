@@ -123,7 +123,7 @@ pub fn get(txn: &mut Txn, table: &TableDef, pk: &[Value]) -> Result<Option<Row>>
 /// assigned). A primary key or UNIQUE value that is taken is [`Error::Unique`].
 pub fn insert(txn: &mut Txn, table: &TableDef, row: &Row) -> Result<()> {
     let key = keys::row(table.id, &row.pk);
-    if txn.get(&key)?.is_some() {
+    if txn.get_for_write(&key)?.is_some() {
         let cols: Vec<_> = if table.primary_key.is_empty() {
             vec![format!("{}.rowid", table.name)]
         } else {

@@ -11,7 +11,7 @@ use crate::oracle::Ticket;
 use crate::storage::{Entry, EntryIter, ReadView};
 use crate::Result;
 use ferrolite::Bytes;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::iter::Peekable;
 use std::ops::Bound;
 
@@ -22,17 +22,21 @@ pub type Pending = Option<Bytes>;
 pub struct Txn {
     pub(crate) ticket: Option<Ticket>,
     view: Box<dyn ReadView>,
-    writes: BTreeMap<Vec<u8>, Pending>,
-    reads: HashSet<Vec<u8>>,
+    writes: BTreeMap<Bytes, Pending>,
+    /// Keys read (with repeats: a list is cheaper than a set, and commit checks each).
+    reads: Vec<Bytes>,
     /// Per key written by the running statement, the buffer's state before it.
-    statement: Vec<(Vec<u8>, Option<Pending>)>,
+    statement: Vec<(Bytes, Option<Pending>)>,
     /// Before-images of rows this transaction changed: row key → the row before the
     /// transaction (recorded at the first change of each row that existed).
-    pub(crate) before: BTreeMap<Vec<u8>, Bytes>,
+    pub(crate) before: BTreeMap<Bytes, Bytes>,
     /// Whether scans record the keys they return in the read set.
     track_reads: bool,
     /// Per table, the largest rowid this transaction wrote.
     pub(crate) rowid_max: std::collections::HashMap<u32, i64>,
+    /// `rowid_max` when the running statement started (restored if it fails, so that the
+    /// next rowid is the same as if it had never run).
+    statement_rowid_max: std::collections::HashMap<u32, i64>,
     /// Tables where this transaction assigned rowids.
     pub(crate) auto_rowid: std::collections::BTreeSet<u32>,
 }
@@ -43,11 +47,12 @@ impl Txn {
             ticket: Some(ticket),
             view,
             writes: BTreeMap::new(),
-            reads: HashSet::new(),
+            reads: Vec::new(),
             statement: Vec::new(),
             before: BTreeMap::new(),
             track_reads: true,
             rowid_max: Default::default(),
+            statement_rowid_max: Default::default(),
             auto_rowid: Default::default(),
         }
     }
@@ -68,7 +73,16 @@ impl Txn {
             return Ok(p.clone());
         }
         if self.track_reads {
-            self.reads.insert(key.to_vec());
+            self.reads.push(Bytes::copy_from_slice(key));
+        }
+        self.view.get(key)
+    }
+
+    /// Read `key` that this statement is about to write (an insert's check that the key is
+    /// free): not recorded as a read, since the write itself is checked at commit.
+    pub fn get_for_write(&mut self, key: &[u8]) -> Result<Option<Bytes>> {
+        if let Some(p) = self.writes.get(key) {
+            return Ok(p.clone());
         }
         self.view.get(key)
     }
@@ -77,14 +91,15 @@ impl Txn {
     /// the read set as the iterator yields it.
     pub fn scan(&mut self, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> Result<TxnScan<'_>> {
         let base = self.view.scan(lower.clone(), upper.clone())?;
-        let overlay: Vec<(Vec<u8>, Pending)> = if self.writes.is_empty() {
-            Vec::new()
-        } else {
-            self.writes
-                .range::<Vec<u8>, _>((lower, upper))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        };
+        let overlay: Vec<(Bytes, Pending)> =
+            if self.writes.is_empty() || crate::storage::empty_bounds(&lower, &upper) {
+                Vec::new()
+            } else {
+                self.writes
+                    .range::<[u8], _>((as_slice(&lower), as_slice(&upper)))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            };
         Ok(TxnScan {
             base: base.peekable(),
             overlay: overlay.into_iter().peekable(),
@@ -98,15 +113,15 @@ impl Txn {
 
     /// Buffer a put.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.buffer(key, Some(Bytes::from(value)));
+        self.buffer(Bytes::from(key), Some(Bytes::from(value)));
     }
 
     /// Buffer a delete.
     pub fn delete(&mut self, key: Vec<u8>) {
-        self.buffer(key, None);
+        self.buffer(Bytes::from(key), None);
     }
 
-    fn buffer(&mut self, key: Vec<u8>, value: Pending) {
+    fn buffer(&mut self, key: Bytes, value: Pending) {
         let old = self.writes.insert(key.clone(), value);
         self.statement.push((key, old));
     }
@@ -114,10 +129,12 @@ impl Txn {
     /// Start a statement: what it writes can be undone until the next call.
     pub fn begin_statement(&mut self) {
         self.statement.clear();
+        self.statement_rowid_max.clone_from(&self.rowid_max);
     }
 
     /// Undo every buffered write of the running statement (in reverse order).
     pub fn rollback_statement(&mut self) {
+        self.rowid_max.clone_from(&self.statement_rowid_max);
         while let Some((key, old)) = self.statement.pop() {
             match old {
                 Some(p) => {
@@ -134,7 +151,7 @@ impl Txn {
     /// Record `old` as the before-image of row `key` unless the transaction already changed it.
     pub fn note_before(&mut self, key: &[u8], old: Bytes) {
         if !self.writes.contains_key(key) {
-            self.before.insert(key.to_vec(), old);
+            self.before.insert(Bytes::copy_from_slice(key), old);
         }
     }
 
@@ -158,17 +175,25 @@ impl Txn {
     /// Record `key` in the read set without reading it (the schema entry of a table used).
     pub fn note_read(&mut self, key: Vec<u8>) {
         if self.track_reads {
-            self.reads.insert(key);
+            self.reads.push(Bytes::from(key));
         }
+    }
+}
+
+fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(v) => Bound::Included(v.as_slice()),
+        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
     }
 }
 
 /// What commit takes from a transaction.
 pub(crate) struct Parts {
     pub ticket: Option<Ticket>,
-    pub writes: BTreeMap<Vec<u8>, Pending>,
-    pub reads: HashSet<Vec<u8>>,
-    pub before: BTreeMap<Vec<u8>, Bytes>,
+    pub writes: BTreeMap<Bytes, Pending>,
+    pub reads: Vec<Bytes>,
+    pub before: BTreeMap<Bytes, Bytes>,
     pub rowid_max: std::collections::HashMap<u32, i64>,
     pub auto_rowid: std::collections::BTreeSet<u32>,
 }
@@ -176,8 +201,8 @@ pub(crate) struct Parts {
 /// A scan of a transaction: the snapshot merged with the buffer.
 pub struct TxnScan<'t> {
     base: Peekable<EntryIter>,
-    overlay: Peekable<std::vec::IntoIter<(Vec<u8>, Pending)>>,
-    reads: Option<&'t mut HashSet<Vec<u8>>>,
+    overlay: Peekable<std::vec::IntoIter<(Bytes, Pending)>>,
+    reads: Option<&'t mut Vec<Bytes>>,
 }
 
 impl Iterator for TxnScan<'_> {
@@ -190,7 +215,7 @@ impl Iterator for TxnScan<'_> {
                 (Some(Err(_)), _) => {
                     return self.base.next();
                 }
-                (Some(Ok((bk, _))), Some((ok, _))) => match ok.as_slice().cmp(bk.as_ref()) {
+                (Some(Ok((bk, _))), Some((ok, _))) => match ok.as_ref().cmp(bk.as_ref()) {
                     std::cmp::Ordering::Less => true,
                     std::cmp::Ordering::Equal => {
                         self.base.next();
@@ -204,13 +229,13 @@ impl Iterator for TxnScan<'_> {
             if take_overlay {
                 let (k, v) = self.overlay.next()?;
                 match v {
-                    Some(v) => return Some(Ok((Bytes::from(k), v))),
+                    Some(v) => return Some(Ok((k, v))),
                     None => continue,
                 }
             }
             let item = self.base.next()?;
             if let (Ok((k, _)), Some(reads)) = (&item, self.reads.as_mut()) {
-                reads.insert(k.to_vec());
+                reads.push(k.clone());
             }
             return Some(item);
         }

@@ -211,19 +211,35 @@ impl Value {
 
     /// The STRICT store rule: the value as stored in a column of type `ty`, or `Err` with the
     /// value's type name. NULL passes; an INTEGER column also takes a REAL that is exactly an
-    /// integer in range; a REAL column also takes an INTEGER (converted); TEXT and BLOB take
-    /// only their own class.
+    /// integer strictly between the i64 limits (SQLite's integer affinity leaves ±2^63 REAL,
+    /// so a STRICT table refuses them); a REAL column also takes an INTEGER (converted); TEXT
+    /// and BLOB take only their own class.
     pub fn coerce_to_column(self, ty: ColumnType) -> std::result::Result<Value, &'static str> {
         match (ty, self) {
             (_, Value::Real(r)) if r.is_nan() => Ok(Value::Null),
             (_, Value::Null) => Ok(Value::Null),
             (ColumnType::Integer, Value::Integer(i)) => Ok(Value::Integer(i)),
-            (ColumnType::Integer, Value::Real(r)) => exact_i64(r).map(Value::Integer).ok_or("REAL"),
+            (ColumnType::Integer, Value::Real(r)) => match integer_affinity(r) {
+                Value::Integer(i) => Ok(Value::Integer(i)),
+                _ => Err("REAL"),
+            },
+            // SQLite keeps an integral REAL as an integer on disk: -0.0 reads back as 0.0.
+            (ColumnType::Real, Value::Real(0.0)) => Ok(Value::Real(0.0)), // also matches -0.0
             (ColumnType::Real, Value::Real(r)) => Ok(Value::Real(r)),
             (ColumnType::Real, Value::Integer(i)) => Ok(Value::Real(i as f64)),
             (ColumnType::Text, Value::Text(s)) => Ok(Value::Text(s)),
             (ColumnType::Blob, Value::Blob(b)) => Ok(Value::Blob(b)),
             (_, v) => Err(v.type_name()),
+        }
+    }
+
+    /// SQLite's `sqlite3_value_numeric_type` (what SUM, TOTAL and AVG read): text that is a
+    /// well-formed number becomes that number — INTEGER if it is written as one, else REAL
+    /// (`'2'` is 2, `'2.0'` is 2.0) — and every other value stays as it is.
+    pub fn numeric_type(self) -> Value {
+        match self {
+            Value::Text(s) => numeric_affinity(s.as_bytes(), false).unwrap_or(Value::Text(s)),
+            v => v,
         }
     }
 

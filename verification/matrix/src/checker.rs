@@ -29,6 +29,10 @@ pub enum Checker {
     /// the soak: 8 threads of mixed operations on the engine over the structure for a bounded
     /// time, a full check and the peak RSS (`verification/tests/soak.rs`).
     Soak,
+    /// the SQL layer over the engine over the structure as its memtable, checked against
+    /// SQLite: random schemas, statements and queries, every result compared, and the seeded
+    /// wrong plan caught (`verification/tests/sql.rs`, `ferrolite-sql-difftest`).
+    Sql,
     /// a thread paused forever in the middle of an operation, at every step within a bound,
     /// under shuttle: the other threads must still finish (`verification/tests/progress.rs`);
     /// a blocking map is expected to be blocked.
@@ -42,7 +46,7 @@ pub enum Checker {
 }
 
 /// Every checker, in column order.
-pub const CHECKERS: [Checker; 12] = [
+pub const CHECKERS: [Checker; 13] = [
     Checker::Model,
     Checker::Loom,
     Checker::Shuttle,
@@ -53,6 +57,7 @@ pub const CHECKERS: [Checker; 12] = [
     Checker::Crash,
     Checker::Faults,
     Checker::Soak,
+    Checker::Sql,
     Checker::Miri,
     Checker::EngineMiri,
 ];
@@ -70,6 +75,7 @@ impl Checker {
             Checker::Crash => "crash",
             Checker::Faults => "faults",
             Checker::Soak => "soak",
+            Checker::Sql => "sql",
             Checker::Progress => "progress",
             Checker::Miri => "miri",
             Checker::EngineMiri => "engine-miri",
@@ -93,6 +99,7 @@ impl Checker {
             Checker::Crash => "cycles",
             Checker::Faults => "faults_injected",
             Checker::Soak => "soak_ops",
+            Checker::Sql => "statements",
             Checker::Progress => "paused",
             Checker::Miri | Checker::EngineMiri => "tests",
         }
@@ -147,6 +154,15 @@ impl Checker {
                 "peak_rss_kib",
                 "rss_growth_kib",
             ],
+            Checker::Sql => &[
+                "statements",
+                "queries",
+                "scripts",
+                "mismatches",
+                "flushes",
+                "compactions",
+                "mutant_caught_after",
+            ],
             _ => &[],
         }
     }
@@ -160,6 +176,7 @@ impl Checker {
                 | Checker::Crash
                 | Checker::Faults
                 | Checker::Soak
+                | Checker::Sql
                 | Checker::EngineMiri
         )
     }

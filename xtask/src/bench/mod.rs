@@ -191,7 +191,10 @@ fn is_our_figure(name: &str) -> bool {
     name.ends_with(".svg")
         && (name.starts_with("structures-")
             || name.starts_with("engine-")
-            || matches!(name, "unreclaimed.svg" | "stalled-reader.svg"))
+            || matches!(
+                name,
+                "unreclaimed.svg" | "stalled-reader.svg" | "sql-vs-sqlite.svg"
+            ))
 }
 
 /// Reads the saved results in `src` and writes the figures and `bench.md` into `out`.
@@ -204,6 +207,7 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
     let structures = model::structures(&ds);
     let engine = model::grid(&ds, "engine");
     let yardstick = model::grid(&ds, "yardstick");
+    let sql = model::sql_grid(&ds);
     let unreclaimed = model::unreclaimed(&ds);
     let targets = model::targets(&structures);
 
@@ -217,6 +221,9 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
     }
     if plots::engine_latency(out, &engine)? {
         figures.insert("engine-latency.svg".into());
+    }
+    if plots::sql_vs_sqlite(out, &sql)? {
+        figures.insert("sql-vs-sqlite.svg".into());
     }
     if plots::unreclaimed(out, &unreclaimed)? {
         figures.insert("unreclaimed.svg".into());
@@ -238,6 +245,7 @@ pub fn generate(src: &data::Sources, out: &Path, prov: &markdown::Provenance) ->
         structures: &structures,
         engine: &engine,
         yardstick: &yardstick,
+        sql: &sql,
         unreclaimed: &unreclaimed,
         targets: &targets,
         figures: &figures,

@@ -215,6 +215,31 @@ pub fn grid<'a>(ds: &'a Dataset, group: &str) -> Grid<'a> {
     g
 }
 
+/// The `sql` group's targets and workloads, in report order.
+pub const SQL_TARGETS: [&str; 4] = [
+    "ferrolite-normal",
+    "sqlite-normal",
+    "ferrolite-off",
+    "sqlite-off",
+];
+/// The `sql` workloads in report order.
+pub const SQL_WORKLOADS: [&str; 6] = [
+    "insert-1w",
+    "insert-2w",
+    "insert-4w",
+    "point-select",
+    "range-select",
+    "update",
+];
+
+/// The `sql` group: targets (ferrolite and SQLite per sync pair) × workloads.
+pub fn sql_grid(ds: &Dataset) -> Grid<'_> {
+    let mut g = grid(ds, "sql");
+    sort_by_order(&mut g.kinds, &SQL_TARGETS);
+    sort_by_order(&mut g.workloads, &SQL_WORKLOADS);
+    g
+}
+
 /// Peak and mean unreclaimed nodes of one cell.
 pub type PeakAvg = (Option<f64>, Option<f64>);
 

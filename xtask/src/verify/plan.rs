@@ -85,7 +85,8 @@ impl Plan for Checker {
             | Checker::EngineLin
             | Checker::Crash
             | Checker::Faults
-            | Checker::Soak => Build {
+            | Checker::Soak
+            | Checker::Sql => Build {
                 key: format!("std{suffix}"),
                 miri: false,
                 args: vec!["test", "--release", "-p", "ferrolite-verification"],
@@ -99,6 +100,7 @@ impl Plan for Checker {
                     "crash",
                     "faults",
                     "soak",
+                    "sql",
                     "outside",
                 ],
                 miri_isolation: true,

@@ -87,12 +87,13 @@ pub fn converted(v: Value, aff: Affinity) -> Value {
 /// The form a value takes in a column of affinity `aff` (INTEGER columns store integers,
 /// REAL columns reals) when the conversion is exact, so that a key bound lands on the stored
 /// keys: equal values of the two types encode differently (the integer first), and a bound
-/// `k >= 2.0` must not skip a stored `2`. An integer beyond 2^53 stays as it is for a REAL
-/// column (rounding it could cut a range short).
+/// `k >= 2.0` must not skip a stored `2`. An integer that no double holds exactly (beyond
+/// 2^53, not a multiple of its power of two) stays as it is for a REAL column: rounding it
+/// could cut a range short. One that a double holds — `4503599627370496 * 10` as well as
+/// 2 — is a real, or an equality with it would miss the stored real.
 pub fn storage_form(v: Value, aff: Affinity) -> Value {
-    const EXACT: i64 = 1 << 53;
     match (aff, &v) {
-        (Affinity::Real, Value::Integer(i)) if (-EXACT..=EXACT).contains(i) => {
+        (Affinity::Real, Value::Integer(i)) if (*i as f64) as i128 == i128::from(*i) => {
             Value::Real(*i as f64)
         }
         (Affinity::Integer, Value::Real(r))
@@ -281,6 +282,25 @@ fn before_next(k: &[u8]) -> Bound<Vec<u8>> {
     }
 }
 
+/// The seeded bug [`crate::mutant::Mutant::WrongPlan`], when active: the bounds an index
+/// `key_cols` is planned with if an equality on its second column is taken for one on its
+/// first (`None`: the mutant is off or does not apply).
+#[cfg(feature = "test-mutants")]
+fn wrong_plan(bounds: &[ColumnBounds], key_cols: &[usize]) -> Option<Vec<ColumnBounds>> {
+    use crate::mutant::{active, Mutant};
+    let (&first, &second) = (key_cols.first()?, key_cols.get(1)?);
+    if !active(Mutant::WrongPlan) || bounds[first].eq.is_some() || bounds[second].eq.is_none() {
+        return None;
+    }
+    let mut wrong = bounds.to_vec();
+    wrong[first] = ColumnBounds {
+        eq: bounds[second].eq.clone(),
+        ..ColumnBounds::default()
+    };
+    wrong[second] = ColumnBounds::default();
+    Some(wrong)
+}
+
 /// Choose the access path for `table`, whose columns are at `base..` of the row, given the
 /// WHERE conjuncts and the ORDER BY (column positions and directions, if all are columns).
 pub fn choose(
@@ -309,11 +329,17 @@ pub fn choose(
         }
     }
     for (i, ix) in table.indexes.iter().enumerate() {
+        #[cfg(feature = "test-mutants")]
+        let mutated = wrong_plan(&bounds, &ix.columns);
+        #[cfg(feature = "test-mutants")]
+        let ix_bounds = mutated.as_deref().unwrap_or(&bounds);
+        #[cfg(not(feature = "test-mutants"))]
+        let ix_bounds = &bounds;
         let c = candidate(
             table,
             keys::index_prefix(ix.id),
             &ix.columns,
-            &bounds,
+            ix_bounds,
             ix.unique,
         );
         if better(&c, &best) {

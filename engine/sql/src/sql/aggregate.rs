@@ -4,8 +4,9 @@
 //! SUM of integers is exact and an overflow is an error ("integer overflow"); once a real is
 //! seen the sum is approximate, accumulated with Kahan–Babuška–Neumaier compensation as
 //! SQLite (3.43+) does, so long sums of reals agree to the last bit more often. AVG and
-//! TOTAL are always real. MIN and MAX ignore NULLs and compare in SQLite's order. Over no
-//! rows, COUNT is 0, TOTAL 0.0, the rest NULL.
+//! TOTAL are always real. Their arguments are read as SQLite reads them: text that is a
+//! well-formed number is that number (`'2'` adds an integer 2). MIN and MAX ignore NULLs and
+//! compare in SQLite's order. Over no rows, COUNT is 0, TOTAL 0.0, the rest NULL.
 
 use super::expr::BExpr;
 use crate::{Error, Result, Value};
@@ -90,7 +91,7 @@ impl Acc {
                     self.best = Some(v);
                 }
             }
-            AggKind::Sum | AggKind::Total | AggKind::Avg => match v {
+            AggKind::Sum | AggKind::Total | AggKind::Avg => match v.numeric_type() {
                 Value::Integer(i) if !self.approx => match self.int_sum.checked_add(i) {
                     Some(s) => self.int_sum = s,
                     None => {

@@ -37,12 +37,12 @@ pub struct Change {
 
 fn entry(t: &TableDef) -> Result<Write> {
     let json = serde_json::to_vec(t).map_err(|e| Error::corrupt("catalog entry", e))?;
-    Ok((keys::catalog(&t.name), Some(json)))
+    Ok((keys::catalog(&t.name).into(), Some(json.into())))
 }
 
 fn counters(c: Counters) -> Result<Write> {
     let json = serde_json::to_vec(&c).map_err(|e| Error::corrupt("catalog counters", e))?;
-    Ok((keys::meta(), Some(json)))
+    Ok((keys::meta().into(), Some(json.into())))
 }
 
 /// `CREATE TABLE`: `None` if it exists and `IF NOT EXISTS` was given.
@@ -161,7 +161,7 @@ pub fn drop_table(catalog: &Catalog, name: &str, if_exists: bool) -> Result<Opti
     let mut garbage = vec![keys::table_prefix(t.id), keys::rowid_mark(t.id)];
     garbage.extend(t.indexes.iter().map(|ix| keys::index_prefix(ix.id)));
     Ok(Some(Change {
-        writes: vec![(keys::catalog(&t.name), None)],
+        writes: vec![(keys::catalog(&t.name).into(), None)],
         catalog: catalog.without_table(name),
         garbage,
     }))
@@ -250,7 +250,7 @@ pub fn backfill(storage: &dyn Storage, t: &TableDef, ix: &IndexDef) -> Result<u6
     let n = entries.len() as u64;
     let mut chunk = Vec::with_capacity(DDL_CHUNK);
     for (k, v) in entries {
-        chunk.push((k, Some(v)));
+        chunk.push((k.into(), Some(v.into())));
         if chunk.len() == DDL_CHUNK {
             storage.write(std::mem::take(&mut chunk))?;
         }
@@ -292,7 +292,7 @@ pub fn collect_garbage(storage: &dyn Storage, prefixes: &[Vec<u8>]) -> Result<()
             let keys: Vec<Write> = view
                 .scan(lo, hi)?
                 .take(DDL_CHUNK)
-                .map(|e| e.map(|(k, _)| (k.to_vec(), None)))
+                .map(|e| e.map(|(k, _)| (k, None)))
                 .collect::<Result<_>>()?;
             let done = keys.len() < DDL_CHUNK;
             if !keys.is_empty() {

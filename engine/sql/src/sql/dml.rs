@@ -82,7 +82,12 @@ pub fn insert(
         }
         let mut values: Vec<Value> = t.columns.iter().map(|c| c.default.clone()).collect();
         for (&col, e) in targets.iter().zip(row) {
-            values[col] = constant(e, ctx.params)?;
+            values[col] = match e {
+                // The common cases without binding an expression.
+                Expr::Literal(v) => v.clone(),
+                Expr::Param(i) if *i < ctx.params.len() => ctx.params[*i].clone(),
+                other => constant(other, ctx.params)?,
+            };
         }
         // The rowid first: a NULL INTEGER PRIMARY KEY is assigned, not a NOT NULL failure.
         if let Some(c) = t.rowid_alias() {

@@ -72,6 +72,18 @@ pub fn each_row(txn: &mut Txn, access: &Access, f: &mut RowFn<'_>) -> Result<()>
     }
     let t = &access.table;
     match &access.path {
+        // A complete primary key: one get, not a scan (its lower bound is the row's key).
+        Path::Pk {
+            point: true,
+            lo: Bound::Included(key),
+            ..
+        } => match txn.get(key)? {
+            Some(raw) => {
+                let row = table::decode(t, &raw)?;
+                f(txn, row, raw).map(|_| ())
+            }
+            None => Ok(()),
+        },
         Path::Full | Path::Pk { .. } => each_entry(txn, access.bounds(), &mut |txn, (_, raw)| {
             let row = table::decode(t, &raw)?;
             f(txn, row, raw)

@@ -638,6 +638,17 @@ fn expr(e: sp::Expr, p: &mut Params) -> Result<Expr> {
     r
 }
 
+/// Whether `e` is the number literal 2^63 (in parentheses or not).
+fn is_two_to_the_63(e: &sp::Expr) -> bool {
+    match e {
+        sp::Expr::Nested(inner) => is_two_to_the_63(inner),
+        sp::Expr::Value(v) => {
+            matches!(&v.value, sp::Value::Number(n, _) if n == "9223372036854775808")
+        }
+        _ => false,
+    }
+}
+
 fn expr_at(e: sp::Expr, p: &mut Params) -> Result<Expr> {
     use sp::Expr as E;
     Ok(match e {
@@ -657,6 +668,11 @@ fn expr_at(e: sp::Expr, p: &mut Params) -> Result<Expr> {
             other => return unsupported(format!("literal {other}")),
         },
         E::Nested(inner) => expr(*inner, p)?,
+        // `-9223372036854775808` is i64::MIN, as in SQLite (the literal alone is REAL).
+        E::UnaryOp {
+            op: sp::UnaryOperator::Minus,
+            expr: inner,
+        } if is_two_to_the_63(&inner) => Expr::Literal(Value::Integer(i64::MIN)),
         E::UnaryOp { op, expr: inner } => {
             let inner = expr(*inner, p)?;
             match op {

@@ -4,8 +4,9 @@
 //! a residual **filter** (the whole WHERE, and the join's ON), optional **aggregation**
 //! (GROUP BY keys and aggregate calls, then HAVING), the **projection**, DISTINCT, a
 //! **sort** (left out when the access path already yields the ORDER BY), and LIMIT/OFFSET.
-//! Names are resolved here (ORDER BY may name a result alias or ordinal, as in SQLite), so
-//! execution only evaluates bound expressions.
+//! Names are resolved here (ORDER BY may name a result alias or ordinal, and WHERE, GROUP
+//! BY, HAVING and ORDER BY expressions may use result aliases, as in SQLite), so execution
+//! only evaluates bound expressions.
 
 use super::access::{self, Access};
 use super::aggregate::{AggCall, AggKind};
@@ -297,7 +298,7 @@ pub fn plan_select(sel: &Select, catalog: &Catalog, params: &[Value]) -> Result<
                 }
                 Ok(e.clone())
             }
-            other => Ok(other.clone()),
+            other => Ok(substitute_aliases(other, &items, &scope)),
         }
     };
     let order_exprs: Vec<(Expr, bool)> = sel
@@ -314,6 +315,10 @@ pub fn plan_select(sel: &Select, catalog: &Catalog, params: &[Value]) -> Result<
         .having
         .as_ref()
         .map(|h| substitute_aliases(h, &items, &scope));
+    let where_expr = sel
+        .filter
+        .as_ref()
+        .map(|w| substitute_aliases(w, &items, &scope));
 
     // Aggregates.
     let mut calls = Vec::new();
@@ -326,7 +331,7 @@ pub fn plan_select(sel: &Select, catalog: &Catalog, params: &[Value]) -> Result<
     for (e, _) in &order_exprs {
         collect_aggregates(e, &mut calls)?;
     }
-    if let Some(w) = &sel.filter {
+    if let Some(w) = &where_expr {
         if w.has_aggregate() {
             return Err(Error::Eval("misuse of aggregate function in WHERE".into()));
         }
@@ -357,7 +362,7 @@ pub fn plan_select(sel: &Select, catalog: &Catalog, params: &[Value]) -> Result<
     };
     let post = if grouped { &with_aggs } else { &plain };
 
-    let filter = sel.filter.as_ref().map(|w| plain.bind(w)).transpose()?;
+    let filter = where_expr.as_ref().map(|w| plain.bind(w)).transpose()?;
     let join_on = match sel.from.as_ref().and_then(|f| f.join.as_ref()) {
         Some((_, on)) => {
             if on.has_aggregate() {
@@ -513,29 +518,50 @@ pub fn plan_select(sel: &Select, catalog: &Catalog, params: &[Value]) -> Result<
     })
 }
 
-/// HAVING may name a result alias that is not a column (SQLite allows it).
+/// WHERE, GROUP BY, HAVING and ORDER BY expressions may name a result alias anywhere inside
+/// them; a name stands for the alias's expression when no column of the FROM tables has it
+/// (SQLite's rule: columns first, then aliases).
 fn substitute_aliases(e: &Expr, items: &[(Expr, String)], scope: &Scope) -> Expr {
+    let sub = |x: &Expr| Box::new(substitute_aliases(x, items, scope));
     match e {
-        Expr::Column(None, name) if scope.resolve(None, name).is_err() => items
-            .iter()
-            .find(|(_, n)| n.eq_ignore_ascii_case(name))
-            .map(|(x, _)| x.clone())
-            .unwrap_or_else(|| e.clone()),
-        Expr::Not(x) => Expr::Not(Box::new(substitute_aliases(x, items, scope))),
-        Expr::And(a, b) => Expr::And(
-            Box::new(substitute_aliases(a, items, scope)),
-            Box::new(substitute_aliases(b, items, scope)),
+        Expr::Column(None, name)
+            if !scope
+                .columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(name)) =>
+        {
+            items
+                .iter()
+                .find(|(_, n)| n.eq_ignore_ascii_case(name))
+                .map(|(x, _)| x.clone())
+                .unwrap_or_else(|| e.clone())
+        }
+        Expr::Literal(_) | Expr::Param(_) | Expr::Column(..) => e.clone(),
+        Expr::Neg(x) => Expr::Neg(sub(x)),
+        Expr::Not(x) => Expr::Not(sub(x)),
+        Expr::Arith(op, a, b) => Expr::Arith(*op, sub(a), sub(b)),
+        Expr::Concat(a, b) => Expr::Concat(sub(a), sub(b)),
+        Expr::Cmp(op, a, b) => Expr::Cmp(*op, sub(a), sub(b)),
+        Expr::And(a, b) => Expr::And(sub(a), sub(b)),
+        Expr::Or(a, b) => Expr::Or(sub(a), sub(b)),
+        Expr::IsNull(x, n) => Expr::IsNull(sub(x), *n),
+        Expr::InList(x, list, n) => Expr::InList(
+            sub(x),
+            list.iter()
+                .map(|i| substitute_aliases(i, items, scope))
+                .collect(),
+            *n,
         ),
-        Expr::Or(a, b) => Expr::Or(
-            Box::new(substitute_aliases(a, items, scope)),
-            Box::new(substitute_aliases(b, items, scope)),
-        ),
-        Expr::Cmp(op, a, b) => Expr::Cmp(
-            *op,
-            Box::new(substitute_aliases(a, items, scope)),
-            Box::new(substitute_aliases(b, items, scope)),
-        ),
-        other => other.clone(),
+        Expr::Between(x, lo, hi, n) => Expr::Between(sub(x), sub(lo), sub(hi), *n),
+        Expr::Like(x, p, esc, n) => Expr::Like(sub(x), sub(p), esc.as_deref().map(sub), *n),
+        Expr::Call(c) => Expr::Call(Call {
+            args: c
+                .args
+                .iter()
+                .map(|a| substitute_aliases(a, items, scope))
+                .collect(),
+            ..c.clone()
+        }),
     }
 }
 

@@ -57,12 +57,8 @@ impl ReadView for View {
     }
 
     fn scan(&self, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> Result<EntryIter> {
-        if let (Bound::Included(l) | Bound::Excluded(l), Bound::Included(u) | Bound::Excluded(u)) =
-            (&lower, &upper)
-        {
-            if l > u {
-                return Ok(Box::new(std::iter::empty()));
-            }
+        if super::empty_bounds(&lower, &upper) {
+            return Ok(Box::new(std::iter::empty()));
         }
         let lower = lower.map(Bytes::from);
         let upper = upper.map(Bytes::from);
@@ -108,10 +104,8 @@ impl Storage for MemStorage {
         let map = Arc::make_mut(&mut st.map);
         let mut ops = Vec::with_capacity(writes.len());
         for (key, value) in writes {
-            let key = Bytes::from(key);
             match value {
                 Some(v) => {
-                    let v = Bytes::from(v);
                     map.insert(key.clone(), v.clone());
                     ops.push(BatchOp {
                         kind: ValueKind::Put,

@@ -25,8 +25,9 @@ pub type Entry = (Bytes, Bytes);
 /// An owned, ordered iterator of entries.
 pub type EntryIter = Box<dyn Iterator<Item = Result<Entry>> + Send>;
 
-/// One write of an atomic batch: `Some(value)` puts, `None` deletes.
-pub type Write = (Vec<u8>, Option<Vec<u8>>);
+/// One write of an atomic batch: `Some(value)` puts, `None` deletes (shared bytes: a
+/// transaction's buffer moves into the batch without a copy).
+pub type Write = (Bytes, Option<Bytes>);
 
 /// An ordered key-value store the SQL layer runs on.
 pub trait Storage: Send + Sync + 'static {
@@ -70,6 +71,19 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Whether bounds hold no key at all: a lower bound above the upper one, or one key that an
+/// end excludes. `BTreeMap::range` panics on such bounds, so its callers check first (a
+/// contradictory WHERE such as `k > 5 AND k < 3` gives them).
+pub fn empty_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(l), Bound::Included(u)) => l > u,
+        (Bound::Included(l) | Bound::Excluded(l), Bound::Included(u) | Bound::Excluded(u)) => {
+            l >= u
+        }
+        _ => false,
+    }
+}
+
 /// The bounds of every key starting with `prefix`.
 pub fn prefix_bounds(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     let upper = match prefix_end(prefix) {
@@ -91,19 +105,17 @@ mod tests {
         assert_eq!(prefix_end(b""), None);
     }
 
+    fn b(s: &'static [u8]) -> Bytes {
+        Bytes::from_static(s)
+    }
+
     fn exercise(store: &dyn Storage) {
         store
-            .write(vec![
-                (b"a".to_vec(), Some(b"1".to_vec())),
-                (b"b".to_vec(), Some(b"2".to_vec())),
-            ])
+            .write(vec![(b(b"a"), Some(b(b"1"))), (b(b"b"), Some(b(b"2")))])
             .unwrap();
         let view = store.read_view().unwrap();
         store
-            .write(vec![
-                (b"a".to_vec(), None),
-                (b"c".to_vec(), Some(b"3".to_vec())),
-            ])
+            .write(vec![(b(b"a"), None), (b(b"c"), Some(b(b"3")))])
             .unwrap();
         assert_eq!(view.get(b"a").unwrap().as_deref(), Some(&b"1"[..]));
         let keys = |v: &dyn ReadView| -> Vec<Bytes> {

@@ -2,6 +2,7 @@
 //! table with the same numbers.
 
 mod engine;
+mod sql;
 mod text;
 
 use super::data::{Cell, Dataset};
@@ -37,6 +38,8 @@ pub struct Inputs<'a> {
     pub engine: &'a Grid<'a>,
     /// The `yardstick` group.
     pub yardstick: &'a Grid<'a>,
+    /// The `sql` group.
+    pub sql: &'a Grid<'a>,
     /// Unreclaimed nodes.
     pub unreclaimed: &'a Unreclaimed,
     /// The targets.
@@ -69,6 +72,7 @@ pub fn render(i: &Inputs) -> String {
     out.push_str(STAGES_POINTER);
     engine::engine(&mut out, i.engine, i.figures);
     engine::yardstick(&mut out, i.yardstick);
+    sql::sql(&mut out, i.sql, i.figures);
 
     if !i.ds.warnings.is_empty() {
         out.push_str("## Warnings\n\nThese files could not be read and were left out:\n\n");

@@ -26,15 +26,15 @@ pub(super) fn kind_series(g: &Grid) -> Vec<(String, Style)> {
 }
 
 /// One facet: a bar per memtable (series), one unnamed category, its own linear axis.
-struct Facet<'a> {
-    title: &'a str,
-    series: &'a [(String, Style)],
-    values: Vec<Vec<Option<f64>>>,
-    errors: Vec<Vec<Option<(f64, f64)>>>,
-    desc: &'a str,
+pub(super) struct Facet<'a> {
+    pub title: &'a str,
+    pub series: &'a [(String, Style)],
+    pub values: Vec<Vec<Option<f64>>>,
+    pub errors: Vec<Vec<Option<(f64, f64)>>>,
+    pub desc: &'a str,
 }
 
-fn draw_facet(area: &super::canvas::Area, f: &Facet) -> Result<()> {
+pub(super) fn draw_facet(area: &super::canvas::Area, f: &Facet) -> Result<()> {
     let axis = Axis::linear(
         f.desc,
         f.values

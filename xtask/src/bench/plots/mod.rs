@@ -16,8 +16,8 @@
 //! log axes, tick labels, minor grid), `panels` (the two panel kinds — lines and bars — with
 //! whiskers and the cores mark), `facets` (a grid of small panels), `legend` (the legend
 //! column and its notes), then one file per family of figures: `throughput` (the structures'
-//! figures and the stage ladder), `engine` (engine throughput and latency) and `reclamation`
-//! (unreclaimed nodes, the stalled reader).
+//! figures and the stage ladder), `engine` (engine throughput and latency), `reclamation`
+//! (unreclaimed nodes, the stalled reader) and `sql` (the SQL layer beside SQLite).
 
 mod axis;
 mod canvas;
@@ -26,12 +26,14 @@ mod facets;
 mod legend;
 mod panels;
 mod reclamation;
+mod sql;
 mod style;
 mod throughput;
 
 pub use axis::si;
 pub use engine::{engine_latency, engine_throughput, PERCENTILES};
 pub use reclamation::{stalled_reader, unreclaimed};
+pub use sql::sql_vs_sqlite;
 pub use throughput::{stages, structures};
 
 #[cfg(test)]
