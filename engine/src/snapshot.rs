@@ -6,12 +6,12 @@
 
 use crate::engine::Engine;
 use crate::iter::DbIter;
-use std::marker::PhantomData;
-use std::sync::Arc;
 use crate::key::{prefix_bounds, validate_key, KeyRange};
 use crate::types::SeqNo;
 use crate::Result;
 use bytes::Bytes;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// A read view at a fixed sequence number, kept until dropped. See [`crate::Db::snapshot`].
 ///

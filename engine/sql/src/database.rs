@@ -28,7 +28,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 /// How many times a lone statement is run again after a conflict.
-pub const AUTOCOMMIT_RETRIES: usize = 32;
+pub const AUTOCOMMIT_RETRIES: usize = 64;
 
 /// The result of a statement.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -271,6 +271,21 @@ impl Database {
     }
 }
 
+/// Wait before running a lone statement again after its `attempt`-th conflict: a yield at
+/// first, then a random sleep whose bound doubles (to 4 ms), so that writers racing for one
+/// row stop colliding in lock step.
+fn backoff(attempt: usize) {
+    if attempt < 3 {
+        std::thread::yield_now();
+        return;
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_usize(attempt);
+    let bound_us = 1u64 << attempt.min(12);
+    std::thread::sleep(std::time::Duration::from_micros(h.finish() % bound_us));
+}
+
 /// A key in words for a conflict message: the table (or index) it belongs to, by name.
 fn name_key(catalog: &Catalog, key: &[u8]) -> Option<String> {
     let rest = key.strip_prefix(keys::RESERVED_PREFIX)?;
@@ -406,7 +421,7 @@ impl Session {
                     match r {
                         Err(Error::Conflict(_)) if attempt < AUTOCOMMIT_RETRIES => {
                             attempt += 1;
-                            std::thread::yield_now();
+                            backoff(attempt);
                         }
                         other => return other,
                     }

@@ -9,11 +9,10 @@
 //! tests and the `sql-difftest` binary call:
 //!
 //! ```no_run
-//! use ferrolite_sql_difftest::{run, Config, GenOptions};
+//! use ferrolite_sql_difftest::{run, Config};
 //! let report = run(&Config {
 //!     seed: 7,
 //!     scripts: 10,
-//!     generator: GenOptions { avoid_known_bug_rowid_reuse: true },
 //!     ..Config::default()
 //! })
 //! .unwrap();

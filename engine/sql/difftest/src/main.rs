@@ -4,16 +4,14 @@
 //! ```text
 //! sql-difftest [--seed N] [--scripts N] [--statements N] [--storage memory|engine]
 //!              [--memtable KIND|all] [--memtable-size BYTES] [--mutant wrong-plan]
-//!              [--avoid-known-bug NAME|all] [--max-mismatches N] [--print] [--sql FILE]
+//!              [--max-mismatches N] [--print] [--sql FILE]
 //! ```
 //!
 //! One row per storage (memory, or the engine with each memtable asked for) runs the
 //! scripts with a progress bar on stderr; a summary table follows, then each mismatch with
 //! its minimal script. The exit code is 1 if any mismatch was found — or, with `--mutant`,
 //! if the mutant was *not* caught (the summary then says "mutant caught" and shows the
-//! minimal script that caught it). `--avoid-known-bug` turns on a switch of the generator
-//! that keeps away from a known, unfixed bug (see `GenOptions`; the summary lists those
-//! avoided). `--print` prints the script of `--seed` and exits; `--sql FILE` replays a
+//! minimal script that caught it). `--print` prints the script of `--seed` and exits; `--sql FILE` replays a
 //! script (one statement a line, as the reports print them) on both sides and prints every
 //! outcome.
 
@@ -26,10 +24,9 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: sql-difftest [--seed N] [--scripts N] [--statements N] \
 [--storage memory|engine] [--memtable KIND|all] [--memtable-size BYTES] [--mutant wrong-plan] \
-[--avoid-known-bug rowid-reuse|all] [--max-mismatches N] [--print] [--sql FILE]";
+[--max-mismatches N] [--print] [--sql FILE]";
 
 /// The known-bug switches of the generator, by name.
-const KNOWN_BUGS: &[&str] = &["rowid-reuse"];
 
 struct Args {
     config: Config,
@@ -73,15 +70,6 @@ fn parse(mut it: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                     .map(|(_, m)| *m)
                     .with_context(|| format!("unknown mutant {name}"))?;
                 config.mutant = Some(m);
-            }
-            "--avoid-known-bug" => {
-                let name = it.next().context("--avoid-known-bug needs a value")?;
-                let g = &mut config.generator;
-                match name.as_str() {
-                    "rowid-reuse" => g.avoid_known_bug_rowid_reuse = true,
-                    "all" => g.avoid_known_bug_rowid_reuse = true,
-                    other => bail!("unknown known bug {other} (one of {KNOWN_BUGS:?}, or all)"),
-                }
             }
             "--print" => print = true,
             "--sql" => sql = Some(it.next().context("--sql needs a file")?),
@@ -228,9 +216,6 @@ fn real_main() -> anyhow::Result<ExitCode> {
             r.compactions,
             r.elapsed.as_secs_f64()
         );
-    }
-    if args.config.generator.avoid_known_bug_rowid_reuse {
-        println!("known bugs avoided: rowid-reuse");
     }
     let mut failed = false;
     for r in &reports {

@@ -2,9 +2,7 @@
 //! Ferrolite (in memory, and on the engine with the epoch memtable) and on SQLite must
 //! agree, and the seeded wrong-plan mutant must be caught with a small script.
 //!
-//! The generator's known-bug switch `avoid_known_bug_rowid_reuse` is on here (see
-//! `GenOptions`): that bug is reported, not fixed. The mutant is process-wide, so the tests
-//! of this file take turns.
+//! The mutant is process-wide, so the tests of this file take turns.
 
 use ferrolite_sql_difftest::{run, Config, GenOptions, MapKind, Mutant, Report, Storage};
 use std::sync::Mutex;
@@ -13,15 +11,13 @@ use std::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn known_bugs_avoided() -> GenOptions {
-    GenOptions {
-        avoid_known_bug_rowid_reuse: true,
-    }
+    GenOptions::default()
 }
 
 fn check(report: &Report) {
     eprintln!(
         "{}: {} scripts, {} statements, {} queries ({} rows), {} failing on both sides, \
-         {} flushes, {} compactions, {} mismatches in {:.1} s (known bug avoided: rowid-reuse)",
+         {} flushes, {} compactions, {} mismatches in {:.1} s",
         report.storage,
         report.scripts,
         report.statements,

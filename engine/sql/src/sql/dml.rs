@@ -81,6 +81,11 @@ pub fn insert(
             )));
         }
         let mut values: Vec<Value> = t.columns.iter().map(|c| c.default.clone()).collect();
+        // An omitted INTEGER PRIMARY KEY takes the next rowid, whatever its DEFAULT says
+        // (SQLite's rule: the rowid is assigned, the default never used).
+        if let Some(c) = t.rowid_alias() {
+            values[c] = Value::Null;
+        }
         for (&col, e) in targets.iter().zip(row) {
             values[col] = match e {
                 // The common cases without binding an expression.
