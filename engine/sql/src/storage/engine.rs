@@ -3,7 +3,7 @@
 //! A read view is an owned engine snapshot (`Db::snapshot_owned`), a batch one `WriteBatch`
 //! (atomic and durable as the database's sync policy says), the feed `Db::subscribe`.
 
-use super::{ChangeFeed, EntryIter, ReadView, Storage, Write};
+use super::port::{ChangeFeed, EntryIter, ReadView, Storage, Write};
 use crate::Result;
 use ferrolite::{Bytes, Db, FeedItem, Options, Snapshot, Subscription, WriteBatch};
 use std::ops::Bound;

@@ -5,7 +5,7 @@
 //! as an [`Event`] (the history is never trimmed, so the feed never reports a gap) and sent
 //! to live subscribers through unbounded channels (capacity is not enforced).
 
-use super::{ChangeFeed, EntryIter, ReadView, Storage, Write};
+use super::port::{ChangeFeed, EntryIter, ReadView, Storage, Write};
 use crate::{Error, Result};
 use ferrolite::{BatchOp, Bytes, Event, FeedItem, ValueKind};
 use std::collections::BTreeMap;
@@ -57,7 +57,7 @@ impl ReadView for View {
     }
 
     fn scan(&self, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> Result<EntryIter> {
-        if super::empty_bounds(&lower, &upper) {
+        if super::port::empty_bounds(&lower, &upper) {
             return Ok(Box::new(std::iter::empty()));
         }
         let lower = lower.map(Bytes::from);

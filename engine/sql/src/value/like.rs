@@ -1,7 +1,7 @@
 //! SQLite's default LIKE: `%` and `_`, case-insensitive for ASCII letters only, an optional
 //! escape character, text read as SQLite reads UTF-8; matched without backtracking blow-up.
 
-use super::Value;
+use super::types::Value;
 use crate::{Error, Result};
 
 /// Longest LIKE pattern SQLite accepts by default (SQLITE_LIMIT_LIKE_PATTERN_LENGTH), bytes.

@@ -3,7 +3,7 @@
 //! REAL, and a comparison applies the operands' affinities first.
 
 use super::number::{atof, atoi64, real_to_i64, AF_FLOAT};
-use super::{numeric_affinity, Affinity, ArithOp, CmpOp, Value};
+use super::types::{numeric_affinity, Affinity, ArithOp, CmpOp, Value};
 use std::cmp::Ordering;
 
 /// An arithmetic operand: its numeric class, its value as a real, and (for `%` on reals) its

@@ -2,6 +2,7 @@
 //! `tests/value_vs_sqlite.rs`).
 
 use super::like;
+use super::types::*;
 use super::*;
 use std::collections::HashSet;
 
