@@ -172,6 +172,11 @@ pub fn stats(log: &Path) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     let text = std::fs::read_to_string(log).unwrap_or_default();
     for line in text.lines() {
+        // libtest may print `test <name> ... ` in front of a test's first line of output.
+        let line = match line.find("VERIFY-STAT ") {
+            Some(i) => &line[i..],
+            None => line,
+        };
         let mut words = line.split_whitespace();
         match words.next() {
             Some("VERIFY-STAT") => {
@@ -308,7 +313,25 @@ fn compact_schedules<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{compact_schedules, excerpt, Paths};
+    use super::{compact_schedules, excerpt, stats, Paths};
+
+    #[test]
+    fn a_stat_behind_libtests_test_line_is_counted() {
+        let dir = std::env::temp_dir().join(format!("ferrolite-stats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("cell.log");
+        std::fs::write(
+            &log,
+            "running 1 test\ntest seize ... VERIFY-STAT statements 3008\nVERIFY-STAT queries 7\n",
+        )
+        .unwrap();
+        let s = stats(&log);
+        assert_eq!(
+            (s.get("statements"), s.get("queries")),
+            (Some(&3008), Some(&7))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn a_long_schedule_does_not_push_the_panic_out_of_the_excerpt() {
