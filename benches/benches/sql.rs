@@ -114,6 +114,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         let t = create(target, dir.path(), MapKind::Epoch).expect("create");
         inserts(&mut c, target, &t, 1, &sizes);
+        t.settle().expect("settle before the reads");
         let filled = sizes.rows; // ten samples, each a tenth (the warm-up adds one more tenth)
         cell(&mut c, target, "point-select", 1, &sizes, |sample| {
             let ids = random_ids(sizes.point_reads, filled, 100 + sample);

@@ -13,6 +13,10 @@
 //! * **range select** — `SELECT id, k, v FROM t WHERE k BETWEEN ? AND ? + 99` (100 rows).
 //! * **update** — `UPDATE t SET v = ? WHERE id = ?`, each its own transaction.
 //!
+//! Before the reads, both sides settle ([`SqlTarget::settle`]): Ferrolite flushes and
+//! compacts, SQLite checkpoints its WAL, so reads meet each store at rest, not its
+//! background work.
+//!
 //! Durability is matched per pair ([`SyncMode`]): `normal` is SQLite WAL with
 //! `synchronous=NORMAL` against Ferrolite `SyncPolicy::None` — neither syncs on commit, both
 //! keep every commit through a process crash; `off` is SQLite `synchronous=OFF` against
@@ -91,6 +95,9 @@ pub trait SqlTarget: Send + Sync {
     fn range_selects(&self, starts: &[i64]) -> Result<u64>;
     /// Updates of `ids`, one transaction each.
     fn updates(&self, ids: &[i64], ver: u32) -> Result<()>;
+    /// Bring the files to rest before the read cells: Ferrolite flushes its memtable and
+    /// compacts, SQLite checkpoints its WAL into the database file.
+    fn settle(&self) -> Result<()>;
 }
 
 const CREATE: &str =
@@ -126,6 +133,7 @@ fn run_writers(writers: usize, f: impl Fn(usize) -> Result<()> + Sync) -> Result
 /// Ferrolite's SQL layer on the engine.
 pub struct FerroliteSql {
     db: Database,
+    engine: Arc<ferrolite::Db>,
     sync: SyncMode,
     memtable: MapKind,
 }
@@ -147,8 +155,10 @@ impl FerroliteSql {
                 max_delay: Duration::from_millis(10),
             },
         };
-        let db = Database::open(dir, opts)?;
-        Ok(FerroliteSql { db, sync, memtable })
+        let store = ferrolite_sql::storage::EngineStorage::open(dir, opts)?;
+        let engine = store.db().clone();
+        let db = Database::with_storage(Arc::new(store))?;
+        Ok(FerroliteSql { db, engine, sync, memtable })
     }
 
     /// The database.
@@ -218,6 +228,12 @@ impl SqlTarget for FerroliteSql {
         for &id in ids {
             s.execute_prepared(&q, &[Value::Text(v_of(id, ver)), Value::Integer(id)])?;
         }
+        Ok(())
+    }
+
+    fn settle(&self) -> Result<()> {
+        self.engine.flush()?;
+        self.engine.compact()?;
         Ok(())
     }
 }
@@ -326,6 +342,11 @@ impl SqlTarget for Sqlite {
         for &id in ids {
             q.execute(rusqlite::params![v_of(id, ver), id])?;
         }
+        Ok(())
+    }
+
+    fn settle(&self) -> Result<()> {
+        self.connect()?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         Ok(())
     }
 }

@@ -77,6 +77,7 @@ fn reads_only(a: &Args, dir: &std::path::Path) -> Result<()> {
         let t = if fresh {
             let t = create(target, &d, a.memtable)?;
             t.insert(0, a.rows, a.rows, 1)?;
+            t.settle()?;
             t
         } else {
             ferrolite_benches::sql_bench::open(target, &d, a.memtable)?
@@ -123,6 +124,7 @@ fn main() -> Result<()> {
                 .or_default()
                 .push(a.rows as f64 / s);
             bar.inc(1);
+            t.settle()?;
             let ids = random_ids(a.reads, a.rows, 7 + rep as u64);
             bar.set_message(format!("{target}: point-select"));
             let (found, s) = timed(|| t.point_selects(&ids))?;

@@ -38,7 +38,8 @@ pub fn sql(out: &mut String, g: &Grid, figures: &BTreeSet<String>) {
          `t (id INTEGER PRIMARY KEY, k INTEGER, v TEXT)` with an index on `k`, {} rows of a \
          100-byte `v` inserted in transactions of 1,000 rows by 1, 2 or 4 writers (each \
          criterion sample inserts a tenth of the rows into the same table); then, on the \
-         1-writer table, point SELECTs by `id`, range SELECTs of 100 rows on `k` (rows \
+         1-writer table brought to rest (Ferrolite flushes and compacts, SQLite checkpoints \
+         its WAL), point SELECTs by `id`, range SELECTs of 100 rows on `k` (rows \
          returned per second) and UPDATEs of `v` by `id`, each its own transaction. Prepared \
          statements on both sides. SQLite serialises writers (`BEGIN IMMEDIATE`, busy \
          timeout); Ferrolite's optimistic transactions on disjoint keys commit in parallel.\n\n\
