@@ -158,7 +158,12 @@ impl FerroliteSql {
         let store = ferrolite_sql::storage::EngineStorage::open(dir, opts)?;
         let engine = store.db().clone();
         let db = Database::with_storage(Arc::new(store))?;
-        Ok(FerroliteSql { db, engine, sync, memtable })
+        Ok(FerroliteSql {
+            db,
+            engine,
+            sync,
+            memtable,
+        })
     }
 
     /// The database.
@@ -346,7 +351,8 @@ impl SqlTarget for Sqlite {
     }
 
     fn settle(&self) -> Result<()> {
-        self.connect()?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        self.connect()?
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         Ok(())
     }
 }

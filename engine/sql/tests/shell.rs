@@ -37,17 +37,28 @@ fn golden_shell_sessions() {
             continue;
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        assert_eq!(got, expected, "{} (FERROLITE_BLESS=1 rewrites the .out file)", script.display());
+        assert_eq!(
+            got,
+            expected,
+            "{} (FERROLITE_BLESS=1 rewrites the .out file)",
+            script.display()
+        );
     }
 }
 
 #[test]
 fn one_command_and_its_exit_code() {
     let bin = env!("CARGO_BIN_EXE_ferrolite-sql");
-    let ok = Command::new(bin).args(["--memory", "-c", "SELECT 1 + 1 AS two"]).output().unwrap();
+    let ok = Command::new(bin)
+        .args(["--memory", "-c", "SELECT 1 + 1 AS two"])
+        .output()
+        .unwrap();
     assert!(ok.status.success());
     assert!(String::from_utf8_lossy(&ok.stdout).contains("two"));
-    let bad = Command::new(bin).args(["--memory", "-c", "SELEC 1"]).output().unwrap();
+    let bad = Command::new(bin)
+        .args(["--memory", "-c", "SELEC 1"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("syntax error at line 1"));
     let usage = Command::new(bin).args(["--nope"]).output().unwrap();

@@ -22,7 +22,7 @@ pub fn sql_vs_sqlite(dir: &Path, g: &Grid) -> Result<bool> {
     let series = kind_series(g);
     let ncols = 3;
     let nrows = g.workloads.len().div_ceil(ncols);
-    let row_h = (48 + 16 * series.len() as u32).max(150);
+    let row_h = (48 + 16 * series.len() as u32).max(200);
     let path = dir.join("sql-vs-sqlite.svg");
     let (plots, legend) = figure(&path, 1100, facets::height(nrows, row_h, false))?;
     let panels = grid(
@@ -49,9 +49,9 @@ pub fn sql_vs_sqlite(dir: &Path, g: &Grid) -> Result<bool> {
         )?;
     }
     let notes = vec![
-        "normal: SQLite WAL + synchronous=NORMAL vs Ferrolite SyncPolicy::None.".to_string(),
-        "off: SQLite synchronous=OFF vs Ferrolite SyncPolicy::Buffered (10 ms).".to_string(),
-        "insert-Nw: N writers, transactions of 1,000 rows.".to_string(),
+        "normal: SQLite synchronous=NORMAL (WAL) vs SyncPolicy::None.".to_string(),
+        "off: SQLite synchronous=OFF vs SyncPolicy::Buffered (10 ms).".to_string(),
+        "insert-Nw: N writers, 1,000 rows per transaction.".to_string(),
         WHISKER_NOTE.to_string(),
     ];
     draw_legend(&legend, "target", &series, Legend::Bars, &notes)?;
