@@ -26,8 +26,6 @@ const USAGE: &str = "usage: sql-difftest [--seed N] [--scripts N] [--statements 
 [--storage memory|engine] [--memtable KIND|all] [--memtable-size BYTES] [--mutant wrong-plan] \
 [--max-mismatches N] [--print] [--sql FILE]";
 
-/// The known-bug switches of the generator, by name.
-
 struct Args {
     config: Config,
     storages: Vec<Storage>,
