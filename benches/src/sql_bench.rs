@@ -268,6 +268,22 @@ impl Sqlite {
         Ok(s)
     }
 
+    /// Run the one-parameter query `sql` once per argument, reading every column of every
+    /// row (as the Ferrolite side builds its rows); the rows found.
+    fn count_rows(&self, sql: &str, args: &[i64]) -> Result<u64> {
+        let c = self.connect()?;
+        let mut q = c.prepare(sql)?;
+        let mut found = 0;
+        for &a in args {
+            let mut rows = q.query([a])?;
+            while let Some(r) = rows.next()? {
+                let _: (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                found += 1;
+            }
+        }
+        Ok(found)
+    }
+
     /// An existing database file in `dir`.
     pub fn open(dir: &Path, sync: SyncMode) -> Self {
         Sqlite {
@@ -314,31 +330,14 @@ impl SqlTarget for Sqlite {
     }
 
     fn point_selects(&self, ids: &[i64]) -> Result<u64> {
-        let c = self.connect()?;
-        let mut q = c.prepare("SELECT id, k, v FROM t WHERE id = ?1")?;
-        let mut found = 0;
-        for &id in ids {
-            let mut rows = q.query([id])?;
-            while let Some(r) = rows.next()? {
-                let _: (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                found += 1;
-            }
-        }
-        Ok(found)
+        self.count_rows("SELECT id, k, v FROM t WHERE id = ?1", ids)
     }
 
     fn range_selects(&self, starts: &[i64]) -> Result<u64> {
-        let c = self.connect()?;
-        let mut q = c.prepare("SELECT id, k, v FROM t WHERE k BETWEEN ?1 AND ?1 + 99")?;
-        let mut found = 0;
-        for &k in starts {
-            let mut rows = q.query([k])?;
-            while let Some(r) = rows.next()? {
-                let _: (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                found += 1;
-            }
-        }
-        Ok(found)
+        self.count_rows(
+            "SELECT id, k, v FROM t WHERE k BETWEEN ?1 AND ?1 + 99",
+            starts,
+        )
     }
 
     fn updates(&self, ids: &[i64], ver: u32) -> Result<()> {
@@ -397,18 +396,10 @@ fn parse_target(name: &str) -> Result<(&str, SyncMode)> {
 /// A target by name on a fresh directory: `ferrolite-normal`, `ferrolite-off`,
 /// `sqlite-normal`, `sqlite-off`.
 pub fn create(name: &str, dir: &Path, memtable: MapKind) -> Result<Arc<dyn SqlTarget>> {
-    let (engine, sync) = name
-        .split_once('-')
-        .ok_or_else(|| anyhow!("target {name}: engine-sync"))?;
-    let sync = match sync {
-        "normal" => SyncMode::Normal,
-        "off" => SyncMode::Off,
-        other => return Err(anyhow!("sync {other}: normal or off")),
-    };
+    let (engine, sync) = parse_target(name)?;
     Ok(match engine {
         "ferrolite" => Arc::new(FerroliteSql::create(dir, sync, memtable)?),
-        "sqlite" => Arc::new(Sqlite::create(dir, sync)?),
-        other => return Err(anyhow!("engine {other}: ferrolite or sqlite")),
+        _ => Arc::new(Sqlite::create(dir, sync)?),
     })
 }
 

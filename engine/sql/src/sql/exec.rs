@@ -113,6 +113,12 @@ fn convert(v: Value, conv: Option<Affinity>) -> Value {
     }
 }
 
+/// The key an outer value looks up in an inner column of affinity `aff` (`None` for NULL,
+/// which equals nothing): converted as `=` converts it, in the column's stored form.
+fn lookup_key(v: &Value, aff: Affinity) -> Option<Value> {
+    (!v.is_null()).then(|| storage_form(super::access::converted(v.clone(), aff), aff))
+}
+
 /// Every source row of the plan (joined rows concatenated), in source order.
 fn each_source_row(
     txn: &mut Txn,
@@ -160,11 +166,9 @@ fn each_source_row(
                         affinity,
                         ..
                     } => {
-                        let v = orow.values[*outer_col].clone();
-                        if v.is_null() {
+                        let Some(key) = lookup_key(&orow.values[*outer_col], *affinity) else {
                             return Ok(true);
-                        }
-                        let key = storage_form(super::access::converted(v, *affinity), *affinity);
+                        };
                         if let Some(irow) = table::get(txn, t2, &[key])? {
                             return f(txn, joined(&irow.values));
                         }
@@ -177,11 +181,9 @@ fn each_source_row(
                         affinity,
                         ..
                     } => {
-                        let v = orow.values[*outer_col].clone();
-                        if v.is_null() {
+                        let Some(key) = lookup_key(&orow.values[*outer_col], *affinity) else {
                             return Ok(true);
-                        }
-                        let key = storage_form(super::access::converted(v, *affinity), *affinity);
+                        };
                         let ix = &t2.indexes[*index];
                         let mut prefix = keys::index_prefix(ix.id);
                         let plen = prefix.len();

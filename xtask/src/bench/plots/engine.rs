@@ -26,15 +26,15 @@ pub(super) fn kind_series(g: &Grid) -> Vec<(String, Style)> {
 }
 
 /// One facet: a bar per memtable (series), one unnamed category, its own linear axis.
-pub(super) struct Facet<'a> {
-    pub title: &'a str,
-    pub series: &'a [(String, Style)],
-    pub values: Vec<Vec<Option<f64>>>,
-    pub errors: Vec<Vec<Option<(f64, f64)>>>,
-    pub desc: &'a str,
+struct Facet<'a> {
+    title: &'a str,
+    series: &'a [(String, Style)],
+    values: Vec<Vec<Option<f64>>>,
+    errors: Vec<Vec<Option<(f64, f64)>>>,
+    desc: &'a str,
 }
 
-pub(super) fn draw_facet(area: &super::canvas::Area, f: &Facet) -> Result<()> {
+fn draw_facet(area: &super::canvas::Area, f: &Facet) -> Result<()> {
     let axis = Axis::linear(
         f.desc,
         f.values
@@ -79,8 +79,27 @@ fn options_note(g: &Grid) -> Option<String> {
     ))
 }
 
-/// `engine-throughput.svg`: ops/s per workload, a panel per workload, a bar per memtable.
-pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
+/// A figure of small bar panels, one per workload of `g` (`ncols` to a row), a bar per kind
+/// with whiskers, values from `g.ops`: the engine's throughput and the SQL comparison.
+pub(super) struct PanelFigure<'a> {
+    /// File name in the report directory.
+    pub file: &'a str,
+    /// The figure's title.
+    pub title: &'a str,
+    /// Panels per row.
+    pub ncols: usize,
+    /// Smallest row height in pixels.
+    pub min_row_h: u32,
+    /// The value axis' description.
+    pub desc: &'a str,
+    /// The legend's title.
+    pub legend: &'a str,
+    /// The legend's notes.
+    pub notes: Vec<String>,
+}
+
+/// Draw `f` from `g`; whether anything was measured (else no file is written).
+pub(super) fn panel_figure(dir: &Path, g: &Grid, f: &PanelFigure) -> Result<bool> {
     if g.workloads
         .iter()
         .all(|w| g.kinds.iter().all(|k| g.ops(k, w).is_none()))
@@ -88,18 +107,17 @@ pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
         return Ok(false);
     }
     let series = kind_series(g);
-    let ncols = 2;
-    let nrows = g.workloads.len().div_ceil(ncols);
-    let row_h = (48 + 16 * series.len() as u32).max(96);
-    let path = dir.join("engine-throughput.svg");
+    let nrows = g.workloads.len().div_ceil(f.ncols);
+    let row_h = (48 + 16 * series.len() as u32).max(f.min_row_h);
+    let path = dir.join(f.file);
     let (plots, legend) = figure(&path, 1100, facets::height(nrows, row_h, false))?;
     let panels = grid(
         &plots,
         &facets::Grid {
-            title: "Engine throughput per workload (ops/s; each panel its own linear scale)",
+            title: f.title,
             rows: &[],
             cols: &[],
-            ncols,
+            ncols: f.ncols,
             row_label_w: 0,
         },
         g.workloads.len(),
@@ -112,18 +130,35 @@ pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
                 series: &series,
                 values: g.kinds.iter().map(|k| vec![g.ops(k, w)]).collect(),
                 errors: g.kinds.iter().map(|k| vec![g.ops_spread(k, w)]).collect(),
-                desc: "ops/s",
+                desc: f.desc,
             },
         )?;
     }
+    draw_legend(&legend, f.legend, &series, Legend::Bars, &f.notes)?;
+    plots.present()?;
+    Ok(true)
+}
+
+/// `engine-throughput.svg`: ops/s per workload, a panel per workload, a bar per memtable.
+pub fn engine_throughput(dir: &Path, g: &Grid) -> Result<bool> {
     let mut notes = vec![
         "Bars top to bottom in the legend's order; each panel has its own linear axis.".to_string(),
         WHISKER_NOTE.to_string(),
     ];
     notes.extend(options_note(g));
-    draw_legend(&legend, "memtable", &series, Legend::Bars, &notes)?;
-    plots.present()?;
-    Ok(true)
+    panel_figure(
+        dir,
+        g,
+        &PanelFigure {
+            file: "engine-throughput.svg",
+            title: "Engine throughput per workload (ops/s; each panel its own linear scale)",
+            ncols: 2,
+            min_row_h: 96,
+            desc: "ops/s",
+            legend: "memtable",
+            notes,
+        },
+    )
 }
 
 /// The engine's latency percentiles: name in the side data, axis title.
