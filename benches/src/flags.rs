@@ -1,4 +1,4 @@
-//! The command-line loop the `dbbench` and `scaling` binaries share: options one at a time,
+//! The command-line loop the `dbbench`, `scaling` and `sqlbench` binaries share: options one at a time,
 //! each `--name value` or `--name=value` ([`Flags`]), and comma-separated lists ([`list`]).
 
 use anyhow::{Context, Result};

@@ -14,6 +14,7 @@
 
 use anyhow::{bail, Result};
 use ferrolite::MapKind;
+use ferrolite_benches::flags::{list, Flags};
 use ferrolite_benches::sql_bench::{create, random_ids, timed, TARGETS};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
@@ -38,23 +39,15 @@ fn args() -> Result<Args> {
         repeat: 1,
         reads_only: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(f) = it.next() {
-        let mut v = || {
-            it.next()
-                .ok_or_else(|| anyhow::anyhow!("{f} needs a value"))
-        };
-        match f.as_str() {
+    let mut flags = Flags::new(std::env::args().skip(1));
+    while let Some(flag) = flags.next_flag() {
+        let mut v = || flags.value(&flag);
+        match flag.name.as_str() {
             "--rows" => a.rows = v()?.parse()?,
             "--reads" => a.reads = v()?.parse()?,
-            "--targets" => a.targets = v()?.split(',').map(String::from).collect(),
+            "--targets" => a.targets = list(&v()?, |s| Ok(s.to_string()))?,
             "--memtable" => a.memtable = v()?.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
-            "--writers" => {
-                a.writers = v()?
-                    .split(',')
-                    .map(|s| s.parse())
-                    .collect::<Result<_, _>>()?
-            }
+            "--writers" => a.writers = list(&v()?, |s| Ok(s.parse()?))?,
             "--repeat" => a.repeat = v()?.parse()?,
             "--reads-only" => a.reads_only = Some(v()?.into()),
             "-h" | "--help" => {

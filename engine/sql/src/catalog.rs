@@ -66,6 +66,24 @@ impl TableDef {
             .position(|c| c.name.eq_ignore_ascii_case(name))
     }
 
+    /// `table.column, …` for the columns at `cols` (constraint messages).
+    pub fn column_list(&self, cols: &[usize]) -> String {
+        let names: Vec<String> = cols
+            .iter()
+            .map(|&c| format!("{}.{}", self.name, self.columns[c].name))
+            .collect();
+        names.join(", ")
+    }
+
+    /// The primary key as `table.column, …` (`table.rowid` for a hidden rowid).
+    pub fn key_list(&self) -> String {
+        if self.primary_key.is_empty() {
+            format!("{}.rowid", self.name)
+        } else {
+            self.column_list(&self.primary_key)
+        }
+    }
+
     /// The column that is the rowid (a single INTEGER PRIMARY KEY), if any.
     pub fn rowid_alias(&self) -> Option<usize> {
         match self.primary_key.as_slice() {

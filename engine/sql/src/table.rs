@@ -90,15 +90,6 @@ fn index_values(ix: &IndexDef, values: &[Value]) -> Vec<Value> {
     ix.columns.iter().map(|&c| values[c].clone()).collect()
 }
 
-fn index_name(table: &TableDef, ix: &IndexDef) -> String {
-    let cols: Vec<_> = ix
-        .columns
-        .iter()
-        .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
-        .collect();
-    cols.join(", ")
-}
-
 /// Whether another row than `pk` holds `values` in unique index `ix`.
 fn unique_taken(txn: &mut Txn, ix: &IndexDef, values: &[Value], pk: &[Value]) -> Result<bool> {
     if values.iter().any(Value::is_null) {
@@ -124,20 +115,11 @@ pub fn get(txn: &mut Txn, table: &TableDef, pk: &[Value]) -> Result<Option<Row>>
 pub fn insert(txn: &mut Txn, table: &TableDef, row: &Row) -> Result<()> {
     let key = keys::row(table.id, &row.pk);
     if txn.get_for_write(&key)?.is_some() {
-        let cols: Vec<_> = if table.primary_key.is_empty() {
-            vec![format!("{}.rowid", table.name)]
-        } else {
-            table
-                .primary_key
-                .iter()
-                .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
-                .collect()
-        };
-        return Err(Error::Unique(cols.join(", ")));
+        return Err(Error::Unique(table.key_list()));
     }
     for ix in table.indexes.iter().filter(|ix| ix.unique) {
         if unique_taken(txn, ix, &index_values(ix, &row.values), &row.pk)? {
-            return Err(Error::Unique(index_name(table, ix)));
+            return Err(Error::Unique(table.column_list(&ix.columns)));
         }
     }
     txn.put(key, encode(table, row));
@@ -170,19 +152,14 @@ pub fn update(txn: &mut Txn, table: &TableDef, old: &Row, raw: Bytes, new: &Row)
         old_key.clone()
     };
     if pk_changed && txn.get(&new_key)?.is_some() {
-        let cols: Vec<_> = table
-            .primary_key
-            .iter()
-            .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
-            .collect();
-        return Err(Error::Unique(cols.join(", ")));
+        return Err(Error::Unique(table.key_list()));
     }
     for ix in table.indexes.iter().filter(|ix| ix.unique) {
         let nv = index_values(ix, &new.values);
         if (pk_changed || nv != index_values(ix, &old.values))
             && unique_taken(txn, ix, &nv, &old.pk)?
         {
-            return Err(Error::Unique(index_name(table, ix)));
+            return Err(Error::Unique(table.column_list(&ix.columns)));
         }
     }
     txn.note_before(&old_key, raw);

@@ -172,6 +172,13 @@ impl Txn {
         self.writes.len()
     }
 
+    /// The same transaction recording no reads: for a statement that will write nothing
+    /// (a lone SELECT), whose reads no commit check ever looks at.
+    pub(crate) fn untracked(mut self) -> Txn {
+        self.track_reads = false;
+        self
+    }
+
     /// Record `key` in the read set without reading it (the schema entry of a table used).
     pub fn note_read(&mut self, key: Vec<u8>) {
         if self.track_reads {

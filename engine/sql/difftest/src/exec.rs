@@ -187,7 +187,7 @@ pub struct Sqlite {
 /// A SQLite value as ours. Text that is not UTF-8 — SQLite keeps a blob's bytes in `||`,
 /// Ferrolite replaces them (a deliberate rule) — is read with the same replacement; the
 /// generator makes no such text.
-fn value(v: ValueRef<'_>) -> Value {
+pub fn value(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Integer(i),

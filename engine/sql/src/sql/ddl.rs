@@ -237,12 +237,7 @@ pub fn backfill(storage: &dyn Storage, t: &TableDef, ix: &IndexDef) -> Result<u6
             let mut k = Vec::new();
             keycode::encode_key(&values, &mut k);
             if !seen.insert(k) {
-                let names: Vec<_> = ix
-                    .columns
-                    .iter()
-                    .map(|&c| format!("{}.{}", t.name, t.columns[c].name))
-                    .collect();
-                return Err(Error::Unique(names.join(", ")));
+                return Err(Error::Unique(t.column_list(&ix.columns)));
             }
         }
         entries.push(keys::index_entry(ix.id, ix.unique, &values, &row.pk));

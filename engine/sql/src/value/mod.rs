@@ -2,7 +2,7 @@
 //! comparison, arithmetic, `||`, `LIKE`, and how numbers are printed as text.
 //!
 //! The reference is SQLite 3.54 (the version bundled with the rusqlite dev-dependency, against
-//! which `tests/value_vs_sqlite.rs` checks thousands of random cases). A value is one of the
+//! which `engine/sql/difftest/tests/value_vs_sqlite.rs` checks thousands of random cases). A value is one of the
 //! five storage classes; they sort NULL < numbers < TEXT < BLOB, and INTEGER and REAL compare
 //! exactly by numeric value (so `2 == 2.0`, and `Eq`/`Hash` agree with that). NaN never
 //! exists in SQLite: [`Value::real`] and arithmetic turn it into NULL, and a `Real(NaN)` built

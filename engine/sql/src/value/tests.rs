@@ -1,5 +1,5 @@
 //! The value semantics' unit tests (the differential ones against SQLite are in
-//! `tests/value_vs_sqlite.rs`).
+//! `engine/sql/difftest/tests/value_vs_sqlite.rs`).
 
 use super::like;
 use super::types::*;

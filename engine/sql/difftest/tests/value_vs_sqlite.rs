@@ -10,9 +10,11 @@ use std::cmp::Ordering;
 use ferrolite_sql::value::{
     arith, compare, concat, like, negate, Affinity, ArithOp, CmpOp, ColumnType, Value,
 };
+use ferrolite_sql_difftest::compare::identical;
+use ferrolite_sql_difftest::exec::value;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 
 const OPS: [CmpOp; 6] = [
@@ -35,28 +37,6 @@ fn to_sql(v: &Value) -> SqlValue {
     }
 }
 
-fn from_sql(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-    }
-}
-
-/// Same storage class and same value; reals bit for bit.
-fn identical(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Null, Value::Null) => true,
-        (Value::Integer(x), Value::Integer(y)) => x == y,
-        (Value::Real(x), Value::Real(y)) => x.to_bits() == y.to_bits(),
-        (Value::Text(x), Value::Text(y)) => x == y,
-        (Value::Blob(x), Value::Blob(y)) => x == y,
-        _ => false,
-    }
-}
-
 fn conn() -> Connection {
     let c = Connection::open_in_memory().expect("open SQLite");
     c.execute_batch(
@@ -74,7 +54,7 @@ fn row(c: &Connection, sql: &str, params: &[Value]) -> Vec<Value> {
     let n = stmt.column_count();
     stmt.query_row(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| {
         Ok((0..n)
-            .map(|i| from_sql(r.get_ref(i).expect("column")))
+            .map(|i| value(r.get_ref(i).expect("column")))
             .collect())
     })
     .unwrap_or_else(|e| panic!("{sql} with {params:?}: {e}"))
@@ -665,7 +645,7 @@ fn order_by_matches_sqlite_cmp() {
             .prepare_cached("SELECT v FROM m ORDER BY v")
             .expect("prepare");
         let theirs: Vec<Value> = stmt
-            .query_map([], |r| Ok(from_sql(r.get_ref(0).expect("column"))))
+            .query_map([], |r| Ok(value(r.get_ref(0).expect("column"))))
             .expect("query")
             .map(|v| v.expect("row"))
             .collect();
