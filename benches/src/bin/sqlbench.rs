@@ -15,6 +15,7 @@
 use anyhow::{bail, Result};
 use ferrolite::MapKind;
 use ferrolite_benches::flags::{list, Flags};
+use ferrolite_benches::sidecar::Spread;
 use ferrolite_benches::sql_bench::{create, random_ids, timed, TARGETS};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
@@ -167,10 +168,14 @@ fn main() -> Result<()> {
         }
     }
     bar.finish_and_clear();
+    // Median and min–max, as the criterion benches' side data fold repetitions.
     let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        (v[v.len() / 2], v[0], v[v.len() - 1])
+        let s = Spread::of(v).unwrap_or_default();
+        (
+            s.median.unwrap_or(0.0),
+            s.min.unwrap_or(0.0),
+            s.max.unwrap_or(0.0),
+        )
     };
     println!(
         "sqlbench: {} rows, {} point reads, memtable {}, {} repetition(s); rows/s (median, min-max); ratio = ferrolite / sqlite of the same sync",
