@@ -10,18 +10,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 macro_rules! counters {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+    ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {
         /// The live counters.
         #[derive(Debug, Default)]
         pub(crate) struct Counters {
-            $($(#[$doc])* pub $name: AtomicU64,)*
+            $($(#[doc = $doc])* pub $name: AtomicU64,)*
         }
 
         /// A snapshot of the engine's counters and shape.
         #[derive(Clone, Debug, Default, PartialEq)]
         #[non_exhaustive]
         pub struct DbStats {
-            $($(#[$doc])* pub $name: u64,)*
+            $($(#[doc = $doc])* pub $name: u64,)*
             /// Tables per level (L0 first).
             pub files_per_level: Vec<usize>,
             /// Bytes per level (L0 first).
@@ -49,6 +49,14 @@ macro_rules! counters {
             pub events: Option<crate::projection::EventStats>,
             /// Keys held by the recent-writes map (0 without one).
             pub recent_writes_keys: u64,
+        }
+
+        impl DbStats {
+            /// Every monotonic counter as (name, description, value), in declaration order:
+            /// what an exporter (Prometheus text, JSON) lists without naming each field.
+            pub fn counters(&self) -> Vec<(&'static str, &'static str, u64)> {
+                vec![$((stringify!($name), concat!($($doc),*).trim_ascii(), self.$name)),*]
+            }
         }
 
         impl Counters {

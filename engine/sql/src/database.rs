@@ -154,6 +154,16 @@ impl Database {
         Ok(Prepared { statement, params })
     }
 
+    /// Parse SQL text of one or more statements into prepared statements, to be run one by
+    /// one with [`Session::execute_prepared`] (each statement's result, not only the last).
+    /// An empty text is no statement.
+    pub fn prepare_script(&self, sql: &str) -> Result<Vec<Prepared>> {
+        Ok(parse::parse_script(sql)?
+            .into_iter()
+            .map(|(statement, params)| Prepared { statement, params })
+            .collect())
+    }
+
     /// Row events of `table` from sequence number `from` on: replayed, then live. See
     /// [`crate::events`].
     pub fn subscribe(&self, table: &str, from: u64) -> Result<RowEvents> {

@@ -73,9 +73,22 @@ pub enum Error {
         /// Why it failed.
         detail: String,
     },
-    /// A change-feed subscription cannot go on (history gone, or the subscriber fell behind).
-    #[error("feed: {0}")]
-    Feed(String),
+    /// A change-feed subscription asked for history that has left the log.
+    #[error("feed: events from {from} are no longer in the log; the oldest available is {available_from}")]
+    FeedGap {
+        /// The first sequence number asked for.
+        from: u64,
+        /// The first one the log still holds.
+        available_from: u64,
+    },
+    /// A change-feed subscriber fell behind and events were dropped.
+    #[error("feed: the subscriber fell behind: events {missed_from}..={missed_to} were dropped; subscribe again from {missed_from}")]
+    FeedLagged {
+        /// First sequence number dropped.
+        missed_from: u64,
+        /// Last sequence number dropped (inclusive).
+        missed_to: u64,
+    },
     /// An error of the storage underneath (the engine's, for the engine adapter).
     #[error("storage: {0}")]
     Storage(#[from] ferrolite::Error),

@@ -159,8 +159,8 @@ pub fn subscribe(storage: &dyn Storage, table: Arc<TableDef>, from: u64) -> Resu
 
 impl RowEvents {
     /// The next event, waiting at most `timeout` (`Ok(None)` on timeout). A history that
-    /// left the log, or a subscriber that fell behind, is [`Error::Feed`] naming the
-    /// sequence numbers; subscribe again from the one it names.
+    /// left the log, or a subscriber that fell behind, is [`Error::FeedGap`] or
+    /// [`Error::FeedLagged`] naming the sequence numbers; subscribe again from the one it names.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<RowEvent>> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
@@ -177,15 +177,23 @@ impl RowEvents {
                         }
                     }
                 }
-                Some(FeedItem::Gap { from, available_from }) => {
-                    return Err(Error::Feed(format!(
-                        "events from {from} are no longer in the log; the oldest available is {available_from}"
-                    )))
+                Some(FeedItem::Gap {
+                    from,
+                    available_from,
+                }) => {
+                    return Err(Error::FeedGap {
+                        from,
+                        available_from,
+                    })
                 }
-                Some(FeedItem::Lagged { missed_from, missed_to }) => {
-                    return Err(Error::Feed(format!(
-                        "the subscriber fell behind: events {missed_from}..={missed_to} were dropped; subscribe again from {missed_from}"
-                    )))
+                Some(FeedItem::Lagged {
+                    missed_from,
+                    missed_to,
+                }) => {
+                    return Err(Error::FeedLagged {
+                        missed_from,
+                        missed_to,
+                    })
                 }
             }
         }

@@ -40,6 +40,22 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     })
 }
 
+/// Parse SQL text holding one or more statements separated by `;`, each with its own
+/// parameter count (a script whose statements are run one by one, as prepared statements).
+pub fn parse_script(sql: &str) -> Result<Vec<(Statement, usize)>> {
+    on_a_deep_enough_stack(sql, |sql| {
+        let parsed = Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| syntax(e, sql))?;
+        parsed
+            .into_iter()
+            .map(|s| {
+                let mut params = Params::default();
+                let stmt = statement(s, &mut params)?;
+                Ok((stmt, params.count))
+            })
+            .collect()
+    })
+}
+
 /// Parse exactly one statement (a prepared statement), returning it and its parameter count.
 pub fn parse_one(sql: &str) -> Result<(Statement, usize)> {
     on_a_deep_enough_stack(sql, |sql| {
