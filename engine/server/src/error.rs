@@ -22,7 +22,8 @@ pub enum Code {
     /// A watch client fell behind and events were dropped. gRPC `RESOURCE_EXHAUSTED`, HTTP 410
     /// in the error event of the stream (the stream itself started with 200).
     Lagged,
-    /// Not possible in the current state (no transaction to commit). 412.
+    /// Not possible in the current state (no transaction to commit). 400, as in Google's
+    /// mapping of gRPC codes to HTTP (the body's `error` tells it from `INVALID_ARGUMENT`).
     FailedPrecondition,
     /// A transaction conflict: retry. 409.
     Aborted,
@@ -56,13 +57,12 @@ impl Code {
     /// The HTTP status.
     pub fn http(self) -> StatusCode {
         match self {
-            Code::InvalidArgument => StatusCode::BAD_REQUEST,
+            Code::InvalidArgument | Code::FailedPrecondition => StatusCode::BAD_REQUEST,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::Busy => StatusCode::TOO_MANY_REQUESTS,
             Code::Lagged | Code::OutOfRange => StatusCode::GONE,
-            Code::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -346,6 +346,7 @@ where
         let layer = self.layer.clone();
         let path = req.uri().path().to_string();
         let op = grpc_op(&path);
+        let path_for_errors = path.clone();
         let span = tracing::info_span!("request", face = "grpc", op, path = %path);
         let started = Instant::now();
         Box::pin(
@@ -362,7 +363,7 @@ where
                     )
                     .into_http()
                 };
-                fix_message_too_large(&mut resp);
+                fix_codes(&mut resp, &path_for_errors);
                 let code = resp
                     .headers()
                     .get("grpc-status")
@@ -380,23 +381,39 @@ where
     }
 }
 
-/// tonic answers a request message over the decoding limit with `OUT_OF_RANGE`; gRPC's own
-/// table of codes (and grpc-go, grpc-java, grpc-core) say `RESOURCE_EXHAUSTED` for a message
-/// larger than the server accepts. The error is a trailers-only response whose status is in
-/// the headers, so it is rewritten here.
-fn fix_message_too_large(resp: &mut HttpResponse) {
+/// Three of tonic's answers to a request it cannot serve, rewritten to the codes and messages
+/// this server promises (all are trailers-only responses, the status in the headers):
+///
+/// - a message over the decoding limit is `OUT_OF_RANGE` in tonic; gRPC's table of codes
+///   (and grpc-go, grpc-java, grpc-core) say `RESOURCE_EXHAUSTED` for a message larger than
+///   the server accepts;
+/// - bytes that are not the request's protobuf are `INTERNAL` in tonic-prost (gRPC's table
+///   files a request that fails to parse under `INTERNAL`); here the client's bytes are at
+///   fault, so it is `INVALID_ARGUMENT`, as for malformed JSON on the REST side, and
+///   `INTERNAL` stays reserved for the engine's own failures;
+/// - an unknown method is `UNIMPLEMENTED` without a message; it gets one naming the path.
+fn fix_codes(resp: &mut HttpResponse, path: &str) {
     let h = resp.headers();
-    let is_out_of_range = h.get("grpc-status").and_then(|v| v.to_str().ok()) == Some("11");
-    let too_large = h
+    let status = h.get("grpc-status").and_then(|v| v.to_str().ok());
+    let message = h
         .get("grpc-message")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|m| {
-            m.contains("message%20length%20too%20large") || m.contains("message length too large")
-        });
-    if is_out_of_range && too_large {
-        resp.headers_mut()
-            .insert("grpc-status", http::HeaderValue::from_static("8"));
+        .unwrap_or("")
+        .replace("%20", " ");
+    if status == Some("12") && message.is_empty() {
+        let text = format!("no method {path} on this server (`grpcurl list` shows the services)");
+        if let Ok(v) = http::HeaderValue::from_str(&text) {
+            resp.headers_mut().insert("grpc-message", v);
+        }
+        return;
     }
+    let new = match status {
+        Some("11") if message.contains("message length too large") => "8",
+        Some("13") if message.starts_with("failed to decode Protobuf message") => "3",
+        _ => return,
+    };
+    resp.headers_mut()
+        .insert("grpc-status", http::HeaderValue::from_static(new));
 }
 
 #[cfg(test)]
@@ -419,15 +436,22 @@ mod tests {
     }
 
     #[test]
-    fn an_oversized_message_is_resource_exhausted() {
+    fn unreadable_requests_get_the_promised_codes() {
         let mut resp: HttpResponse = Status::out_of_range(
             "Error, decoded message length too large: found 5000000 bytes, the limit is: 4194304 bytes",
         )
         .into_http();
-        fix_message_too_large(&mut resp);
+        fix_codes(&mut resp, "/p");
         assert_eq!(resp.headers()["grpc-status"], "8");
         let mut other: HttpResponse = Status::out_of_range("history gone").into_http();
-        fix_message_too_large(&mut other);
+        fix_codes(&mut other, "/p");
         assert_eq!(other.headers()["grpc-status"], "11");
+        let mut garbage: HttpResponse =
+            Status::internal("failed to decode Protobuf message: invalid wire type").into_http();
+        fix_codes(&mut garbage, "/p");
+        assert_eq!(garbage.headers()["grpc-status"], "3");
+        let mut engine: HttpResponse = Status::internal("I/O error on x").into_http();
+        fix_codes(&mut engine, "/p");
+        assert_eq!(engine.headers()["grpc-status"], "13");
     }
 }
