@@ -4,6 +4,7 @@
 
 mod auth;
 mod bad_input;
+mod crash;
 mod harness;
 mod kv;
 mod observe;
