@@ -120,11 +120,14 @@ impl Plan for Checker {
             Checker::Shuttle | Checker::Progress => Build {
                 key: format!("shuttle{suffix}"),
                 miri: false,
+                // Without the default `sql` feature: this build runs no `sql` cell, so it
+                // need not compile SQLite and the SQL layer.
                 args: vec![
                     "test",
                     "--release",
                     "-p",
                     "ferrolite-verification",
+                    "--no-default-features",
                     "--features",
                     "shuttle",
                 ],
