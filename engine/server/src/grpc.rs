@@ -94,6 +94,7 @@ pub fn watch_message(item: WatchItem) -> proto::WatchResponse {
                 change: change.into(),
                 old,
                 new,
+                index: e.index,
             })
         }
     };

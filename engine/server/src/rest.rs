@@ -496,7 +496,7 @@ fn sse_event(item: WatchItem) -> Event {
             (
                 "row",
                 e.seq,
-                json!({ "seq": e.seq, "table": e.table, "pk": row(&e.pk), "change": change, "old": old, "new": new }),
+                json!({ "seq": e.seq, "index": e.index, "table": e.table, "pk": row(&e.pk), "change": change, "old": old, "new": new }),
             )
         }
     };

@@ -162,13 +162,20 @@ pub async fn serve(config: Config, stop: Option<watch::Receiver<bool>>) -> Resul
         let _ = rx.wait_for(|s| *s).await;
     };
 
+    // Reflection in both versions: v1 for current tools, v1alpha for the many that still ask
+    // for it first or only (older grpcurl, grpcio-reflection's descriptor database, Postman).
+    let reflection_error = |e: tonic_reflection::server::Error| ServerError::Serve {
+        face: "gRPC",
+        message: format!("reflection: {e}"),
+    };
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(DESCRIPTOR)
         .build_v1()
-        .map_err(|e| ServerError::Serve {
-            face: "gRPC",
-            message: format!("reflection: {e}"),
-        })?;
+        .map_err(reflection_error)?;
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(DESCRIPTOR)
+        .build_v1alpha()
+        .map_err(reflection_error)?;
     let service = FerroliteServer::new(Service::new(api.clone()))
         .max_decoding_message_size(config.limits.max_request_bytes);
     let grpc = tonic::transport::Server::builder()
@@ -178,6 +185,7 @@ pub async fn serve(config: Config, stop: Option<watch::Receiver<bool>>) -> Resul
         .layer(GrpcLayer::new(api.clone(), token.clone()))
         .add_service(service)
         .add_service(reflection)
+        .add_service(reflection_alpha)
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(grpc_listener),
             stopped(stop_rx.clone()),
