@@ -335,6 +335,10 @@ impl Api {
             Some(u) => Bound::Excluded(u.clone()),
             None => Bound::Unbounded,
         };
+        // A page also stops before its keys and values pass the request limit (at least one
+        // pair is always returned): clients' default message limit is 4 MiB (tonic, grpc-go).
+        let budget = self.limits.max_request_bytes;
+        let mut bytes = 0usize;
         let mut pairs = Vec::with_capacity(limit.min(1024));
         let mut more = false;
         let mut iter = self.db.scan((lower, upper_bound.clone()))?;
@@ -352,10 +356,11 @@ impl Api {
                     .scan((Bound::Included(after), upper_bound.clone()))?;
                 continue;
             }
-            if pairs.len() == limit {
+            if pairs.len() == limit || (!pairs.is_empty() && bytes + k.len() + v.len() > budget) {
                 more = true;
                 break;
             }
+            bytes += k.len() + v.len();
             pairs.push((k, v));
         }
         let next = match (more, pairs.last()) {

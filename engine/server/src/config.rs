@@ -56,7 +56,8 @@ pub struct Limits {
     pub max_batch_ops: usize,
     /// Scan page when the request gives no limit.
     pub default_scan_page: usize,
-    /// Largest scan page (a larger limit is lowered to it).
+    /// Largest scan page (a larger limit is lowered to it). A page also ends before its keys
+    /// and values pass `max_request_bytes`.
     pub max_scan_page: usize,
     /// Most SQL and watch streams open at once (both APIs together).
     pub max_streams: usize,

@@ -272,3 +272,46 @@ async fn the_sql_layers_keys_are_not_in_the_key_space() {
         .unwrap();
     assert_eq!(r["results"][0]["rows"], json!([[3]]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_stops_at_the_byte_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    // Values of 40 KiB, a budget of 100 KiB: pages of two pairs, however large the limit.
+    let s = Server::start(
+        &dir.path().join("db"),
+        &[
+            "--max-request-bytes",
+            "102400",
+            "--max-value-bytes",
+            "65536",
+        ],
+    );
+    let mut g = s.grpc_client().await;
+    for i in 0..5u8 {
+        g.put(proto::PutRequest {
+            key: vec![b'v', i],
+            value: vec![i; 40 << 10],
+        })
+        .await
+        .unwrap();
+    }
+    let mut sizes = Vec::new();
+    let mut resume = String::new();
+    loop {
+        let page = g
+            .scan(proto::ScanRequest {
+                limit: 100,
+                resume: resume.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        sizes.push(page.pairs.len());
+        if page.next.is_empty() {
+            break;
+        }
+        resume = page.next;
+    }
+    assert_eq!(sizes, [2, 2, 1]);
+}
