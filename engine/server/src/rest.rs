@@ -10,7 +10,7 @@
 //! | `POST /v1/batch` | `{"ops": [{"put": {"key", "value"}} \| {"delete": {"key"}}]}`, all or nothing |
 //! | `GET /v1/scan?start=&end=&prefix=&limit=&resume=` | one page: `{"pairs": [{"key", "value"}], "next"}` |
 //! | `POST /v1/sql` | `{"sql", "params"?}`; NDJSON with `Accept: application/x-ndjson` or `?format=ndjson` |
-//! | `GET /v1/watch?table=&from_seq=&prefix=` | Server-Sent Events: `batch` or `row` events, a last `error` event |
+//! | `GET /v1/watch?table=&from_seq=&prefix=` | Server-Sent Events: `batch` or `row` events, a last `error` event; without `from_seq`, a reconnecting `EventSource`'s `Last-Event-ID` says where to resume |
 //!
 //! Every error is `{"error": CODE, "message"}` with the HTTP status of [`crate::error::Code`].
 
@@ -473,9 +473,10 @@ struct WatchQuery {
     prefix: Option<String>,
 }
 
-/// A watch item as an SSE event: `batch` or `row`, its sequence number as the id.
+/// A watch item as an SSE event: `batch` (id: the batch's first sequence number) or `row` (id:
+/// `SEQ.INDEX`, the commit's sequence number and the event's place in it).
 fn sse_event(item: WatchItem) -> Event {
-    let (name, seq, data) = match item {
+    let (name, id, data) = match item {
         WatchItem::Batch { seq, changes } => {
             let changes: Vec<_> = changes
                 .iter()
@@ -484,7 +485,11 @@ fn sse_event(item: WatchItem) -> Event {
                     None => json!({ "seq": seq, "key": b64(k), "deleted": true }),
                 })
                 .collect();
-            ("batch", seq, json!({ "seq": seq, "changes": changes }))
+            (
+                "batch",
+                seq.to_string(),
+                json!({ "seq": seq, "changes": changes }),
+            )
         }
         WatchItem::Row(e) => {
             let row = |v: &[ferrolite_sql::Value]| v.iter().map(value_to_json).collect::<Vec<_>>();
@@ -495,29 +500,54 @@ fn sse_event(item: WatchItem) -> Event {
             };
             (
                 "row",
-                e.seq,
+                format!("{}.{}", e.seq, e.index),
                 json!({ "seq": e.seq, "index": e.index, "table": e.table, "pk": row(&e.pk), "change": change, "old": old, "new": new }),
             )
         }
     };
-    Event::default()
-        .event(name)
-        .id(seq.to_string())
-        .data(data.to_string())
+    Event::default().event(name).id(id).data(data.to_string())
+}
+
+/// Where a reconnecting `EventSource` resumes: after the `Last-Event-ID` it sends. A batch id
+/// `S` resumes at `S + 1`; a row id `S.I` at commit `S`, skipping its events up to index `I`.
+fn resume_after(headers: &HeaderMap) -> ApiResult<Option<(u64, Option<u32>)>> {
+    let Some(v) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
+    let bad = || ApiError::invalid("Last-Event-ID: not an id this server sent");
+    let text = v.to_str().map_err(|_| bad())?;
+    match text.split_once('.') {
+        None => Ok(Some((text.parse::<u64>().map_err(|_| bad())? + 1, None))),
+        Some((seq, index)) => Ok(Some((
+            seq.parse().map_err(|_| bad())?,
+            Some(index.parse().map_err(|_| bad())?),
+        ))),
+    }
 }
 
 async fn watch(
     State(st): State<Rest>,
+    headers: HeaderMap,
     q: Result<Query<WatchQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let q = query(q)?;
+    let resume = match q.from_seq {
+        Some(_) => None,
+        None => resume_after(&headers)?,
+    };
     let args = WatchArgs {
         table: q.table.unwrap_or_default(),
-        from_seq: q.from_seq.unwrap_or(0),
+        from_seq: resume.map_or(q.from_seq.unwrap_or(0), |(seq, _)| seq),
         prefix: bytes_param("prefix", &q.prefix)?,
     };
+    let skip = resume.and_then(|(seq, index)| index.map(|i| (seq, i)));
     let w = st.api.watch(args)?;
-    let events = crate::api::watch_stream(st.api.clone(), w).map(|item| {
+    let events = crate::api::watch_stream(st.api.clone(), w)
+        .filter(move |item| {
+            let seen = matches!((item, skip), (Ok(WatchItem::Row(e)), Some((s, i))) if e.seq == s && e.index <= i);
+            std::future::ready(!seen)
+        })
+        .map(|item| {
         Ok::<_, Infallible>(match item {
             Ok(item) => sse_event(item),
             Err(e) => Event::default().event("error").data(e.json().to_string()),

@@ -238,14 +238,24 @@ async fn a_watch_ends_clearly_when_its_history_left_the_log() {
 async fn a_client_that_falls_behind_is_told_so() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(&dir.path().join("db"), &["--watch-buffer", "4"]);
-    let mut g = s.grpc_client().await;
-    let mut w = g
+    let g = s.grpc_client().await;
+    // The watcher's connection has a 64 KiB window (hyper's client default, 2 MiB, would hold
+    // a thousand of these messages): what it does not read stays in the server.
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", s.grpc))
+        .unwrap()
+        .initial_stream_window_size(65_535)
+        .initial_connection_window_size(65_535)
+        .connect()
+        .await
+        .unwrap();
+    let mut w = proto::ferrolite_client::FerroliteClient::new(channel)
         .watch(s.req(proto::WatchRequest::default()))
         .await
         .unwrap()
         .into_inner();
-    // The watcher reads nothing while 1,500 batches of 2 KiB commit: the HTTP/2 window, the
-    // server's channel and the feed's 4 slots fill, and the feed drops the backlog.
+    // The watcher reads nothing while 1,500 batches of 2 KiB commit: the HTTP/2 window (32
+    // messages), the server's channel (256) and the feed's 4 slots fill, and the feed drops the
+    // backlog.
     let value = vec![7u8; 2048];
     let mut tasks = Vec::new();
     for t in 0..4u32 {
@@ -332,4 +342,46 @@ async fn open_streams_are_limited() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(ok, "the slot of the closed watch was never freed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_source_resumes_after_its_last_event_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir.path().join("db"), &[]);
+    let http = s.http_client();
+    http.post(s.url("/v1/sql"))
+        .json(&json!({ "sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a'), ('b'), ('c'); INSERT INTO t (v) VALUES ('d')" }))
+        .send()
+        .await
+        .unwrap();
+    let first = http
+        .get(s.url("/v1/watch?table=t&from_seq=1"))
+        .send()
+        .await
+        .unwrap();
+    let ev = sse_events(first, 4).await;
+    let ids: Vec<String> = ev
+        .iter()
+        .map(|(_, v)| format!("{}.{}", v["seq"], v["index"]))
+        .collect();
+    // The connection broke after the second row of the first commit: resume from there.
+    let again = http
+        .get(s.url("/v1/watch?table=t"))
+        .header("last-event-id", &ids[1])
+        .send()
+        .await
+        .unwrap();
+    let ev = sse_events(again, 2).await;
+    let got: Vec<&str> = ev
+        .iter()
+        .map(|(_, v)| v["new"][1].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["c", "d"]);
+    let r = http
+        .get(s.url("/v1/watch?table=t"))
+        .header("last-event-id", "x.y")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
 }
