@@ -46,12 +46,15 @@ fn intact(key: &[u8], value: &[u8]) -> bool {
         && fnv(&value[..value.len() - 8]).to_le_bytes() == value[value.len() - 8..]
 }
 
+/// One request's operations: (key, value or `None` for a delete).
+type Ops = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
 /// One writer's knowledge: what the server acknowledged, and what was in flight when the
 /// connection died (the ops of one request).
 #[derive(Default)]
 struct Writer {
     acked: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    in_flight: Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+    in_flight: Option<Ops>,
     requests: u64,
 }
 

@@ -15,7 +15,9 @@ async fn sigterm_drains_in_flight_requests_and_closes_the_database() {
     let data = dir.path().join("db");
     let mut s = Server::start(&data, &["--sync", "every-write"]);
     let g = s.grpc_client().await;
-    let acked: Arc<Mutex<Vec<(Vec<u8>, Vec<u8>)>>> = Arc::default();
+    // (key, value) of every acknowledged put.
+    type Acked = Vec<(Vec<u8>, Vec<u8>)>;
+    let acked: Arc<Mutex<Acked>> = Arc::default();
     let mut watch = g
         .clone()
         .watch(proto::WatchRequest::default())
@@ -107,7 +109,8 @@ async fn sigterm_drains_in_flight_requests_and_closes_the_database() {
     // Every acknowledged write is there after a restart.
     let s = Server::start(&data, &[]);
     let mut g = s.grpc_client().await;
-    for (k, v) in acked.lock().unwrap().iter() {
+    let acked = acked.lock().unwrap().clone();
+    for (k, v) in &acked {
         let got = g
             .get(proto::GetRequest { key: k.clone() })
             .await
