@@ -11,6 +11,8 @@
 //!   `target/criterion` and the benches' side data under `target/ferrolite-bench`.
 //! * `cargo xtask ladder [--quick] [--runs N] [--out DIR]` — the stage ladder from one build:
 //!   `stages.md`, `stages.json` and `stages.svg` (`ladder.rs`).
+//! * `cargo xtask load [--quick] [--out DIR] [-- <loadgen args>]` — the server under load
+//!   (`ferrolite-load`'s `loadgen`): `load.md`, `load.json` and `load.svg` (`load.rs`).
 //! * `cargo xtask mutants [--shard K/N] [--passes …] [--out DIR]` — cargo-mutants over the
 //!   structures' lock-free core with the quick checkers as its tests; `mutants.md` with the
 //!   mutation score and each missed mutant's judgement (`mutants/`).
@@ -24,6 +26,7 @@
 
 mod bench;
 mod ladder;
+mod load;
 mod mutants;
 #[cfg(test)]
 mod tidy;
@@ -37,6 +40,8 @@ COMMANDS:
   bench    run the benchmarks (cargo bench -p ferrolite-benches), then `report`
   report   redraw the figures and bench.md from the saved results (target/bench-report/)
   ladder   the stage ladder: stages.md, stages.json, stages.svg (target/bench-report/)
+  load     the server under load over gRPC and REST vs the engine in process, and a soak:
+           load.md, load.json, load.svg (target/bench-report/)
   mutants  cargo-mutants over the lock-free core, the quick checkers as its tests:
            mutants.md with the mutation score (target/mutants-report/)
 
@@ -52,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::bench_main(&rest),
         "report" => bench::report_main(&rest),
         "ladder" => ladder::main(&rest),
+        "load" => load::main(&rest),
         "mutants" => mutants::main(&rest),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");

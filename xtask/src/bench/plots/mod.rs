@@ -17,13 +17,15 @@
 //! whiskers and the cores mark), `facets` (a grid of small panels), `legend` (the legend
 //! column and its notes), then one file per family of figures: `throughput` (the structures'
 //! figures and the stage ladder), `engine` (engine throughput and latency), `reclamation`
-//! (unreclaimed nodes, the stalled reader) and `sql` (the SQL layer beside SQLite).
+//! (unreclaimed nodes, the stalled reader), `sql` (the SQL layer beside SQLite) and `load`
+//! (the server under load, drawn by `cargo xtask load`).
 
 mod axis;
 mod canvas;
 mod engine;
 mod facets;
 mod legend;
+mod load;
 mod panels;
 mod reclamation;
 mod sql;
@@ -32,6 +34,9 @@ mod throughput;
 
 pub use axis::si;
 pub use engine::{engine_latency, engine_throughput, PERCENTILES};
+#[cfg(test)]
+pub use load::Measure;
+pub use load::{load_figure, load_svg};
 pub use reclamation::{stalled_reader, unreclaimed};
 pub use sql::sql_vs_sqlite;
 pub use throughput::{stages, structures};
