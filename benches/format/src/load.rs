@@ -142,14 +142,19 @@ pub struct Soak {
     pub samples: Vec<RssSample>,
     /// The largest RSS sampled, in MiB.
     pub max_rss_mib: f64,
-    /// Median RSS over the first 10 s, in MiB.
+    /// Median RSS over the first window (10 s, or a third of a shorter soak), in MiB.
     pub first_median_mib: f64,
-    /// Median RSS over the last 10 s, in MiB.
+    /// Median RSS over the last window, in MiB.
     pub last_median_mib: f64,
-    /// Median of RSS minus the engine's memtable and cache bytes over the first 10 s, in MiB.
-    pub first_unaccounted_mib: f64,
-    /// The same over the last 10 s, in MiB.
-    pub last_unaccounted_mib: f64,
+    /// Median over the first window of the residual: RSS minus a footprint factor times the
+    /// high-water mark of the engine's accounted memory (memtable, frozen memtables, block
+    /// cache), in MiB.
+    pub first_residual_mib: f64,
+    /// The same over the last window, in MiB.
+    pub last_residual_mib: f64,
+    /// The soak's RSS growth per MiB of growth of the engine's accounted high-water mark
+    /// (`None` when the accounted memory grew by less than 1 MiB).
+    pub rss_per_accounted: Option<f64>,
     /// The rule, in words.
     pub rule: String,
     /// Whether the rule held.

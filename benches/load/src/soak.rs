@@ -6,18 +6,25 @@
 //! **The rule.** The engine's memory legitimately grows during a write-heavy minute: the active
 //! memtable fills until it is frozen and flushed at `memtable_size` (64 MiB by default), up to
 //! `max_immutable_memtables` frozen ones wait for their flush, and the block cache fills up to
-//! its capacity; and an allocator keeps what was freed, so the resident set follows the
-//! high-water mark of those, not their current size. So the RSS is judged in two parts:
+//! its capacity — the engine *accounts* for these (`/v1/stats`). An allocator keeps what was
+//! freed, so the resident set follows the high-water mark `H` of the accounted bytes, not
+//! their current size. And the memtable's accounted bytes are an estimate (key + value + 8 +
+//! 64 bytes per entry): the real footprint of an entry of 11-byte key and 100-byte value —
+//! skip-list node and tower, the value's own allocation, allocator rounding — is about 1.5×
+//! that (measured on 2026-12-05: a put-only soak grew the RSS 65 MiB while the memtable's estimate grew
+//! 44 MiB, and the RSS then stayed flat while a new memtable refilled after the flush). So:
 //!
-//! 1. *Unaccounted* memory — RSS minus the high-water mark so far of what the engine accounts
-//!    for (active memtable + frozen memtables × memtable size + block cache) — must not grow:
-//!    its median over the last window is at most 1.25 × its median over the first window,
-//!    plus 16 MiB (the slack absorbs allocator arenas, threads of tokio's blocking pool and
-//!    connection buffers settling). A leak per request or per connection fails this.
-//! 2. The RSS never exceeds its first-window median + the engine's whole budget
-//!    (memtable size × (1 + frozen memtables) + block cache) + 16 MiB.
+//! 1. The *residual* — RSS minus [`FOOTPRINT`] (2) × `H` — must not grow: its median over the
+//!    last window is at most its median over the first window plus 16 MiB (the slack absorbs
+//!    allocator arenas, threads of tokio's blocking pool and connection buffers settling).
+//!    Growth the memtable explains is bounded by its flush; a leak per request or per
+//!    connection is not, and shows here.
+//! 2. The RSS never exceeds its first-window median + 2 × the engine's whole budget (memtable
+//!    size × (1 + frozen memtables) + block cache) + 16 MiB.
 //!
 //! The windows are the first and last 10 s (a third of the soak when it is shorter than 30 s).
+//! The report also gives the soak's own RSS growth per MiB of accounted growth, to show the
+//! margin left under the factor 2.
 
 use crate::cell::{server_cell, Bounds, Outcome, Spec};
 use crate::client::{rest_client, Addrs};
@@ -62,8 +69,8 @@ impl Budget {
 
 /// Slack of both parts of the rule, in MiB.
 pub const SLACK_MIB: f64 = 16.0;
-/// Growth factor allowed to unaccounted memory.
-pub const GROWTH: f64 = 1.25;
+/// Resident bytes allowed per byte the engine accounts for (see the module's rule).
+pub const FOOTPRINT: f64 = 2.0;
 
 /// The median of `v` (0 when empty).
 pub fn median(v: &mut [f64]) -> f64 {
@@ -82,17 +89,22 @@ pub fn median(v: &mut [f64]) -> f64 {
 /// Judge `samples` (time order) by the module's rule; `seconds` is the soak's length.
 pub fn judge(samples: &[RssSample], seconds: f64, budget: &Budget) -> Soak {
     let window = 10f64.min(seconds / 3.0);
-    // RSS minus the high-water mark of what the engine accounts for.
+    // The high-water mark of what the engine accounts for, at each sample.
     let mut high = 0f64;
-    let unaccounted: Vec<f64> = samples
+    let hwm: Vec<f64> = samples
         .iter()
         .map(|s| {
             let accounted = s.memtable_mib
                 + s.immutable_memtables as f64 * mib(budget.memtable_bytes)
                 + s.cache_mib;
             high = high.max(accounted);
-            s.rss_mib - high
+            high
         })
+        .collect();
+    let residual: Vec<f64> = samples
+        .iter()
+        .zip(&hwm)
+        .map(|(s, h)| s.rss_mib - FOOTPRINT * h)
         .collect();
     let pick = |v: &[f64], first: bool| -> Vec<f64> {
         samples
@@ -111,15 +123,17 @@ pub fn judge(samples: &[RssSample], seconds: f64, budget: &Budget) -> Soak {
     let rss: Vec<f64> = samples.iter().map(|s| s.rss_mib).collect();
     let first_median_mib = median(&mut pick(&rss, true));
     let last_median_mib = median(&mut pick(&rss, false));
-    let first_unaccounted_mib = median(&mut pick(&unaccounted, true));
-    let last_unaccounted_mib = median(&mut pick(&unaccounted, false));
+    let first_residual_mib = median(&mut pick(&residual, true));
+    let last_residual_mib = median(&mut pick(&residual, false));
     let max_rss_mib = rss.iter().copied().fold(0.0, f64::max);
-    let growth_bound = GROWTH * first_unaccounted_mib + SLACK_MIB;
-    let ceiling = first_median_mib + budget.total_mib() + SLACK_MIB;
+    let growth_bound = first_residual_mib + SLACK_MIB;
+    let ceiling = first_median_mib + FOOTPRINT * budget.total_mib() + SLACK_MIB;
     let bounded =
-        !samples.is_empty() && last_unaccounted_mib <= growth_bound && max_rss_mib <= ceiling;
+        !samples.is_empty() && last_residual_mib <= growth_bound && max_rss_mib <= ceiling;
+    let accounted_growth = hwm.last().zip(hwm.first()).map_or(0.0, |(b, a)| b - a);
+    let rss_growth = rss.last().zip(rss.first()).map_or(0.0, |(b, a)| b - a);
     let rule = format!(
-        "RSS minus the high-water mark of the engine's accounted memory (memtable + frozen memtables x {:.0} MiB + block cache), median over the last {window:.0} s <= {GROWTH} x its median over the first {window:.0} s + {SLACK_MIB:.0} MiB ({last_unaccounted_mib:.1} <= {growth_bound:.1}); and max RSS <= first-window median + the engine's budget {:.0} MiB + {SLACK_MIB:.0} MiB ({max_rss_mib:.1} <= {ceiling:.1})",
+        "the residual, RSS - {FOOTPRINT} x the high-water mark of the engine's accounted memory (memtable + frozen memtables x {:.0} MiB + block cache), has its last-{window:.0}-s median <= its first-{window:.0}-s median + {SLACK_MIB:.0} MiB ({last_residual_mib:.1} <= {growth_bound:.1}); and max RSS <= first-window median + {FOOTPRINT} x the engine's budget of {:.0} MiB + {SLACK_MIB:.0} MiB ({max_rss_mib:.1} <= {ceiling:.1})",
         mib(budget.memtable_bytes),
         budget.total_mib(),
     );
@@ -130,8 +144,9 @@ pub fn judge(samples: &[RssSample], seconds: f64, budget: &Budget) -> Soak {
         max_rss_mib,
         first_median_mib,
         last_median_mib,
-        first_unaccounted_mib,
-        last_unaccounted_mib,
+        first_residual_mib,
+        last_residual_mib,
+        rss_per_accounted: (accounted_growth > 1.0).then(|| rss_growth / accounted_growth),
         rule,
         bounded,
     }
@@ -274,11 +289,12 @@ mod tests {
 
     #[test]
     fn a_growing_memtable_is_bounded() {
-        // RSS follows the memtable: 40 MiB of process plus the memtable's growth.
-        let s = judge(&samples(|t| 40.0 + t * 0.5, |t| t * 0.5), 60.0, &BUDGET);
+        // RSS follows the memtable at 1.5 times its estimate, as measured.
+        let s = judge(&samples(|t| 40.0 + t * 0.75, |t| t * 0.5), 60.0, &BUDGET);
         assert!(s.bounded, "{}", s.rule);
-        assert!((s.max_rss_mib - 70.0).abs() < 1e-9);
+        assert!((s.max_rss_mib - 85.0).abs() < 1e-9);
         assert!(s.last_median_mib > s.first_median_mib);
+        assert!((s.rss_per_accounted.unwrap() - 1.5).abs() < 1e-9);
     }
 
     #[test]
@@ -300,13 +316,14 @@ mod tests {
         // 1 MiB/s that the engine does not account for.
         let s = judge(&samples(|t| 40.0 + t, |_| 1.0), 60.0, &BUDGET);
         assert!(!s.bounded, "{}", s.rule);
-        assert!(s.last_unaccounted_mib > s.first_unaccounted_mib + 40.0);
+        assert!(s.last_residual_mib > s.first_residual_mib + 40.0);
+        assert_eq!(s.rss_per_accounted, None, "no accounted growth, no ratio");
         assert!(!judge(&[], 60.0, &BUDGET).bounded, "no samples, no verdict");
     }
 
     #[test]
     fn short_soaks_use_a_third_for_each_window() {
         let s = judge(&samples(|_| 50.0, |_| 0.0), 6.0, &BUDGET);
-        assert!(s.rule.contains("last 2 s"), "{}", s.rule);
+        assert!(s.rule.contains("last-2-s median"), "{}", s.rule);
     }
 }
