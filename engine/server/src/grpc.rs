@@ -192,7 +192,7 @@ impl Ferrolite for Service {
         let permit = self.api.stream_slot()?;
         let r = req.into_inner();
         let params: Vec<_> = r.params.iter().map(value_from_proto).collect();
-        let outcome = self.api.blocking(move |a| a.sql(&r.sql, &params)).await?;
+        let outcome = self.api.run_sql(r.sql, params).await?;
         // An error before any result is the call's status; a later one ends the stream of the
         // results before it.
         if outcome.results.is_empty() {

@@ -413,7 +413,7 @@ async fn sql(
         .map(value_from_json)
         .collect::<ApiResult<Vec<_>>>()?;
     let permit = st.api.stream_slot()?;
-    let SqlOutcome { results, error } = st.api.blocking(move |a| a.sql(&sql, &params)).await?;
+    let SqlOutcome { results, error } = st.api.run_sql(sql, params).await?;
     if results.is_empty() {
         if let Some((_, e)) = error {
             return Err(e);

@@ -89,6 +89,12 @@ impl Prepared {
     pub fn param_count(&self) -> usize {
         self.params
     }
+
+    /// Whether it only reads: a SELECT, or an EXPLAIN (run outside BEGIN, it commits nothing
+    /// and never waits for a writer; a server may run it without a thread hand-off).
+    pub fn is_query(&self) -> bool {
+        matches!(self.statement, Statement::Select(_) | Statement::Explain(_))
+    }
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
