@@ -54,6 +54,13 @@ pub struct LoadSetup {
     pub sync: String,
     /// The engine's memtable size in bytes (the default options').
     pub memtable_bytes: u64,
+    /// The soak server's memtable size in bytes (`--memtable-bytes`; small, so that the
+    /// soak sees memtables frozen, flushed and compacted).
+    #[serde(default)]
+    pub soak_memtable_bytes: u64,
+    /// The soak server's block cache in bytes (`--cache-bytes`; small, so that it fills).
+    #[serde(default)]
+    pub soak_cache_bytes: u64,
     /// Frozen memtables allowed to wait for flush.
     pub max_immutable_memtables: u64,
     /// The block cache's capacity in bytes.
@@ -129,6 +136,12 @@ pub struct RssSample {
     pub immutable_memtables: u64,
     /// Bytes of blocks in the block cache, in MiB.
     pub cache_mib: f64,
+    /// Memtables flushed so far (the engine's counter).
+    #[serde(default)]
+    pub flushes: u64,
+    /// Compactions run so far (the engine's counter).
+    #[serde(default)]
+    pub compactions: u64,
 }
 
 /// The soak: both faces at once, the mixed workload, the server's RSS sampled every second.

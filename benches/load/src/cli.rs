@@ -35,6 +35,10 @@ writes load.json and load.md and prints a summary. Any failed request fails the 
   --sync POLICY          server and in-process WAL sync policy [none]
   --soak-seconds S       the soak's length, 0 for none [60]
   --soak-clients N       soak clients per face [4]
+  --soak-memtable-bytes N  the soak server's memtable size, so that it freezes, flushes and
+                         compacts within the soak (0: the engine's 64 MiB) [8388608]
+  --soak-cache-bytes N   the soak server's block cache, so that it fills within the soak
+                         (0: the engine's 64 MiB) [16777216]
   --client-threads N     worker threads of the load generator [cores]
   --seed N               seed of the clients' operation streams [1]
   --command TEXT         the rerun command the report prints [this command line]
@@ -83,6 +87,10 @@ pub struct Args {
     pub soak_seconds: f64,
     /// `--soak-clients`.
     pub soak_clients: u32,
+    /// `--soak-memtable-bytes`: the soak server's memtable size (0: the engine's default).
+    pub soak_memtable_bytes: usize,
+    /// `--soak-cache-bytes`: the soak server's block cache (0: the engine's default).
+    pub soak_cache_bytes: usize,
     /// `--client-threads`.
     pub client_threads: usize,
     /// `--seed`.
@@ -115,6 +123,8 @@ impl Default for Args {
             sync: "none".into(),
             soak_seconds: 60.0,
             soak_clients: 4,
+            soak_memtable_bytes: 8 << 20,
+            soak_cache_bytes: 16 << 20,
             client_threads: std::thread::available_parallelism().map_or(2, usize::from),
             seed: 1,
             command: None,
@@ -226,6 +236,8 @@ pub fn parse(argv: &[String]) -> Result<Option<Args>> {
             "sync" => a.sync = v,
             "soak-seconds" => a.soak_seconds = secs(name, &v)?,
             "soak-clients" => a.soak_clients = num(name, &v)?,
+            "soak-memtable-bytes" => a.soak_memtable_bytes = num(name, &v)?,
+            "soak-cache-bytes" => a.soak_cache_bytes = num(name, &v)?,
             "client-threads" => a.client_threads = num(name, &v)?,
             "seed" => a.seed = num(name, &v)?,
             "command" => a.command = Some(v),

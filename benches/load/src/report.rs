@@ -260,11 +260,19 @@ fn soak_section(w: &mut String, r: &LoadReport) {
     let _ = writeln!(
         w,
         "The mixed workload from {} gRPC and {} REST clients at once for {:.0} s on a fresh \
-         server (same preload); `VmRSS` from `/proc/<pid>/status` and the engine's memtable \
-         and cache from `GET /v1/stats` every second.\n",
+         server (same preload) started with `--memtable-bytes {}` ({:.0} MiB memtables, so that \
+         within the soak memtables fill, freeze, flush and are compacted: {} flushes and {} \
+         compactions here) and `--cache-bytes {}` (a block cache it fills); `VmRSS` from `/proc/<pid>/status` and the engine's memtable, cache \
+         and counters from `GET /v1/stats` every second.\n",
         s.cells.first().map_or(0, |c| c.clients),
         s.cells.get(1).map_or(0, |c| c.clients),
-        s.seconds
+        s.seconds,
+        r.setup.soak_memtable_bytes,
+        r.setup.soak_memtable_bytes as f64 / f64::from(1 << 20),
+        s.samples.last().map_or(0, |x| x.flushes) - s.samples.first().map_or(0, |x| x.flushes),
+        s.samples.last().map_or(0, |x| x.compactions)
+            - s.samples.first().map_or(0, |x| x.compactions),
+        r.setup.soak_cache_bytes,
     );
     let _ = writeln!(w, "| face {HEADER}\n{RULE}");
     for c in &s.cells {
@@ -308,18 +316,26 @@ fn soak_section(w: &mut String, r: &LoadReport) {
          node, the value's allocation, allocator rounding) is about 1.5× that for these \
          entries, so the rule allows 2×. What must not grow is the residual (a leak per request \
          or per connection would); the 16 MiB slack covers allocator arenas, the blocking \
-         pool's threads and connection buffers settling. A minute of the mix does not fill the \
-         64 MiB memtable, so this soak sees no flush.\n"
+         pool's threads and connection buffers settling.\n"
     );
-    let _ = writeln!(w, "| t s | RSS MiB | memtable MiB | frozen | cache MiB |");
-    let _ = writeln!(w, "|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        w,
+        "| t s | RSS MiB | memtable MiB | frozen | cache MiB | flushes | compactions |"
+    );
+    let _ = writeln!(w, "|---:|---:|---:|---:|---:|---:|---:|");
     let step = (s.samples.len() / 12).max(1);
     for (i, x) in s.samples.iter().enumerate() {
         if i % step == 0 || i + 1 == s.samples.len() {
             let _ = writeln!(
                 w,
-                "| {:.0} | {:.1} | {:.1} | {} | {:.1} |",
-                x.t, x.rss_mib, x.memtable_mib, x.immutable_memtables, x.cache_mib
+                "| {:.0} | {:.1} | {:.1} | {} | {:.1} | {} | {} |",
+                x.t,
+                x.rss_mib,
+                x.memtable_mib,
+                x.immutable_memtables,
+                x.cache_mib,
+                x.flushes,
+                x.compactions
             );
         }
     }

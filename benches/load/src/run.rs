@@ -196,6 +196,14 @@ pub fn run(args: &Args) -> Result<LoadReport> {
                 memtable: args.memtable.clone(),
                 sync: args.sync.clone(),
                 memtable_bytes: opts.memtable_size as u64,
+                soak_memtable_bytes: match args.soak_memtable_bytes {
+                    0 => opts.memtable_size as u64,
+                    n => n as u64,
+                },
+                soak_cache_bytes: match args.soak_cache_bytes {
+                    0 => opts.block_cache_bytes,
+                    n => n as u64,
+                },
                 max_immutable_memtables: opts.max_immutable_memtables as u64,
                 block_cache_bytes: opts.block_cache_bytes,
                 clients: args.clients.clone(),
@@ -231,6 +239,8 @@ pub fn run(args: &Args) -> Result<LoadReport> {
         bind: args.bind,
         memtable: args.memtable.clone(),
         sync: args.sync.clone(),
+        memtable_bytes: None,
+        cache_bytes: None,
     };
     let bounds = Bounds {
         seconds: args.seconds,
@@ -321,7 +331,19 @@ pub fn run(args: &Args) -> Result<LoadReport> {
 
     // The soak, on a fresh server.
     if args.soak_seconds > 0.0 {
-        let server = ServerProcess::start(&cfg)?;
+        let soak_memtable = match args.soak_memtable_bytes {
+            0 => opts.memtable_size,
+            n => n,
+        };
+        let soak_cache = match args.soak_cache_bytes {
+            0 => opts.block_cache_bytes as usize,
+            n => n,
+        };
+        let server = ServerProcess::start(&ServerConfig {
+            memtable_bytes: Some(soak_memtable),
+            cache_bytes: Some(soak_cache),
+            ..cfg.clone()
+        })?;
         let addrs = Addrs {
             grpc: server.grpc,
             http: server.http,
@@ -339,9 +361,9 @@ pub fn run(args: &Args) -> Result<LoadReport> {
             requests: args.requests.saturating_mul(1_000),
         };
         let budget = Budget {
-            memtable_bytes: opts.memtable_size as u64,
+            memtable_bytes: soak_memtable as u64,
             max_immutable: opts.max_immutable_memtables as u64,
-            cache_bytes: opts.block_cache_bytes,
+            cache_bytes: soak_cache as u64,
         };
         let (s, outcomes) = rt
             .block_on(soak(

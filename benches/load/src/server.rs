@@ -21,6 +21,10 @@ pub struct ServerConfig {
     pub memtable: String,
     /// `--sync`.
     pub sync: String,
+    /// `--memtable-bytes` (none: the server's default).
+    pub memtable_bytes: Option<usize>,
+    /// `--cache-bytes` (none: the server's default).
+    pub cache_bytes: Option<usize>,
 }
 
 /// Refuse anything but a loopback address: the load generator never loads a server beyond
@@ -77,6 +81,16 @@ impl ServerProcess {
             .arg("--ready-file")
             .arg(&ready)
             .args(["--memtable", &cfg.memtable, "--sync", &cfg.sync])
+            .args(
+                cfg.memtable_bytes
+                    .map(|n| vec!["--memtable-bytes".to_string(), n.to_string()])
+                    .unwrap_or_default(),
+            )
+            .args(
+                cfg.cache_bytes
+                    .map(|n| vec!["--cache-bytes".to_string(), n.to_string()])
+                    .unwrap_or_default(),
+            )
             .args(["--log-level", "warn"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -245,6 +259,8 @@ mod tests {
             bin: PathBuf::from("no/such/ferrolite-server"),
             bind: "127.0.0.1".parse().unwrap(),
             memtable: "epoch".into(),
+            memtable_bytes: None,
+            cache_bytes: None,
             sync: "none".into(),
         };
         let e = ServerProcess::start(&cfg).unwrap_err();

@@ -174,6 +174,8 @@ async fn sample(http: &reqwest::Client, addrs: Addrs, server: Proc, t: f64) -> R
         ),
         immutable_memtables: num("/engine/immutable_memtables").unwrap_or(0),
         cache_mib: mib(num("/engine/cache/bytes").unwrap_or(0)),
+        flushes: num("/engine/counters/flushes").unwrap_or(0),
+        compactions: num("/engine/counters/compactions").unwrap_or(0),
     })
 }
 
@@ -275,6 +277,8 @@ mod tests {
                     memtable_mib: memtable(t),
                     immutable_memtables: 0,
                     cache_mib: 0.0,
+                    flushes: 0,
+                    compactions: 0,
                 }
             })
             .collect()

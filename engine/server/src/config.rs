@@ -95,6 +95,10 @@ pub struct Config {
     pub memtable: MapKind,
     /// The WAL's sync policy.
     pub sync: SyncPolicy,
+    /// `Options::memtable_size` (none: the engine's default).
+    pub memtable_bytes: Option<usize>,
+    /// `Options::block_cache_bytes` (none: the engine's default).
+    pub cache_bytes: Option<u64>,
     /// The bearer token clients must present (none: no authentication, loopback only).
     pub token: Option<Vec<u8>>,
     /// Limits.
@@ -120,6 +124,8 @@ impl Config {
             http: SocketAddr::from(([127, 0, 0, 1], 8080)),
             memtable: MapKind::Epoch,
             sync: SyncPolicy::EveryWrite,
+            memtable_bytes: None,
+            cache_bytes: None,
             token: None,
             limits: Limits::default(),
             shutdown_timeout: Duration::from_secs(10),
@@ -152,6 +158,8 @@ usage: ferrolite-server --data DIR [options]
   --memtable KIND         memtable structure       [epoch] (mutex, epoch, hazard, noreclaim, seize, crossbeam, btree)
   --sync POLICY           WAL sync policy          [every-write]
                           none | every-write | group[:MICROS] | buffered[:MILLIS]
+  --memtable-bytes N      size at which a memtable is frozen and flushed [engine default, 64 MiB]
+  --cache-bytes N         block cache capacity                [engine default, 64 MiB]
   --token-file FILE       bearer token clients must send (required off loopback)
   --max-request-bytes N   largest gRPC message / REST body   [4194304]
   --max-value-bytes N     largest value written               [1048576]
@@ -203,6 +211,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Config, Conf
             }
             "sync" => cfg.sync = sync_policy(&value()?)?,
             "token-file" => token_file = Some(PathBuf::from(value()?)),
+            "memtable-bytes" => cfg.memtable_bytes = Some(number("memtable-bytes", &value()?)?),
+            "cache-bytes" => cfg.cache_bytes = Some(number("cache-bytes", &value()?)? as u64),
             "max-request-bytes" => {
                 cfg.limits.max_request_bytes = number("max-request-bytes", &value()?)?
             }
@@ -361,7 +371,7 @@ mod tests {
     #[test]
     fn defaults_and_flags() {
         let c = parse_args(args(
-            "--data /tmp/x --memtable mutex --sync group:500 --max-streams 3",
+            "--data /tmp/x --memtable mutex --sync group:500 --max-streams 3 --memtable-bytes 1_048_576",
         ))
         .unwrap();
         assert_eq!(c.data, PathBuf::from("/tmp/x"));
@@ -373,6 +383,7 @@ mod tests {
             }
         );
         assert_eq!(c.limits.max_streams, 3);
+        assert_eq!(c.memtable_bytes, Some(1 << 20));
         assert!(c.grpc.ip().is_loopback() && c.http.ip().is_loopback());
         let c = parse_args(args("--data=d --http=127.0.0.1:0 --sync=buffered")).unwrap();
         assert_eq!(c.http.port(), 0);

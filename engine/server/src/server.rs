@@ -119,9 +119,15 @@ async fn signal() {
 /// documentation says.
 pub async fn serve(config: Config, stop: Option<watch::Receiver<bool>>) -> Result<(), ServerError> {
     config.check()?;
-    let opts = Options::default()
+    let mut opts = Options::default()
         .memtable(config.memtable)
         .sync(config.sync);
+    if let Some(n) = config.memtable_bytes {
+        opts.memtable_size = n;
+    }
+    if let Some(n) = config.cache_bytes {
+        opts.block_cache_bytes = n;
+    }
     let data = config.data.clone();
     let db = tokio::task::spawn_blocking(move || Db::open(&data, opts))
         .await
