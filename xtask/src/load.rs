@@ -1,7 +1,7 @@
 //! `cargo xtask load`: the server under load, from one build.
 //!
-//! Builds `ferrolite-server` and `ferrolite-load` (release; `--quick` uses the dev profile, so
-//! CI reuses the debug build `cargo test --workspace` made), runs the `loadgen` binary — which
+//! Builds `ferrolite-server` and `ferrolite-load` (release; `--quick` uses the dev profile
+//! through `cargo test --workspace --no-run`, so CI reuses the build the tests made), runs the `loadgen` binary — which
 //! starts the server on loopback, runs every face × workload × client count, the in-process
 //! reference and the soak, and writes `load.md` and `load.json` — then draws `load.svg` from
 //! the JSON (`plots::load_figure`, `plots::load_svg`). Everything goes under
@@ -26,7 +26,7 @@ the committed snapshot). Any failed request, a server that dies or does not shut
 exit 0 on SIGTERM, or an unbounded RSS fails the command.
 
 OPTIONS:
-  --quick     the dev build and tiny bounds (1.5 s cells, 1 and 4 clients, a 5 s soak): a check
+  --quick     the dev build and tiny bounds (1 s cells, 1 and 4 clients, a 3 s soak): a check
               that it works, for CI
   --redraw    build and run nothing: draw load.svg again from the load.json in --out
   --out DIR   where the files go
@@ -110,17 +110,25 @@ pub fn main(args: &[String]) -> Result<()> {
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let profile = if quick { "debug" } else { "release" };
+    // Quick: exactly the build `cargo test --workspace` makes (it builds both binaries, for the
+    // server's end-to-end tests and loadgen's own), so after the tests this is a no-op; a build
+    // of the two packages alone would unify features differently and rebuild half the
+    // dependency tree.
+    let args: &[&str] = if quick {
+        &["test", "--workspace", "--no-run"]
+    } else {
+        &[
+            "build",
+            "--release",
+            "-p",
+            "ferrolite-server",
+            "-p",
+            "ferrolite-load",
+        ]
+    };
     let mut build = Command::new(&cargo);
-    build
-        .current_dir(&root)
-        .args(["build", "-p", "ferrolite-server", "-p", "ferrolite-load"]);
-    if !quick {
-        build.arg("--release");
-    }
-    eprintln!(
-        "== {cargo} build{} -p ferrolite-server -p ferrolite-load",
-        if quick { "" } else { " --release" }
-    );
+    build.current_dir(&root).args(args);
+    eprintln!("== {cargo} {}", args.join(" "));
     let status = build.status().with_context(|| format!("running {cargo}"))?;
     if !status.success() {
         bail!("building the server and the load generator failed ({status})");

@@ -42,8 +42,8 @@ writes load.json and load.md and prints a summary. Any failed request fails the 
   --client-threads N     worker threads of the load generator [cores]
   --seed N               seed of the clients' operation streams [1]
   --command TEXT         the rerun command the report prints [this command line]
-  --quick                small and short: clients 1,4; 1.5 s cells, 0.25 s warm-up, 1 s in
-                         process; 10000 keys, 2000 rows; a 5 s soak
+  --quick                small and short: clients 1,4; 1 s cells, 0.1 s warm-up, 0.5 s in
+                         process; 5000 keys, 1000 rows; a 3 s soak
   -h, --help             this text";
 
 /// Everything `loadgen` runs with.
@@ -138,12 +138,12 @@ impl Args {
     fn quick(&mut self) {
         self.quick = true;
         self.clients = vec![1, 4];
-        self.seconds = 1.5;
-        self.warmup = 0.25;
-        self.in_process_seconds = Some(1.0);
-        self.keys = 10_000;
-        self.rows = 2_000;
-        self.soak_seconds = 5.0;
+        self.seconds = 1.0;
+        self.warmup = 0.1;
+        self.in_process_seconds = Some(0.5);
+        self.keys = 5_000;
+        self.rows = 1_000;
+        self.soak_seconds = 3.0;
     }
 
     /// The in-process cells' time bound.
@@ -295,8 +295,8 @@ mod tests {
             a.seconds, 3.0,
             "a flag overrides the preset wherever it stands"
         );
-        assert_eq!(a.soak_seconds, 5.0);
-        assert_eq!(a.in_process_seconds(), 1.0);
+        assert_eq!(a.soak_seconds, 3.0);
+        assert_eq!(a.in_process_seconds(), 0.5);
     }
 
     #[test]
