@@ -160,6 +160,12 @@ impl Db {
         self.engine.committer.sync_wal()
     }
 
+    /// The last sequence number visible to readers (one atomic load; what `stats().last_seq`
+    /// reports without building the rest of the statistics).
+    pub fn visible_seq(&self) -> SeqNo {
+        self.engine.visibility.visible()
+    }
+
     /// Counters and shape of the database.
     pub fn stats(&self) -> DbStats {
         self.engine.stats()

@@ -110,6 +110,17 @@ pub enum WatchItem {
     Row(RowEvent),
 }
 
+/// A row event's kind and images, as both faces name them: `insert` (new), `update` (old,
+/// new), `delete` (old).
+pub fn row_change(e: &RowEvent) -> (&'static str, Option<&[Value]>, Option<&[Value]>) {
+    use ferrolite_sql::RowChange;
+    match &e.change {
+        RowChange::Inserted { new } => ("insert", None, Some(new)),
+        RowChange::Updated { old, new } => ("update", Some(old), Some(new)),
+        RowChange::Deleted { old } => ("delete", Some(old), None),
+    }
+}
+
 /// A watch in progress: items from a thread that follows the change feed. Dropping it stops
 /// the thread (within [`POLL`]) and frees its stream slot.
 #[derive(Debug)]
@@ -238,7 +249,7 @@ impl Api {
     }
 
     fn visible_seq(&self) -> u64 {
-        self.db.stats().last_seq
+        self.db.visible_seq()
     }
 
     /// The value of `key`.

@@ -10,7 +10,6 @@ use crate::proto::ferrolite_server::Ferrolite;
 use crate::proto::{self, batch_op, sql_response, watch_response};
 use crate::wire::{value_from_proto, value_to_proto};
 use ferrolite::Bytes;
-use ferrolite_sql::RowChange;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -82,11 +81,8 @@ pub fn watch_message(item: WatchItem) -> proto::WatchResponse {
                 .collect(),
         }),
         WatchItem::Row(e) => {
-            let (change, old, new) = match &e.change {
-                RowChange::Inserted { new } => ("insert", None, Some(row(new))),
-                RowChange::Updated { old, new } => ("update", Some(row(old)), Some(row(new))),
-                RowChange::Deleted { old } => ("delete", Some(row(old)), None),
-            };
+            let (change, old, new) = crate::api::row_change(&e);
+            let (old, new) = (old.map(row), new.map(row));
             watch_response::Item::Row(proto::RowChange {
                 seq: e.seq,
                 table: e.table.clone(),

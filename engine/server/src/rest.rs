@@ -28,7 +28,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ferrolite_sql::{QueryResult, RowChange};
+use ferrolite_sql::QueryResult;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
@@ -493,11 +493,8 @@ fn sse_event(item: WatchItem) -> Event {
         }
         WatchItem::Row(e) => {
             let row = |v: &[ferrolite_sql::Value]| v.iter().map(value_to_json).collect::<Vec<_>>();
-            let (change, old, new) = match &e.change {
-                RowChange::Inserted { new } => ("insert", None, Some(row(new))),
-                RowChange::Updated { old, new } => ("update", Some(row(old)), Some(row(new))),
-                RowChange::Deleted { old } => ("delete", Some(row(old)), None),
-            };
+            let (change, old, new) = crate::api::row_change(&e);
+            let (old, new) = (old.map(row), new.map(row));
             (
                 "row",
                 format!("{}.{}", e.seq, e.index),

@@ -161,6 +161,19 @@ impl Server {
             .expect("http client")
     }
 
+    /// POST `body` to `/v1/sql` with the handle's token; the JSON answer, whatever its status.
+    pub async fn sql_json(&self, body: serde_json::Value) -> serde_json::Value {
+        self.http_client()
+            .post(self.url("/v1/sql"))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST /v1/sql")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     /// A gRPC client without a token.
     pub async fn grpc_client(&self) -> FerroliteClient<Channel> {
         let channel = Channel::from_shared(format!("http://{}", self.grpc))

@@ -261,15 +261,7 @@ async fn the_sql_layers_keys_are_not_in_the_key_space() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     // The table is intact.
-    let r: Value = http
-        .post(s.url("/v1/sql"))
-        .json(&json!({ "sql": "SELECT count(*) FROM t" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = s.sql_json(json!({ "sql": "SELECT count(*) FROM t" })).await;
     assert_eq!(r["results"][0]["rows"], json!([[3]]));
 }
 

@@ -107,25 +107,13 @@ async fn statements_scripts_and_errors_over_both_faces() {
         .into_inner();
     let n = stream.count().await;
     assert_eq!(n, 3, "a Done per statement");
-    let r: Value = http
-        .post(s.url("/v1/sql"))
-        .json(&json!({ "sql": "BEGIN; DELETE FROM users" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = s
+        .sql_json(json!({ "sql": "BEGIN; DELETE FROM users" }))
+        .await;
     assert_eq!(r["results"][1]["rows_affected"], 3);
-    let r: Value = http
-        .post(s.url("/v1/sql"))
-        .json(&json!({ "sql": "SELECT age FROM users WHERE name = 'ada'" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = s
+        .sql_json(json!({ "sql": "SELECT age FROM users WHERE name = 'ada'" }))
+        .await;
     assert_eq!(
         r["results"][0]["rows"],
         json!([[37]]),
@@ -242,15 +230,9 @@ async fn statements_scripts_and_errors_over_both_faces() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r: Value = http
-        .post(s.url("/v1/sql"))
-        .json(&json!({ "sql": "SELECT i, r, t, b, NULL FROM v" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = s
+        .sql_json(json!({ "sql": "SELECT i, r, t, b, NULL FROM v" }))
+        .await;
     assert_eq!(
         r["results"][0]["rows"],
         json!([[i64::MIN, 2.5, "é", {"base64": "AP8="}, null]])
