@@ -15,7 +15,6 @@
 pub use ferrolite_bench_format::side::{Percentiles, Run, Series, Side, Spread, Unreclaimed};
 use ferrolite_bench_format::time::UtcTime;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -129,24 +128,7 @@ pub fn run() -> &'static Run {
 /// The short commit of the checkout the benches were built from, `-dirty` if tracked files
 /// had changes; `None` outside a git checkout (or without git).
 pub fn workspace_commit() -> Option<String> {
-    commit(Path::new(env!("CARGO_MANIFEST_DIR")))
-}
-
-fn commit(dir: &Path) -> Option<String> {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let head = git(&["rev-parse", "--short", "HEAD"])?;
-    let dirty =
-        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-    Some(if dirty { format!("{head}-dirty") } else { head })
+    ferrolite_bench_format::git_commit(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// `side` with the engine options `o` it ran with: the `preset` they started from (`default`

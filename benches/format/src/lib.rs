@@ -13,7 +13,10 @@
 //! * [`time`] — UTC timestamps from the system clock (civil dates without a date library), as
 //!   the `dbbench` header and `reports/bench.md` print them.
 
+pub mod files;
 pub mod ladder;
 pub mod load;
 pub mod side;
 pub mod time;
+
+pub use files::{git_commit, read_json, write_json};

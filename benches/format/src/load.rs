@@ -206,14 +206,12 @@ impl LoadReport {
 
     /// Read `path`.
     pub fn load(path: &Path) -> std::io::Result<LoadReport> {
-        let text = std::fs::read_to_string(path)?;
-        serde_json::from_str(&text).map_err(std::io::Error::other)
+        crate::files::read_json(path)
     }
 
     /// Write to `path`.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text)
+        crate::files::write_json(self, path)
     }
 }
 

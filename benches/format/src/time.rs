@@ -42,6 +42,17 @@ impl UtcTime {
         UtcTime::from_unix(secs)
     }
 
+    /// `YYYY-MM-DD hh:mm:ss UTC`, as the reports print it.
+    pub fn datetime(&self) -> String {
+        format!(
+            "{} {:02}:{:02}:{:02} UTC",
+            self.date(),
+            self.hour,
+            self.minute,
+            self.second
+        )
+    }
+
     /// `YYYY-MM-DD`.
     pub fn date(&self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)

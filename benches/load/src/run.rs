@@ -17,7 +17,6 @@ use ferrolite::{MapKind, Options};
 use ferrolite_bench_format::load::{LoadCell, LoadReport, LoadSetup};
 use ferrolite_bench_format::time::UtcTime;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 /// How long a server gets to shut down after `SIGTERM` (its drain deadline is 10 s).
@@ -25,27 +24,8 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The short commit of this checkout, `-dirty` with changes to tracked files.
 pub fn commit() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
-        return "unknown".into();
-    };
-    let dirty =
-        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-    if dirty {
-        format!("{head}-dirty")
-    } else {
-        head
-    }
+    ferrolite_bench_format::git_commit(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The CPU model from `/proc/cpuinfo`.
@@ -61,14 +41,7 @@ pub fn machine() -> String {
 
 /// Now, as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn now() -> String {
-    let t = UtcTime::now();
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        t.date(),
-        t.hour,
-        t.minute,
-        t.second
-    )
+    UtcTime::now().datetime()
 }
 
 /// The seconds the plan takes, roughly (without preloads and start-ups).

@@ -43,13 +43,7 @@ pub fn utc_datetime(unix_secs: u64) -> String {
 }
 
 fn show(t: UtcTime) -> String {
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        t.date(),
-        t.hour,
-        t.minute,
-        t.second
-    )
+    t.datetime()
 }
 
 #[cfg(test)]

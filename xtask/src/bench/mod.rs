@@ -309,29 +309,8 @@ fn memory() -> String {
 
 /// The commit a report ran at (`-dirty` when tracked files differ from it).
 pub(crate) fn commit(root: &Path) -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    match git(&["rev-parse", "--short", "HEAD"]) {
-        Some(h) => {
-            // Untracked files (the report being written, scratch output) do not change the code.
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
-            if dirty {
-                format!("{h}-dirty")
-            } else {
-                h
-            }
-        }
-        None => "unknown (not a git checkout)".into(),
-    }
+    ferrolite_bench_format::git_commit(root)
+        .unwrap_or_else(|| "unknown (not a git checkout)".into())
 }
 
 /// Now, as `YYYY-MM-DD HH:MM UTC`.
